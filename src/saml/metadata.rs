@@ -1,0 +1,64 @@
+//! The IdP's SAML metadata (saml-metadata 2.4.3 IDPSSODescriptor).
+//!
+//! Only endpoints that answer are advertised: single sign-on over HTTP-Redirect and HTTP-POST.
+
+use super::dsig::Signer;
+use super::ns::{self, binding, nameid};
+use super::xml::c14n::write_document;
+use super::xml::{Element, Name};
+
+/// What the metadata describes.
+pub struct IdpDescription<'a> {
+    pub entity_id: &'a str,
+    /// The single sign-on endpoint (both bindings).
+    pub sso_url: &'a str,
+    pub signer: &'a Signer,
+}
+
+/// The NameID formats we can produce, in order of preference.
+pub const NAME_ID_FORMATS: [&str; 5] = [
+    nameid::EMAIL,
+    nameid::PERSISTENT,
+    nameid::TRANSIENT,
+    nameid::UNSPECIFIED,
+    nameid::X509_SUBJECT,
+];
+
+fn md(local: &str) -> Element {
+    Element::new(Name::prefixed("md", ns::METADATA, local))
+}
+
+fn ds(local: &str) -> Element {
+    Element::new(Name::prefixed("ds", ns::DSIG, local))
+}
+
+/// The `md:EntityDescriptor` document.
+pub fn idp_metadata(d: &IdpDescription<'_>) -> String {
+    let mut sso = md("IDPSSODescriptor")
+        .attr("protocolSupportEnumeration", ns::PROTOCOL)
+        .attr("WantAuthnRequestsSigned", "false")
+        .child(
+            md("KeyDescriptor")
+                .attr("use", "signing")
+                .child(ds("KeyInfo").child(
+                    ds("X509Data").child(ds("X509Certificate").text(d.signer.certificate_base64())),
+                )),
+        );
+    for format in NAME_ID_FORMATS {
+        sso = sso.child(md("NameIDFormat").text(format));
+    }
+    for b in [binding::HTTP_REDIRECT, binding::HTTP_POST] {
+        sso = sso.child(
+            md("SingleSignOnService")
+                .attr("Binding", b)
+                .attr("Location", d.sso_url),
+        );
+    }
+    let doc = md("EntityDescriptor")
+        .attr("entityID", d.entity_id)
+        .child(sso);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
+        write_document(&doc)
+    )
+}

@@ -1,0 +1,23 @@
+//! The SAML engine: everything between the bytes an SP sends and the bytes we post back.
+//!
+//! ```text
+//! binding::decode ─> authn_request::parse ─> issue::{plan, sign, encode} ─> IssuedResponse
+//!                                             │ nameid, response, dsig, xml::c14n
+//!                                             └ scenario hooks at each stage
+//! metadata::idp_metadata
+//! ```
+//! It does no I/O, never reads the clock and draws no randomness: the web layer passes `now`,
+//! an ID source and the signer in. `tests/it/boundary.rs` fails if this tree names actix,
+//! handlebars, serde_yaml, std::fs or std::net.
+
+pub mod authn_request;
+pub mod binding;
+pub mod dsig;
+pub mod issue;
+pub mod metadata;
+pub mod nameid;
+pub mod ns;
+pub mod principal;
+pub mod response;
+pub mod scenario;
+pub mod xml;

@@ -1,0 +1,240 @@
+//! The Response as data ([`ResponseSpec`]) and as an XML tree ([`build`]).
+//!
+//! A spec holds every value the Response will carry, already decided: IDs, instants, the
+//! NameID, the audience. Building the tree from it makes no choices, so a scenario that wants a
+//! different value edits the spec and the signature still covers what is sent.
+
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::nameid::NameId;
+use super::ns::{self, attrname};
+use super::xml::{Element, Name};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseSpec {
+    pub id: String,
+    pub issue_instant: OffsetDateTime,
+    pub destination: String,
+    /// `None` for an unsolicited (IdP-initiated) response.
+    pub in_response_to: Option<String>,
+    pub issuer: String,
+    pub status: StatusSpec,
+    pub assertion: Option<AssertionSpec>,
+}
+
+/// `samlp:Status` (saml-core 3.2.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSpec {
+    pub code: String,
+    pub sub_code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl StatusSpec {
+    pub fn success() -> Self {
+        StatusSpec {
+            code: ns::status::SUCCESS.to_owned(),
+            sub_code: None,
+            message: None,
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.code == ns::status::SUCCESS
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionSpec {
+    pub id: String,
+    pub issue_instant: OffsetDateTime,
+    pub issuer: String,
+    pub name_id: NameId,
+    pub confirmation: ConfirmationSpec,
+    pub conditions: ConditionsSpec,
+    pub authn: AuthnSpec,
+    pub attributes: Vec<AttributeSpec>,
+}
+
+/// The bearer `SubjectConfirmationData` (saml-profiles 4.1.4.2): no NotBefore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmationSpec {
+    pub in_response_to: Option<String>,
+    pub recipient: String,
+    pub not_on_or_after: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionsSpec {
+    pub not_before: OffsetDateTime,
+    pub not_on_or_after: OffsetDateTime,
+    pub audiences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthnSpec {
+    pub instant: OffsetDateTime,
+    pub session_index: String,
+    pub session_not_on_or_after: Option<OffsetDateTime>,
+    pub class_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeSpec {
+    pub name: String,
+    pub name_format: Option<String>,
+    pub values: Vec<String>,
+}
+
+impl AttributeSpec {
+    /// An attribute whose NameFormat follows from its name: `uri` for URIs and URNs,
+    /// `basic` otherwise (saml-core 8.2.2, 8.2.3).
+    pub fn new(name: &str, values: Vec<String>) -> Self {
+        let format = if name.contains(':') {
+            attrname::URI
+        } else {
+            attrname::BASIC
+        };
+        AttributeSpec {
+            name: name.to_owned(),
+            name_format: Some(format.to_owned()),
+            values,
+        }
+    }
+}
+
+const INSTANT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// xs:dateTime in UTC with a `Z`, whole seconds: the form every SP library parses.
+pub fn format_instant(t: OffsetDateTime) -> String {
+    t.to_offset(UtcOffset::UTC)
+        .format(INSTANT)
+        .unwrap_or_default()
+}
+
+fn samlp(local: &str) -> Element {
+    Element::new(Name::prefixed("samlp", ns::PROTOCOL, local))
+}
+
+fn saml(local: &str) -> Element {
+    Element::new(Name::prefixed("saml", ns::ASSERTION, local))
+}
+
+/// The unsigned Response tree, children in schema order. Signatures are inserted later
+/// right after each Issuer.
+pub fn build(spec: &ResponseSpec) -> Element {
+    let mut status_code = samlp("StatusCode").attr("Value", spec.status.code.as_str());
+    if let Some(sub) = &spec.status.sub_code {
+        status_code = status_code.child(samlp("StatusCode").attr("Value", sub.as_str()));
+    }
+    let mut status = samlp("Status").child(status_code);
+    if let Some(msg) = &spec.status.message {
+        status = status.child(samlp("StatusMessage").text(msg.as_str()));
+    }
+    let mut response = samlp("Response")
+        .attr("ID", spec.id.as_str())
+        .attr("Version", ns::VERSION_2_0)
+        .attr("IssueInstant", format_instant(spec.issue_instant))
+        .attr("Destination", spec.destination.as_str())
+        .attr_opt("InResponseTo", spec.in_response_to.as_deref())
+        .child(saml("Issuer").text(spec.issuer.as_str()))
+        .child(status);
+    if let Some(a) = &spec.assertion {
+        response = response.child(build_assertion(a));
+    }
+    response
+}
+
+fn build_assertion(a: &AssertionSpec) -> Element {
+    let name_id = saml("NameID")
+        .attr("Format", a.name_id.format.as_str())
+        .attr_opt("NameQualifier", a.name_id.name_qualifier.as_deref())
+        .attr_opt("SPNameQualifier", a.name_id.sp_name_qualifier.as_deref())
+        .text(a.name_id.value.as_str());
+    let confirmation = saml("SubjectConfirmation")
+        .attr("Method", ns::CM_BEARER)
+        .child(
+            saml("SubjectConfirmationData")
+                .attr_opt("InResponseTo", a.confirmation.in_response_to.as_deref())
+                .attr(
+                    "NotOnOrAfter",
+                    format_instant(a.confirmation.not_on_or_after),
+                )
+                .attr("Recipient", a.confirmation.recipient.as_str()),
+        );
+    let mut restriction = saml("AudienceRestriction");
+    for audience in &a.conditions.audiences {
+        restriction = restriction.child(saml("Audience").text(audience.as_str()));
+    }
+    let conditions = saml("Conditions")
+        .attr("NotBefore", format_instant(a.conditions.not_before))
+        .attr("NotOnOrAfter", format_instant(a.conditions.not_on_or_after))
+        .child(restriction);
+    let authn = saml("AuthnStatement")
+        .attr("AuthnInstant", format_instant(a.authn.instant))
+        .attr("SessionIndex", a.authn.session_index.as_str())
+        .attr_opt(
+            "SessionNotOnOrAfter",
+            a.authn.session_not_on_or_after.map(format_instant),
+        )
+        .child(
+            saml("AuthnContext")
+                .child(saml("AuthnContextClassRef").text(a.authn.class_ref.as_str())),
+        );
+    let mut assertion = saml("Assertion")
+        .attr("ID", a.id.as_str())
+        .attr("Version", ns::VERSION_2_0)
+        .attr("IssueInstant", format_instant(a.issue_instant))
+        .child(saml("Issuer").text(a.issuer.as_str()))
+        .child(saml("Subject").child(name_id).child(confirmation))
+        .child(conditions)
+        .child(authn);
+    if !a.attributes.is_empty() {
+        let mut statement = saml("AttributeStatement");
+        for attr in &a.attributes {
+            let mut el = saml("Attribute")
+                .attr("Name", attr.name.as_str())
+                .attr_opt("NameFormat", attr.name_format.as_deref());
+            for v in &attr.values {
+                el = el.child(saml("AttributeValue").text(v.as_str()));
+            }
+            statement = statement.child(el);
+        }
+        assertion = assertion.child(statement);
+    }
+    assertion
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn instants_are_utc_with_z_and_whole_seconds() {
+        assert_eq!(
+            format_instant(datetime!(2026-11-25 13:04:05.678 +02:00)),
+            "2026-11-25T11:04:05Z"
+        );
+    }
+
+    #[test]
+    fn attribute_name_format_follows_the_name() {
+        assert_eq!(
+            AttributeSpec::new("email", vec![]).name_format.as_deref(),
+            Some(attrname::BASIC)
+        );
+        assert_eq!(
+            AttributeSpec::new(
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+                vec![]
+            )
+            .name_format
+            .as_deref(),
+            Some(attrname::URI)
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Exclusive XML Canonicalization 1.0 without comments (<http://www.w3.org/2001/10/xml-exc-c14n#>)
+//! of an [`Element`] tree, used both to write documents and to compute digests.
+//!
+//! exc-c14n (section 3) renders a namespace declaration on an element only when the element
+//! or one of its attributes *visibly utilises* the prefix and the nearest output ancestor has
+//! not already rendered the same binding. The tree stores no declarations at all, so writing it
+//! this way is the whole story: no prefix list is ever needed, and no declaration an ancestor
+//! outside a signed subtree made can leak into, or be missing from, that subtree's digest.
+//!
+//! Other c14n rules applied here (C14N 1.0 section 2.3): attributes sorted by namespace URI
+//! then local name, unqualified ones first; namespace declarations sorted by prefix with the
+//! default first; empty elements as start/end tag pairs; the escapes of section 2.3 for text
+//! and attribute values; comments dropped.
+
+use super::{Element, Node};
+
+/// The canonical form of `el` as an apex element: what a verifier digests for a same-document
+/// reference to it (after the enveloped-signature transform, when `el` is signed).
+pub fn canonicalize(el: &Element) -> String {
+    let mut out = String::with_capacity(4096);
+    write_element(el, &mut Vec::new(), &mut out, false);
+    out
+}
+
+/// The document as sent. Identical to [`canonicalize`] unless the tree carries comments,
+/// which only deliberately broken documents do.
+pub fn write_document(el: &Element) -> String {
+    let mut out = String::with_capacity(4096);
+    write_element(el, &mut Vec::new(), &mut out, true);
+    out
+}
+
+/// `(prefix, uri)` pairs rendered by output ancestors; `""` is the default namespace / no
+/// namespace.
+type Rendered<'a> = Vec<(&'a str, &'a str)>;
+
+fn write_element<'a>(
+    el: &'a Element,
+    rendered: &mut Rendered<'a>,
+    out: &mut String,
+    comments: bool,
+) {
+    let mut decls: Vec<(&str, &str)> = Vec::new();
+    let mut visibly_uses = |prefix: &'a str, uri: &'a str| {
+        if prefix == "xml" || decls.iter().any(|(p, _)| *p == prefix) {
+            return;
+        }
+        let current = rendered
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map_or("", |(_, u)| *u);
+        if current != uri {
+            decls.push((prefix, uri));
+        }
+    };
+    visibly_uses(
+        el.name.prefix.as_deref().unwrap_or(""),
+        el.name.ns.as_deref().unwrap_or(""),
+    );
+    for (name, _) in &el.attrs {
+        // An unprefixed attribute is in no namespace; it does not use the default one.
+        if let (Some(prefix), Some(ns)) = (name.prefix.as_deref(), name.ns.as_deref()) {
+            visibly_uses(prefix, ns);
+        }
+    }
+    decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+    let qname = el.name.qualified();
+    out.push('<');
+    out.push_str(&qname);
+    for (prefix, uri) in &decls {
+        if prefix.is_empty() {
+            out.push_str(" xmlns=\"");
+        } else {
+            out.push_str(" xmlns:");
+            out.push_str(prefix);
+            out.push_str("=\"");
+        }
+        escape_attr(uri, out);
+        out.push('"');
+    }
+    let mut attrs: Vec<_> = el.attrs.iter().collect();
+    attrs.sort_by(|(a, _), (b, _)| {
+        (a.ns.as_deref().unwrap_or(""), a.local.as_str())
+            .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+    });
+    for (name, value) in attrs {
+        out.push(' ');
+        out.push_str(&name.qualified());
+        out.push_str("=\"");
+        escape_attr(value, out);
+        out.push('"');
+    }
+    out.push('>');
+
+    let depth = rendered.len();
+    rendered.extend(decls);
+    for child in &el.children {
+        match child {
+            Node::Element(e) => write_element(e, rendered, out, comments),
+            Node::Text(t) => escape_text(t, out),
+            Node::Comment(c) if comments => {
+                out.push_str("<!--");
+                out.push_str(c);
+                out.push_str("-->");
+            }
+            Node::Comment(_) => {}
+        }
+    }
+    rendered.truncate(depth);
+
+    out.push_str("</");
+    out.push_str(&qname);
+    out.push('>');
+}
+
+/// C14N 1.0 section 2.3, text nodes.
+pub fn escape_text(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// C14N 1.0 section 2.3, attribute values.
+pub fn escape_attr(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saml::xml::Name;
+
+    const A: &str = "urn:a";
+    const B: &str = "urn:b";
+
+    #[test]
+    fn declares_each_prefix_where_first_used_and_not_again_below() {
+        let doc = Element::new(Name::prefixed("a", A, "root"))
+            .child(Element::new(Name::prefixed("a", A, "kid")).text("x"))
+            .child(Element::new(Name::prefixed("b", B, "other")));
+        assert_eq!(
+            write_document(&doc),
+            r#"<a:root xmlns:a="urn:a"><a:kid>x</a:kid><b:other xmlns:b="urn:b"></b:other></a:root>"#
+        );
+    }
+
+    #[test]
+    fn siblings_redeclare_because_a_sibling_is_not_an_output_ancestor() {
+        let doc = Element::new(Name::prefixed("a", A, "root"))
+            .child(Element::new(Name::prefixed("b", B, "one")))
+            .child(Element::new(Name::prefixed("b", B, "two")));
+        assert_eq!(
+            write_document(&doc),
+            r#"<a:root xmlns:a="urn:a"><b:one xmlns:b="urn:b"></b:one><b:two xmlns:b="urn:b"></b:two></a:root>"#
+        );
+    }
+
+    #[test]
+    fn a_subtree_as_apex_declares_what_it_inherited() {
+        let kid = Element::new(Name::prefixed("a", A, "kid")).text("x");
+        let doc = Element::new(Name::prefixed("a", A, "root")).child(kid.clone());
+        assert!(write_document(&doc).contains("<a:kid>x</a:kid>"));
+        assert_eq!(canonicalize(&kid), r#"<a:kid xmlns:a="urn:a">x</a:kid>"#);
+    }
+
+    #[test]
+    fn default_namespace_is_declared_by_unprefixed_elements_only() {
+        // The ADFS shape: KeyInfo redeclares the dsig namespace as default inside ds:Signature.
+        let doc = Element::new(Name::prefixed("ds", B, "Signature")).child(
+            Element::new(Name::default_ns(B, "KeyInfo"))
+                .child(Element::new(Name::prefixed("ds", B, "X509Data"))),
+        );
+        assert_eq!(
+            write_document(&doc),
+            r#"<ds:Signature xmlns:ds="urn:b"><KeyInfo xmlns="urn:b"><ds:X509Data></ds:X509Data></KeyInfo></ds:Signature>"#
+        );
+    }
+
+    #[test]
+    fn unprefixed_no_namespace_child_undeclares_an_inherited_default() {
+        let doc =
+            Element::new(Name::default_ns(A, "root")).child(Element::new(Name::local("plain")));
+        assert_eq!(
+            write_document(&doc),
+            r#"<root xmlns="urn:a"><plain xmlns=""></plain></root>"#
+        );
+        // ... but not when nothing declared a default.
+        assert_eq!(
+            canonicalize(&Element::new(Name::local("plain"))),
+            "<plain></plain>"
+        );
+    }
+
+    #[test]
+    fn attributes_sort_by_namespace_then_local_name_unqualified_first() {
+        let mut el = Element::new(Name::local("e")).attr("b", "1").attr("a", "2");
+        el.attrs.push((Name::prefixed("z", A, "c"), "3".into()));
+        el.attrs.push((Name::prefixed("y", B, "a"), "4".into()));
+        assert_eq!(
+            canonicalize(&el),
+            r#"<e xmlns:y="urn:b" xmlns:z="urn:a" a="2" b="1" z:c="3" y:a="4"></e>"#
+        );
+    }
+
+    #[test]
+    fn escapes_text_and_attributes_as_c14n_section_2_3_says() {
+        let el = Element::new(Name::local("e"))
+            .attr("v", "a&b<c>\"d\te\nf\rg'")
+            .text("a&b<c>\"d\te\nf\rg'");
+        assert_eq!(
+            canonicalize(&el),
+            "<e v=\"a&amp;b&lt;c>&quot;d&#x9;e&#xA;f&#xD;g'\">a&amp;b&lt;c&gt;\"d\te\nf&#xD;g'</e>"
+        );
+    }
+
+    #[test]
+    fn xml_prefix_is_never_declared() {
+        let mut el = Element::new(Name::local("e"));
+        el.attrs.push((
+            Name::prefixed("xml", "http://www.w3.org/XML/1998/namespace", "lang"),
+            "en".into(),
+        ));
+        assert_eq!(canonicalize(&el), r#"<e xml:lang="en"></e>"#);
+    }
+
+    #[test]
+    fn comments_are_dropped_from_the_canonical_form_but_kept_in_the_document() {
+        let mut el = Element::new(Name::local("e")).text("a");
+        el.children.push(Node::Comment("c".into()));
+        el.children.push(Node::Text("b".into()));
+        assert_eq!(canonicalize(&el), "<e>ab</e>");
+        assert_eq!(write_document(&el), "<e>a<!--c-->b</e>");
+    }
+}

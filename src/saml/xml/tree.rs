@@ -1,0 +1,192 @@
+//! The element tree shared by the writer and the reader.
+
+/// A qualified name: the namespace it is in and the prefix it is written with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name {
+    /// `None`: written unprefixed (the default namespace for an element; no namespace for an
+    /// attribute).
+    pub prefix: Option<String>,
+    /// The namespace URI; `None` for no namespace.
+    pub ns: Option<String>,
+    pub local: String,
+}
+
+impl Name {
+    /// An unprefixed name in no namespace (the usual attribute name).
+    pub fn local(local: &str) -> Self {
+        Name {
+            prefix: None,
+            ns: None,
+            local: local.to_owned(),
+        }
+    }
+
+    /// A name in `ns`, written with `prefix`.
+    pub fn prefixed(prefix: &str, ns: &str, local: &str) -> Self {
+        Name {
+            prefix: Some(prefix.to_owned()),
+            ns: Some(ns.to_owned()),
+            local: local.to_owned(),
+        }
+    }
+
+    /// An unprefixed element name in `ns`, which is then the default namespace.
+    pub fn default_ns(ns: &str, local: &str) -> Self {
+        Name {
+            prefix: None,
+            ns: Some(ns.to_owned()),
+            local: local.to_owned(),
+        }
+    }
+
+    /// Whether this name is `{ns}local`, whatever its prefix.
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns.as_deref() == Some(ns) && self.local == local
+    }
+
+    /// `prefix:local` or `local`.
+    pub fn qualified(&self) -> String {
+        match &self.prefix {
+            Some(p) => format!("{p}:{}", self.local),
+            None => self.local.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+    /// Kept so that comments in received input, or deliberately injected ones, can be
+    /// represented; exclusive canonicalisation without comments drops them.
+    Comment(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: Name,
+    /// In document order; the canonical writer sorts them.
+    pub attrs: Vec<(Name, String)>,
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    pub fn new(name: Name) -> Self {
+        Element {
+            name,
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Adds an unprefixed attribute (builder style).
+    pub fn attr(mut self, local: &str, value: impl Into<String>) -> Self {
+        self.set_attr(local, value);
+        self
+    }
+
+    /// Adds an unprefixed attribute only when `value` is present.
+    pub fn attr_opt(self, local: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.attr(local, v),
+            None => self,
+        }
+    }
+
+    /// Sets (or replaces) an unprefixed attribute.
+    pub fn set_attr(&mut self, local: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .attrs
+            .iter_mut()
+            .find(|(n, _)| n.ns.is_none() && n.local == local)
+        {
+            Some((_, v)) => *v = value,
+            None => self.attrs.push((Name::local(local), value)),
+        }
+    }
+
+    /// Appends a child element (builder style).
+    pub fn child(mut self, el: Element) -> Self {
+        self.children.push(Node::Element(el));
+        self
+    }
+
+    /// Appends a text node (builder style).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.children.push(Node::Text(text.into()));
+        self
+    }
+
+    /// The value of the unprefixed attribute `local`.
+    pub fn attribute(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n.ns.is_none() && n.local == local)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Child elements, in order.
+    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Child elements named `{ns}local`.
+    pub fn elements_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.elements().filter(move |e| e.name.is(ns, local))
+    }
+
+    /// The first child element named `{ns}local`.
+    pub fn first(&self, ns: &str, local: &str) -> Option<&Element> {
+        self.elements().find(|e| e.name.is(ns, local))
+    }
+
+    /// The concatenated text content of this element's own text children.
+    pub fn text_content(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Inserts `el` as a child right after the first child element named `{ns}local`, or as
+    /// the first child when there is none. Used to place a Signature after the Issuer
+    /// (saml-core 5.4.1 wants it there; schema order says Issuer, Signature, ...).
+    pub fn insert_after_first(&mut self, ns: &str, local: &str, el: Element) {
+        let pos = self
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(e) if e.name.is(ns, local)))
+            .map_or(0, |p| p + 1);
+        self.children.insert(pos, Node::Element(el));
+    }
+
+    /// Depth-first search for the element whose unprefixed `ID` attribute is `id`.
+    pub fn find_by_id(&self, id: &str) -> Option<&Element> {
+        if self.attribute("ID") == Some(id) {
+            return Some(self);
+        }
+        self.elements().find_map(|e| e.find_by_id(id))
+    }
+
+    /// Mutable variant of [`Element::find_by_id`].
+    pub fn find_by_id_mut(&mut self, id: &str) -> Option<&mut Element> {
+        if self.attribute("ID") == Some(id) {
+            return Some(self);
+        }
+        self.children.iter_mut().find_map(|n| match n {
+            Node::Element(e) => e.find_by_id_mut(id),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! The one place that reads the wall clock and draws randomness for IDs.

@@ -1,0 +1,8 @@
+//! The service around the engine: configuration, the users file, the signing key on disk, the
+//! clock and randomness, and the web layer.
+
+pub mod clock;
+pub mod config;
+pub mod keys;
+pub mod users;
+pub mod web;

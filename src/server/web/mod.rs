@@ -1,0 +1,1 @@
+//! The web layer (placeholder while the engine is wired in).

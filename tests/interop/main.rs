@@ -1,0 +1,1 @@
+//! Interop tests (being written).

@@ -1,0 +1,1 @@
+//! Integration tests: one binary that starts the real server.
