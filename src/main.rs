@@ -1,1 +1,135 @@
-fn main() {}
+//! The `mock-idp` binary: reads the configuration, the signing key and the users, binds the
+//! listener, prints where everything is, and runs the server.
+//!
+//! Start-up failures print `error: ...` with their causes and exit with status 2 (the status
+//! clap uses for a bad command line), so a script can tell "never started" from "crashed".
+
+use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+
+use mock_idp::server::config::{self, Cli, Config, Endpoints};
+use mock_idp::server::keys::{self, LoadedKeys};
+use mock_idp::server::users::{self, Directory};
+use mock_idp::server::web::{self, AppState};
+
+/// Status for anything that stops the server from starting.
+const STARTUP_FAILURE: u8 = 2;
+/// Status for a server that started and then failed.
+const RUNTIME_FAILURE: u8 = 1;
+/// The banner names at most this many users; a long file would bury the rest of it.
+const USERS_SHOWN: usize = 10;
+
+fn main() -> ExitCode {
+    let config = Config::from(Cli::parse());
+    let (listener, state) = match start(&config) {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(STARTUP_FAILURE);
+        }
+    };
+    let system = actix_web::rt::System::new();
+    match system.block_on(web::serve(listener, state)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the server stopped: {e}");
+            ExitCode::from(RUNTIME_FAILURE)
+        }
+    }
+}
+
+/// Everything up to a bound listener and a ready state; the banner is printed last, so its
+/// final line (which tests wait for) only appears once the server can take connections.
+fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
+    let keys = keys::load_or_generate(&config.certs).context("loading the signing key")?;
+    let directory = users::load(&config.users)?;
+    let listener = TcpListener::bind(&config.bind)
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let bound = listener
+        .local_addr()
+        .with_context(|| format!("cannot read the address bound for {}", config.bind))?;
+    let endpoints = config::endpoints(config, bound)?;
+
+    let banner = banner(&endpoints, &keys, &directory, config, bound);
+    let state =
+        AppState::new(endpoints, keys.signer, directory).context("preparing the web pages")?;
+    print_banner(&banner);
+    Ok((listener, state))
+}
+
+fn banner(
+    endpoints: &Endpoints,
+    keys: &LoadedKeys,
+    directory: &Directory,
+    config: &Config,
+    bound: SocketAddr,
+) -> Vec<String> {
+    let base = &endpoints.base_url;
+    let origin = if keys.generated {
+        "generated now"
+    } else {
+        "loaded"
+    };
+    let users = directory.users();
+    let mut names: Vec<&str> = users
+        .iter()
+        .take(USERS_SHOWN)
+        .map(|u| u.id.as_str())
+        .collect();
+    let more = users.len().saturating_sub(USERS_SHOWN);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    if names.is_empty() {
+        names.push("(none)");
+    }
+
+    let mut lines = vec![
+        format!(
+            "mock-idp {}: a test IdP that logs anyone in; do not expose it to untrusted networks",
+            env!("CARGO_PKG_VERSION")
+        ),
+        format!("  Entity ID      {}", endpoints.entity_id),
+        format!("  Metadata URL   {base}/metadata"),
+        format!("  SSO URL        {base}/sso   (HTTP-Redirect and HTTP-POST)"),
+        format!(
+            "  Certificate    {} ({origin})   also at {base}/certs/idp.crt",
+            keys.cert_path.display()
+        ),
+        format!("  SHA-1          {}", keys.signer.sha1_fingerprint()),
+        format!("  SHA-256        {}", keys.signer.sha256_fingerprint()),
+        format!(
+            "  Users          {} from {}: {}{more}",
+            users.len(),
+            config.users.display(),
+            names.join(", ")
+        ),
+    ];
+    if !bound.ip().is_loopback() {
+        lines.push(format!(
+            "warning: {} is reachable from other machines, and anyone who reaches it can sign in \
+             as any user; bind to 127.0.0.1 unless that is intended",
+            bound.ip()
+        ));
+    }
+    // Tests read this exact line to learn the port; keep it last and unchanged.
+    lines.push(format!("mock-idp listening on http://{bound}"));
+    lines
+}
+
+fn print_banner(lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    // The banner is informational: with stdout closed the server is still worth running, so a
+    // failed write is not a reason to stop.
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    // Whoever waits for the listening line may be reading a pipe, which is block-buffered.
+    let _ = out.flush();
+}

@@ -61,6 +61,15 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Short name used in the API: `deflate`, `zlib`, `none`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Encoding::RawDeflate => "deflate",
+            Encoding::Zlib => "zlib",
+            Encoding::Uncompressed => "none",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Encoding::RawDeflate => "raw DEFLATE (as HTTP-Redirect prescribes)",

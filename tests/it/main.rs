@@ -1,1 +1,12 @@
-//! Integration tests: one binary that starts the real server.
+//! Integration tests: one binary (linking many is slow) that starts the real `mock-idp` on a
+//! free port and drives it over HTTP, as a service provider and a browser would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test is its failure message"
+)]
+
+mod boundary;
+mod endpoints;
+mod sso;
+mod support;

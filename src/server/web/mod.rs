@@ -1,1 +1,90 @@
-//! The web layer (placeholder while the engine is wired in).
+//! The web layer: translates HTTP into engine calls and engine results into pages and JSON.
+//!
+//! The whole URL map is [`routes`]; each endpoint family has its own file; [`error`] is the
+//! only place HTTP status codes are chosen; [`render`] holds the templates.
+
+mod api;
+mod error;
+mod login;
+mod pages;
+mod render;
+mod sso;
+
+use std::net::TcpListener;
+
+use actix_web::{web, App, HttpServer};
+
+use crate::saml::dsig::Signer;
+use crate::server::config::Endpoints;
+use crate::server::users::Directory;
+
+pub use render::TemplateError;
+
+/// Everything a request handler may read; built once at start-up, never mutated.
+pub struct AppState {
+    pub endpoints: Endpoints,
+    pub signer: Signer,
+    pub directory: Directory,
+    /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
+    persistent_secret: Vec<u8>,
+}
+
+impl AppState {
+    pub fn new(
+        endpoints: Endpoints,
+        signer: Signer,
+        directory: Directory,
+    ) -> Result<AppState, TemplateError> {
+        let persistent_secret = signer.derived_secret("mock-idp persistent NameID");
+        render::check()?;
+        Ok(AppState {
+            endpoints,
+            signer,
+            directory,
+            persistent_secret,
+        })
+    }
+
+    pub fn sso_url(&self) -> String {
+        format!("{}/sso", self.endpoints.base_url)
+    }
+
+    pub fn metadata_url(&self) -> String {
+        format!("{}/metadata", self.endpoints.base_url)
+    }
+
+    pub fn certificate_url(&self) -> String {
+        format!("{}/certs/idp.crt", self.endpoints.base_url)
+    }
+}
+
+/// The public URL map (README "Endpoints" documents each).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/metadata", web::get().to(pages::metadata))
+        .route("/certs/idp.crt", web::get().to(pages::certificate))
+        .route("/healthz", web::get().to(pages::healthz))
+        .route("/sso", web::get().to(sso::redirect_binding))
+        .route("/sso", web::post().to(sso::post_binding))
+        .route("/sso/login", web::post().to(sso::login))
+        .route("/api/sso", web::post().to(api::sso))
+        .route("/api/users", web::get().to(api::users))
+        .default_service(web::to(pages::not_found));
+}
+
+/// Largest request body accepted (a POSTed AuthnRequest is far smaller).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Serves until SIGINT/SIGTERM; in-flight requests are allowed to finish.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let state = web::Data::new(state);
+    HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .configure(routes)
+    })
+    .listen(listener)?
+    .run()
+    .await
+}

@@ -1,0 +1,106 @@
+//! The headless API, for CI: `POST /api/sso` answers an AuthnRequest as the picker would, in
+//! JSON; `GET /api/users` lists who can log in.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::login::{self, LoginError};
+use super::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+struct SsoCall {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+    binding: Option<String>,
+    user: Option<String>,
+    sign: Option<String>,
+    algorithm: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SsoAnswer<'a> {
+    acs_url: &'a str,
+    #[serde(rename = "SAMLResponse")]
+    saml_response: &'a str,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<&'a str>,
+    request_id: Option<&'a str>,
+    user: &'a str,
+    /// How the request was understood to have arrived, and how it was packed.
+    binding: &'static str,
+    encoding: &'static str,
+}
+
+/// Form (`application/x-www-form-urlencoded`) or JSON, by Content-Type.
+pub async fn sso(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().starts_with("application/json"));
+    let call: SsoCall = if is_json {
+        serde_json::from_slice(&body)
+            .map_err(|e| LoginError::Malformed(format!("JSON body: {e}")))?
+    } else {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|e| LoginError::Malformed(format!("form body: {e}")))?
+    };
+    let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
+    login::check_relay_state(relay_state)?;
+    let options = login::options(call.sign.as_deref(), call.algorithm.as_deref())?;
+    let binding = login::parse_binding(call.binding.as_deref())?;
+    let received = login::receive(call.saml_request.as_deref(), binding)?;
+    let issued = login::answer(&state, &received, call.user.as_deref(), options)?;
+    Ok(HttpResponse::Ok().json(SsoAnswer {
+        acs_url: &issued.acs_url,
+        saml_response: &issued.saml_response,
+        relay_state,
+        request_id: issued.request_id.as_deref(),
+        user: call.user.as_deref().unwrap_or_default(),
+        binding: received.binding.id(),
+        encoding: received.encoding.id(),
+    }))
+}
+
+#[derive(Serialize)]
+struct UserView<'a> {
+    id: &'a str,
+    email: &'a str,
+    display_name: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    name_id: Option<&'a str>,
+    attributes: BTreeMap<&'a str, &'a [String]>,
+}
+
+pub async fn users(state: web::Data<AppState>) -> HttpResponse {
+    let users: Vec<_> = state
+        .directory
+        .users()
+        .iter()
+        .map(|u| UserView {
+            id: &u.id,
+            email: &u.email,
+            display_name: &u.display_name,
+            first_name: &u.first_name,
+            last_name: &u.last_name,
+            name_id: u.name_id.as_deref(),
+            attributes: u
+                .attributes
+                .iter()
+                .map(|a| (a.name.as_str(), a.values.as_slice()))
+                .collect(),
+        })
+        .collect();
+    HttpResponse::Ok().json(users)
+}

@@ -1,0 +1,96 @@
+//! The informational endpoints: the home page, metadata, the certificate, health.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::saml::metadata::{self, IdpDescription};
+
+use super::error::PageError;
+use super::{render, AppState};
+
+#[derive(Serialize)]
+struct UserRow<'a> {
+    id: &'a str,
+    display_name: &'a str,
+    email: &'a str,
+    attributes: BTreeMap<&'a str, String>,
+}
+
+#[derive(Serialize)]
+struct HomePage<'a> {
+    version: &'static str,
+    entity_id: &'a str,
+    sso_url: String,
+    metadata_url: String,
+    certificate_url: String,
+    certificate_pem: String,
+    sha1: String,
+    sha256: String,
+    base_url: &'a str,
+    users: Vec<UserRow<'a>>,
+    first_user: &'a str,
+}
+
+pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let users: Vec<_> = state
+        .directory
+        .users()
+        .iter()
+        .map(|u| UserRow {
+            id: &u.id,
+            display_name: &u.display_name,
+            email: &u.email,
+            attributes: u
+                .attributes
+                .iter()
+                .map(|a| (a.name.as_str(), a.values.join(", ")))
+                .collect(),
+        })
+        .collect();
+    let page = HomePage {
+        version: env!("CARGO_PKG_VERSION"),
+        entity_id: &state.endpoints.entity_id,
+        sso_url: state.sso_url(),
+        metadata_url: state.metadata_url(),
+        certificate_url: state.certificate_url(),
+        certificate_pem: state.signer.certificate_pem(),
+        sha1: state.signer.sha1_fingerprint(),
+        sha256: state.signer.sha256_fingerprint(),
+        base_url: &state.endpoints.base_url,
+        first_user: users.first().map(|u| u.id).unwrap_or_default(),
+        users,
+    };
+    let body = render::page("home", &page).map_err(PageError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}
+
+pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+    let xml = metadata::idp_metadata(&IdpDescription {
+        entity_id: &state.endpoints.entity_id,
+        sso_url: &state.sso_url(),
+        signer: &state.signer,
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/samlmetadata+xml"))
+        .body(xml)
+}
+
+pub async fn certificate(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/x-pem-file"))
+        .insert_header((header::CONTENT_DISPOSITION, "inline; filename=\"idp.crt\""))
+        .body(state.signer.certificate_pem())
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, PageError> {
+    Err(PageError::not_found(req.path()))
+}

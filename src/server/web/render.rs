@@ -1,0 +1,80 @@
+//! The handlebars templates in `templates/`, compiled into the binary so that it runs from any
+//! directory (and in a container) with nothing beside it. Handlebars HTML-escapes every `{{x}}`,
+//! which is what keeps SP-supplied values (RelayState, ProviderName, Issuer, URLs) inert.
+
+use std::sync::OnceLock;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+const TEMPLATES: [(&str, &str); 5] = [
+    ("layout", include_str!("../../../templates/layout.hbs")),
+    ("home", include_str!("../../../templates/home.hbs")),
+    ("picker", include_str!("../../../templates/picker.hbs")),
+    ("post", include_str!("../../../templates/post.hbs")),
+    ("error", include_str!("../../../templates/error.hbs")),
+];
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("template {name} does not compile: {message}")]
+pub struct TemplateError {
+    name: &'static str,
+    message: String,
+}
+
+static REGISTRY: OnceLock<Result<Handlebars<'static>, TemplateError>> = OnceLock::new();
+
+fn registry() -> &'static Result<Handlebars<'static>, TemplateError> {
+    REGISTRY.get_or_init(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        for (name, source) in TEMPLATES {
+            let registered = if name == "layout" {
+                hb.register_partial(name, source)
+            } else {
+                hb.register_template_string(name, source)
+            };
+            registered.map_err(|e| TemplateError {
+                name,
+                message: e.to_string(),
+            })?;
+        }
+        Ok(hb)
+    })
+}
+
+/// Compiles the templates once; called at start-up so a broken template stops the server
+/// before it serves anything.
+pub fn check() -> Result<(), TemplateError> {
+    registry().as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// Renders page `name` with `data`.
+pub fn page(name: &str, data: &impl Serialize) -> Result<String, String> {
+    match registry() {
+        Ok(hb) => hb.render(name, data).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        check().unwrap();
+    }
+
+    #[test]
+    fn values_are_html_escaped() {
+        let html = page(
+            "error",
+            &serde_json::json!({"title": "<script>x</script>", "detail": "\"'&", "hint": null, "status": 400}),
+        )
+        .unwrap();
+        assert!(!html.contains("<script>x"));
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(html.contains("&quot;&#x27;&amp;"));
+    }
+}

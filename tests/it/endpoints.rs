@@ -1,0 +1,134 @@
+//! The informational endpoints and start-up.
+
+use crate::support::{client, Server};
+
+#[test]
+fn banner_tells_what_to_paste_into_an_sp() {
+    let s = Server::start();
+    for needle in [
+        "Entity ID",
+        "/metadata",
+        "/sso",
+        "SHA-1",
+        "SHA-256",
+        "idp.crt",
+    ] {
+        assert!(
+            s.banner.contains(needle),
+            "banner lacks {needle}:\n{}",
+            s.banner
+        );
+    }
+    assert!(s.certs_dir().join("idp.key").exists() && s.certs_dir().join("idp.crt").exists());
+}
+
+#[test]
+fn home_shows_entity_id_urls_certificate_fingerprints_and_users() {
+    let s = Server::start();
+    let html = client().get(s.url("/")).send().unwrap().text().unwrap();
+    let sha1 = s
+        .banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("SHA-1"))
+        .unwrap();
+    let sha1 = sha1.split_whitespace().last().unwrap();
+    assert_eq!(sha1.len(), 59);
+    for needle in [
+        format!("{}/metadata", s.base),
+        format!("{}/sso", s.base),
+        "BEGIN CERTIFICATE".to_owned(),
+        sha1.to_owned(),
+        "alice".to_owned(),
+    ] {
+        assert!(html.contains(&needle), "home page lacks {needle}");
+    }
+}
+
+#[test]
+fn certificate_is_served_as_pem_and_matches_the_file() {
+    let s = Server::start();
+    let pem = client()
+        .get(s.url("/certs/idp.crt"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let on_disk = std::fs::read_to_string(s.certs_dir().join("idp.crt")).unwrap();
+    assert_eq!(pem.trim(), on_disk.trim());
+}
+
+#[test]
+fn metadata_advertises_signing_key_name_id_formats_and_both_sso_bindings_only() {
+    let s = Server::start();
+    let r = client().get(s.url("/metadata")).send().unwrap();
+    assert_eq!(r.headers()["content-type"], "application/samlmetadata+xml");
+    let xml = r.text().unwrap();
+    assert!(xml.contains(&format!(r#"entityID="{}/metadata""#, s.base)));
+    assert!(xml.contains(r#"<md:KeyDescriptor use="signing">"#));
+    assert!(xml.contains("<ds:X509Certificate>MII"));
+    assert!(xml.contains("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
+    assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"));
+    for binding in ["HTTP-Redirect", "HTTP-POST"] {
+        assert!(xml.contains(&format!(
+            r#"<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{binding}" Location="{}/sso">"#,
+            s.base
+        )));
+    }
+    // No logout endpoint answers yet, so none is advertised.
+    assert!(!xml.contains("SingleLogoutService"));
+}
+
+#[test]
+fn healthz_and_users_api() {
+    let s = Server::start();
+    let h: serde_json::Value = client()
+        .get(s.url("/healthz"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(h["status"], "ok");
+    let users: serde_json::Value = client()
+        .get(s.url("/api/users"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let users = users.as_array().unwrap();
+    assert!(users.len() >= 5);
+    assert_eq!(users[0]["id"], "alice");
+    assert!(users
+        .iter()
+        .all(|u| u["email"].as_str().unwrap().contains('@')));
+}
+
+#[test]
+fn unknown_paths_get_a_404_page() {
+    let s = Server::start();
+    let r = client().get(s.url("/nope")).send().unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().unwrap().contains("there is nothing at /nope"));
+}
+
+#[test]
+fn keys_are_reused_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().to_str().unwrap();
+    let first = Server::start_with(&["--certs", certs]);
+    let pem1 = client()
+        .get(first.url("/certs/idp.crt"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    drop(first);
+    let second = Server::start_with(&["--certs", certs]);
+    let pem2 = client()
+        .get(second.url("/certs/idp.crt"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(pem1, pem2);
+    assert!(second.banner.contains("loaded"));
+}
