@@ -1,1 +1,70 @@
-fn main() {}
+//! Issuing one signed response: the whole engine pipeline (plan, build, canonicalise, digest,
+//! RSA-sign, serialise, base64) for each signing choice. See docs/benchmarks.md for results
+//! and how they compare with `openssl speed rsa2048` on the same machine.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mock_idp::saml::authn_request;
+use mock_idp::saml::dsig::{SignatureAlgorithm, Signer};
+use mock_idp::saml::issue::{self, Idp, Login, Options, SequentialIds, Sign, Target};
+use mock_idp::saml::principal::{Attribute, Principal};
+use mock_idp::saml::scenario::Valid;
+use openssl::pkey::PKey;
+use openssl::x509::X509;
+use time::macros::datetime;
+
+const REQUEST: &str = r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_bench" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" AssertionConsumerServiceURL="https://sp.example/acs"><saml:Issuer>https://sp.example/metadata</saml:Issuer></samlp:AuthnRequest>"#;
+
+fn bench(c: &mut Criterion) {
+    let key = PKey::private_key_from_pem(include_bytes!("../tests/fixtures/keys/test.key"))
+        .expect("fixture key");
+    let cert =
+        X509::from_pem(include_bytes!("../tests/fixtures/keys/test.crt")).expect("fixture cert");
+    let signer = Signer::new(key, cert).expect("matching pair");
+    let request = authn_request::parse(REQUEST).expect("request");
+    let target = Target::from_request(&request).expect("target");
+    let principal = Principal {
+        id: "alice".into(),
+        email: "alice@acme-support.example".into(),
+        display_name: "Alice Martin".into(),
+        first_name: "Alice".into(),
+        last_name: "Martin".into(),
+        name_id: None,
+        attributes: vec![Attribute {
+            name: "groups".into(),
+            values: vec!["agents".into(), "billing".into()],
+        }],
+    };
+    let idp = Idp {
+        entity_id: "https://idp.example/metadata",
+        signer: &signer,
+        persistent_secret: b"k",
+    };
+    let now = datetime!(2026-01-01 00:00:01 UTC);
+
+    let mut group = c.benchmark_group("issue");
+    for (name, sign) in [
+        ("both-signed", Sign::Both),
+        ("assertion-signed", Sign::Assertion),
+    ] {
+        let options = Options {
+            sign,
+            algorithm: SignatureAlgorithm::RsaSha256,
+        };
+        let login = Login {
+            request: Some(&request),
+            target: &target,
+            principal: &principal,
+            options,
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                issue::issue(&login, &idp, now, &mut SequentialIds::default(), &Valid)
+                    .expect("issued")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
