@@ -205,23 +205,18 @@ fn is_xs_id(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const ZOHO: &str = r#"<samlp:AuthnRequest xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"
-xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
-ID="_abe4735eceae4bd49afdb3f254dc5ea01359616"
-Version="2.0"
-IssueInstant="2013-01-31T07:18:15.281Z"
-ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-ProviderName="Zoho"
-IsPassive="false"
-Destination="https://idp-w2k8/adfs/ls"
-AssertionConsumerServiceURL="https://accounts.zoho.com/signin/samlsp/90000000000">
-<saml:Issuer>zoho.com</saml:Issuer>
-<samlp:NameIDPolicy AllowCreate="true" />
-</samlp:AuthnRequest>"#;
+    /// A real request; provenance in tests/fixtures/requests/README.md.
+    fn fixture(name: &str) -> AuthnRequest {
+        let path = format!(
+            "{}/tests/fixtures/requests/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        parse(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
 
     #[test]
     fn parses_the_servicedesk_plus_sample() {
-        let r = parse(ZOHO).unwrap();
+        let r = fixture("servicedesk-plus-sample.xml");
         assert_eq!(r.id, "_abe4735eceae4bd49afdb3f254dc5ea01359616");
         assert_eq!(r.issuer.as_deref(), Some("zoho.com"));
         assert_eq!(r.provider_name.as_deref(), Some("Zoho"));
@@ -240,6 +235,49 @@ AssertionConsumerServiceURL="https://accounts.zoho.com/signin/samlsp/90000000000
             })
         );
         assert_eq!(r.issue_instant.year(), 2013);
+    }
+
+    #[test]
+    fn parses_requests_made_by_python3_saml() {
+        let r = fixture("python3-saml-redirect.xml");
+        assert_eq!(
+            r.issuer.as_deref(),
+            Some("https://python-sp.example/metadata")
+        );
+        assert_eq!(r.acs_url.as_deref(), Some("https://python-sp.example/acs"));
+        assert_eq!(r.protocol_binding.as_deref(), Some(ns::binding::HTTP_POST));
+        assert_eq!(
+            r.name_id_policy.and_then(|p| p.format).as_deref(),
+            Some(ns::nameid::UNSPECIFIED)
+        );
+        let r = fixture("python3-saml-persistent.xml");
+        assert_eq!(
+            r.name_id_policy.and_then(|p| p.format).as_deref(),
+            Some(ns::nameid::PERSISTENT)
+        );
+    }
+
+    #[test]
+    fn parses_requests_made_by_node_saml() {
+        for name in ["node-saml-redirect.xml", "node-saml-post.xml"] {
+            let r = fixture(name);
+            assert_eq!(
+                r.issuer.as_deref(),
+                Some("https://node-sp.example/metadata")
+            );
+            assert_eq!(r.acs_url.as_deref(), Some("https://node-sp.example/acs"));
+            let p = r.name_id_policy.unwrap();
+            assert_eq!(p.format.as_deref(), Some(ns::nameid::EMAIL));
+            assert_eq!(p.allow_create, Some(true));
+            let c = r.requested_authn_context.unwrap();
+            assert_eq!(c.comparison.as_deref(), Some("exact"));
+            assert_eq!(c.class_refs, [ns::AC_PASSWORD_PROTECTED_TRANSPORT]);
+        }
+        let r = fixture("node-saml-identifier-format.xml");
+        assert_eq!(
+            r.name_id_policy.and_then(|p| p.format).as_deref(),
+            Some(ns::nameid::TRANSIENT)
+        );
     }
 
     #[test]
