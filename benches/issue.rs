@@ -2,6 +2,11 @@
 //! RSA-sign, serialise, base64) for each signing choice. See docs/benchmarks.md for results
 //! and how they compare with `openssl speed rsa2048` on the same machine.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark with broken fixtures should stop loudly"
+)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use mock_idp::saml::authn_request;
 use mock_idp::saml::dsig::{SignatureAlgorithm, Signer};
