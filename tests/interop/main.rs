@@ -1,1 +1,815 @@
-//! Interop tests (being written).
+//! Interop: real SAML service-provider software judges mock-idp's responses.
+//!
+//! Every test starts the `mock-idp` binary on 127.0.0.1:0 with a fresh certificate directory,
+//! then runs one driver against it:
+//! - `python/python3_saml_sp.py`: python3-saml (OneLogin) as the SP, strict settings;
+//! - `node/sp.js`: @node-saml/node-saml as the SP, secure settings;
+//! - `python/xmlsec1_check.py`: the xmlsec1 command line verifying each signature on its own.
+//!
+//! A driver builds the AuthnRequest with the SP library, carries it to the IdP as a browser
+//! would, walks the user picker and the auto-POST page, validates the SAMLResponse, and prints
+//! one JSON verdict line with the list of checks it made. The test fails unless every check
+//! held; negative controls (another IdP certificate, another audience, a changed NameID) are
+//! checks too, so a validator that accepts anything cannot make a test pass.
+//!
+//! The tools come from `tests/run`, which installs xmlsec1 and python3-saml (in
+//! `tests/interop/.venv`) and runs `npm ci` in `tests/interop/node`. A missing tool fails the
+//! test with that advice; nothing is skipped. Each verdict is also written to
+//! `target/tmp/interop/`, from which `tests/run` prints a scenario x library table.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test is its failure message"
+)]
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+/// How long the server may take to print its listening line (it may generate an RSA key).
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one driver may run; a scenario makes a handful of logins.
+const DRIVER_TIMEOUT: Duration = Duration::from_secs(180);
+const LISTENING_PREFIX: &str = "mock-idp listening on ";
+const RUN_TESTS_HINT: &str =
+    "run `tests/run` from the repository root once: it installs xmlsec1, python3-saml \
+     (tests/interop/.venv) and @node-saml/node-saml (npm ci in tests/interop/node)";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn interop_dir() -> PathBuf {
+    repo().join("tests").join("interop")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server under test
+
+/// A running `mock-idp`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    stderr_path: PathBuf,
+    _certs: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let certs = tempfile::tempdir().expect("temporary certificate directory");
+        let stderr_path = certs.path().join("mock-idp.stderr");
+        let stderr = fs::File::create(&stderr_path).expect("stderr file for mock-idp");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .arg("--users")
+            .arg(repo().join("users.yaml"))
+            .arg("--certs")
+            .arg(certs.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .expect("spawn the mock-idp binary");
+
+        // Read the banner on a thread that keeps draining stdout afterwards, so the server
+        // never blocks on a full pipe.
+        let stdout = child.stdout.take().expect("mock-idp stdout is piped");
+        let (tx, rx) = mpsc::channel::<String>();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        let mut banner = Vec::new();
+        let base = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(url) = line.strip_prefix(LISTENING_PREFIX) {
+                        break url.trim().trim_end_matches('/').to_string();
+                    }
+                    banner.push(line);
+                }
+                Err(err) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    panic!(
+                        "mock-idp did not print `{LISTENING_PREFIX}http://...` ({err:?}; exit: \
+                         {status:?})\nstdout so far:\n{}\nstderr:\n{}",
+                        banner.join("\n"),
+                        fs::read_to_string(&stderr_path).unwrap_or_default()
+                    );
+                }
+            }
+        };
+        assert!(
+            base.starts_with("http://127.0.0.1:"),
+            "unexpected listening URL {base:?}; banner:\n{}",
+            banner.join("\n")
+        );
+        Server {
+            child,
+            base,
+            stderr_path,
+            _certs: certs,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expectations, read from the shipped users.yaml
+
+fn users() -> &'static Vec<serde_yaml::Value> {
+    static USERS: OnceLock<Vec<serde_yaml::Value>> = OnceLock::new();
+    USERS.get_or_init(|| {
+        let path = repo().join("users.yaml");
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+        doc.get("users")
+            .and_then(|u| u.as_sequence())
+            .cloned()
+            .unwrap_or_else(|| panic!("{} has no `users:` list", path.display()))
+    })
+}
+
+fn scalar(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => panic!("users.yaml: attribute value {other:?} is not a scalar"),
+    }
+}
+
+fn field<'a>(user: &'a serde_yaml::Value, key: &str) -> &'a str {
+    user.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| {
+        panic!(
+            "users.yaml: user {:?} has no string `{key}`",
+            user.get("id")
+        )
+    })
+}
+
+/// What an SP must see for this user: the default NameID and every attribute with its values.
+fn expectation(user: &serde_yaml::Value) -> Value {
+    let email = field(user, "email");
+    let nameid = user
+        .get("name_id")
+        .and_then(|v| v.as_str())
+        .unwrap_or(email);
+    let mut attributes = Map::new();
+    attributes.insert("email".into(), json!([email]));
+    attributes.insert("displayName".into(), json!([field(user, "display_name")]));
+    attributes.insert("firstName".into(), json!([field(user, "first_name")]));
+    attributes.insert("lastName".into(), json!([field(user, "last_name")]));
+    if let Some(extra) = user.get("attributes").and_then(|a| a.as_mapping()) {
+        for (name, value) in extra {
+            let values: Vec<String> = match value {
+                serde_yaml::Value::Sequence(items) => items.iter().map(scalar).collect(),
+                one => vec![scalar(one)],
+            };
+            attributes.insert(scalar(name), json!(values));
+        }
+    }
+    json!({
+        "user": field(user, "id"),
+        "nameid": nameid,
+        "email": email,
+        "attributes": attributes,
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    /// The user the README's examples log in as.
+    Alice,
+    /// The first user with a multi-valued attribute.
+    MultiValued,
+    /// The first user whose display name is not ASCII.
+    NonAscii,
+}
+
+fn user_for(who: Who) -> Value {
+    let plain = |u: &&serde_yaml::Value| u.get("name_id").is_none();
+    let found = match who {
+        Who::Alice => users()
+            .iter()
+            .find(|u| u.get("id").and_then(|v| v.as_str()) == Some("alice")),
+        Who::MultiValued => users().iter().filter(plain).find(|u| {
+            u.get("attributes")
+                .and_then(|a| a.as_mapping())
+                .is_some_and(|m| {
+                    m.values()
+                        .any(|v| v.as_sequence().is_some_and(|s| s.len() > 1))
+                })
+        }),
+        Who::NonAscii => users().iter().filter(plain).find(|u| {
+            u.get("display_name")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| !s.is_ascii())
+        }),
+    };
+    let user = found.unwrap_or_else(|| panic!("users.yaml has no user for {who:?}"));
+    expectation(user)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drivers
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Driver {
+    Python3Saml,
+    NodeSaml,
+    Xmlsec1,
+}
+
+impl Driver {
+    fn name(self) -> &'static str {
+        match self {
+            Driver::Python3Saml => "python3-saml",
+            Driver::NodeSaml => "node-saml",
+            Driver::Xmlsec1 => "xmlsec1",
+        }
+    }
+
+    /// The command to run, or why it cannot run here.
+    fn command(self) -> Result<Command, String> {
+        let dir = interop_dir();
+        let venv_python = dir.join(".venv").join("bin").join("python");
+        let python = |script: &str| -> Result<Command, String> {
+            if !venv_python.exists() {
+                return Err(format!("{} does not exist", venv_python.display()));
+            }
+            let mut cmd = Command::new(&venv_python);
+            cmd.arg(dir.join("python").join(script));
+            Ok(cmd)
+        };
+        match self {
+            Driver::Python3Saml => python("python3_saml_sp.py"),
+            Driver::Xmlsec1 => {
+                let found = Command::new("xmlsec1")
+                    .arg("--version")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success());
+                if !found {
+                    return Err("xmlsec1 is not on PATH".into());
+                }
+                python("xmlsec1_check.py")
+            }
+            Driver::NodeSaml => {
+                let module = dir.join("node/node_modules/@node-saml/node-saml/package.json");
+                if !module.exists() {
+                    return Err(format!("{} does not exist", module.display()));
+                }
+                let mut cmd = Command::new("node");
+                cmd.arg(dir.join("node").join("sp.js"));
+                Ok(cmd)
+            }
+        }
+    }
+}
+
+/// A certificate (with its own fresh key) that is not the IdP's, for the negative controls.
+fn other_certificate() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        use openssl::asn1::Asn1Time;
+        use openssl::bn::BigNum;
+        use openssl::hash::MessageDigest;
+        use openssl::pkey::PKey;
+        use openssl::rsa::Rsa;
+        use openssl::x509::{X509Builder, X509NameBuilder};
+
+        let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa key")).expect("pkey");
+        let mut name = X509NameBuilder::new().expect("name");
+        name.append_entry_by_text("CN", "not the mock-idp signing key")
+            .expect("CN");
+        let name = name.build();
+        let mut cert = X509Builder::new().expect("x509 builder");
+        cert.set_version(2).expect("version");
+        let serial = BigNum::from_u32(4242)
+            .and_then(|b| b.to_asn1_integer())
+            .expect("serial");
+        cert.set_serial_number(&serial).expect("serial");
+        cert.set_subject_name(&name).expect("subject");
+        cert.set_issuer_name(&name).expect("issuer");
+        cert.set_pubkey(&key).expect("pubkey");
+        cert.set_not_before(&Asn1Time::days_from_now(0).expect("now"))
+            .expect("not before");
+        cert.set_not_after(&Asn1Time::days_from_now(365).expect("later"))
+            .expect("not after");
+        cert.sign(&key, MessageDigest::sha256()).expect("self-sign");
+        let pem = cert.build().to_pem().expect("pem");
+
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop");
+        fs::create_dir_all(&dir).expect("target/tmp/interop");
+        let path = dir.join(format!("other-cert-{}.pem", std::process::id()));
+        fs::write(&path, pem).expect("write the other certificate");
+        path
+    })
+}
+
+/// Wait for a child with a deadline; kill it when the deadline passes.
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} more bytes)", &s[..end], s.len() - end)
+}
+
+/// Run one driver scenario against a fresh server and return its verdict, failing the test
+/// unless every check the driver made held.
+fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
+    let mut cmd = driver.command().unwrap_or_else(|why| {
+        panic!(
+            "{} is not installed ({why}): {RUN_TESTS_HINT}",
+            driver.name()
+        )
+    });
+    let expect = user_for(who);
+    let server = Server::start();
+
+    let out_dir = tempfile::tempdir().expect("driver output directory");
+    let stdout_path = out_dir.path().join("stdout");
+    let stderr_path = out_dir.path().join("stderr");
+    let mut child = cmd
+        .arg("--idp")
+        .arg(&server.base)
+        .arg("--scenario")
+        .arg(scenario)
+        .arg("--expect")
+        .arg(expect.to_string())
+        .arg("--other-cert")
+        .arg(other_certificate())
+        .current_dir(interop_dir())
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout_path).expect("stdout file"))
+        .stderr(fs::File::create(&stderr_path).expect("stderr file"))
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start the {} driver ({e}): {RUN_TESTS_HINT}",
+                driver.name()
+            )
+        });
+    let status = wait_with_timeout(&mut child, DRIVER_TIMEOUT);
+    let stdout = fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
+
+    let verdict: Option<Value> = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str(l).ok());
+    let Some(verdict) = verdict else {
+        panic!(
+            "the {} driver printed no verdict for {scenario} (exit: {status:?}; a missing \
+             library shows here as an import error: {RUN_TESTS_HINT})\nstdout:\n{}\nstderr:\n{}\n\
+             mock-idp stderr:\n{}",
+            driver.name(),
+            truncate(&stdout, 4000),
+            truncate(&stderr, 4000),
+            truncate(&server.stderr(), 4000)
+        );
+    };
+    record(driver, scenario, &expect, &verdict);
+    report(driver, scenario, &verdict);
+
+    assert_eq!(
+        verdict["scenario"],
+        json!(scenario),
+        "driver answered another scenario"
+    );
+    let checks = verdict["checks"].as_array().cloned().unwrap_or_default();
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["ok"] != json!(true)).collect();
+    if verdict["ok"] != json!(true) || checks.is_empty() || !failed.is_empty() {
+        let mut msg = format!(
+            "{} / {scenario}: {} of {} checks failed",
+            verdict["library"].as_str().unwrap_or(driver.name()),
+            failed.len(),
+            checks.len()
+        );
+        for c in &failed {
+            msg.push_str(&format!(
+                "\n  FAILED {}: {}",
+                c["name"].as_str().unwrap_or("?"),
+                c["detail"]
+            ));
+        }
+        if let Some(err) = verdict["error"].as_str() {
+            msg.push_str(&format!("\n  driver error: {err}"));
+        }
+        for key in ["traceback", "stack"] {
+            if let Some(t) = verdict[key].as_str() {
+                msg.push_str(&format!("\n{}", truncate(t, 3000)));
+            }
+        }
+        // The SAMLResponse that an SP refused, so a server-side fault can be read here.
+        for login in verdict["logins"].as_array().into_iter().flatten() {
+            if let Some(xml) = login["response_xml"].as_str() {
+                msg.push_str(&format!(
+                    "\n  response refused in {:?}:\n{}",
+                    login["label"].as_str().unwrap_or("?"),
+                    truncate(xml, 6000)
+                ));
+            }
+        }
+        if !stderr.trim().is_empty() {
+            msg.push_str(&format!("\n  driver stderr:\n{}", truncate(&stderr, 3000)));
+        }
+        let server_err = server.stderr();
+        if !server_err.trim().is_empty() {
+            msg.push_str(&format!(
+                "\n  mock-idp stderr:\n{}",
+                truncate(&server_err, 3000)
+            ));
+        }
+        panic!("{msg}");
+    }
+    verdict
+}
+
+/// Keep the verdict where `tests/run` prints the scenario x library table from.
+fn record(driver: Driver, scenario: &str, expect: &Value, verdict: &Value) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("interop")
+        .join("verdicts");
+    let user = expect["user"].as_str().unwrap_or("?");
+    if fs::create_dir_all(&dir).is_ok() {
+        let _ = fs::write(
+            dir.join(format!("{}__{scenario}__{user}.json", driver.name())),
+            verdict.to_string(),
+        );
+    }
+}
+
+/// One line per check, shown by `cargo test -- --nocapture` and on failure.
+fn report(driver: Driver, scenario: &str, verdict: &Value) {
+    let checks = verdict["checks"].as_array().cloned().unwrap_or_default();
+    let passed = checks.iter().filter(|c| c["ok"] == json!(true)).count();
+    println!(
+        "[{}] {scenario}: {passed}/{} checks passed",
+        verdict["library"].as_str().unwrap_or(driver.name()),
+        checks.len()
+    );
+    for c in &checks {
+        let mark = if c["ok"] == json!(true) {
+            "ok  "
+        } else {
+            "FAIL"
+        };
+        println!("  {mark} {}", c["name"].as_str().unwrap_or("?"));
+    }
+}
+
+/// The logins of a verdict that the SP accepted.
+fn accepted(verdict: &Value) -> Vec<&Value> {
+    verdict["logins"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["authenticated"] == json!(true))
+        .collect()
+}
+
+/// Independent of the driver's own checks: the first accepted login carries the user.
+fn assert_identity(verdict: &Value, who: Who) {
+    let expect = user_for(who);
+    let logins = accepted(verdict);
+    let first = logins
+        .first()
+        .unwrap_or_else(|| panic!("no accepted login in {verdict}"));
+    assert_eq!(first["nameid"], expect["nameid"], "NameID");
+    for (name, values) in expect["attributes"].as_object().into_iter().flatten() {
+        assert_eq!(&first["attributes"][name], values, "attribute {name}");
+    }
+}
+
+const EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+const TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+
+fn assert_formats(verdict: &Value, format: &str, count: usize) {
+    let logins = accepted(verdict);
+    assert_eq!(logins.len(), count, "accepted logins in {verdict}");
+    for l in logins {
+        assert_eq!(
+            l["nameid_format"],
+            json!(format),
+            "NameID Format of {}",
+            l["label"]
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// python3-saml
+
+#[test]
+fn python3_saml_redirect_default() {
+    let v = interop(Driver::Python3Saml, "redirect_default", Who::Alice);
+    assert_identity(&v, Who::Alice);
+    assert_formats(&v, EMAIL, 1);
+}
+
+#[test]
+fn python3_saml_post_default() {
+    let v = interop(Driver::Python3Saml, "post_default", Who::Alice);
+    assert_identity(&v, Who::Alice);
+    assert_formats(&v, EMAIL, 1);
+}
+
+#[test]
+fn python3_saml_api_sso() {
+    let v = interop(Driver::Python3Saml, "api_redirect", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_nameid_unspecified() {
+    let v = interop(Driver::Python3Saml, "nameid_unspecified", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_sign_assertion_only() {
+    let v = interop(Driver::Python3Saml, "sign_assertion", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_sign_response_only() {
+    let v = interop(Driver::Python3Saml, "sign_response", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_rsa_sha1() {
+    let v = interop(Driver::Python3Saml, "sha1", Who::Alice);
+    assert_formats(&v, EMAIL, 2);
+}
+
+#[test]
+fn python3_saml_rsa_sha512() {
+    let v = interop(Driver::Python3Saml, "sha512", Who::Alice);
+    assert_formats(&v, EMAIL, 2);
+}
+
+#[test]
+fn python3_saml_nameid_persistent() {
+    let v = interop(Driver::Python3Saml, "nameid_persistent", Who::Alice);
+    assert_formats(&v, PERSISTENT, 3);
+}
+
+#[test]
+fn python3_saml_nameid_transient() {
+    let v = interop(Driver::Python3Saml, "nameid_transient", Who::Alice);
+    assert_formats(&v, TRANSIENT, 2);
+}
+
+#[test]
+fn python3_saml_cert_fingerprint_sha1() {
+    let v = interop(Driver::Python3Saml, "fingerprint", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_rejects_other_idp_cert() {
+    interop(Driver::Python3Saml, "reject_wrong_cert", Who::Alice);
+}
+
+#[test]
+fn python3_saml_rejects_wrong_audience() {
+    interop(Driver::Python3Saml, "reject_audience", Who::Alice);
+}
+
+#[test]
+fn python3_saml_multivalued_attributes() {
+    let v = interop(Driver::Python3Saml, "post_default", Who::MultiValued);
+    assert_identity(&v, Who::MultiValued);
+}
+
+#[test]
+fn python3_saml_non_ascii_user() {
+    let v = interop(Driver::Python3Saml, "redirect_default", Who::NonAscii);
+    assert_identity(&v, Who::NonAscii);
+}
+
+// ---------------------------------------------------------------------------------------------
+// @node-saml/node-saml
+
+#[test]
+fn node_saml_redirect_default() {
+    let v = interop(Driver::NodeSaml, "redirect_default", Who::Alice);
+    assert_identity(&v, Who::Alice);
+    assert_formats(&v, EMAIL, 1);
+}
+
+#[test]
+fn node_saml_post_default() {
+    let v = interop(Driver::NodeSaml, "post_default", Who::Alice);
+    assert_identity(&v, Who::Alice);
+    assert_formats(&v, EMAIL, 1);
+}
+
+#[test]
+fn node_saml_api_sso() {
+    let v = interop(Driver::NodeSaml, "api_post", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_nameid_unspecified() {
+    let v = interop(Driver::NodeSaml, "nameid_unspecified", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_sign_assertion_only() {
+    let v = interop(Driver::NodeSaml, "sign_assertion", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_sign_response_only() {
+    let v = interop(Driver::NodeSaml, "sign_response", Who::Alice);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_rsa_sha1() {
+    let v = interop(Driver::NodeSaml, "sha1", Who::Alice);
+    assert_formats(&v, EMAIL, 2);
+}
+
+#[test]
+fn node_saml_rsa_sha512() {
+    let v = interop(Driver::NodeSaml, "sha512", Who::Alice);
+    assert_formats(&v, EMAIL, 2);
+}
+
+#[test]
+fn node_saml_nameid_persistent() {
+    let v = interop(Driver::NodeSaml, "nameid_persistent", Who::Alice);
+    assert_formats(&v, PERSISTENT, 3);
+}
+
+#[test]
+fn node_saml_nameid_transient() {
+    let v = interop(Driver::NodeSaml, "nameid_transient", Who::Alice);
+    assert_formats(&v, TRANSIENT, 2);
+}
+
+#[test]
+fn node_saml_rejects_other_idp_cert() {
+    interop(Driver::NodeSaml, "reject_wrong_cert", Who::Alice);
+}
+
+#[test]
+fn node_saml_rejects_wrong_audience() {
+    interop(Driver::NodeSaml, "reject_audience", Who::Alice);
+}
+
+#[test]
+fn node_saml_multivalued_attributes() {
+    let v = interop(Driver::NodeSaml, "redirect_default", Who::MultiValued);
+    assert_identity(&v, Who::MultiValued);
+}
+
+#[test]
+fn node_saml_non_ascii_user() {
+    let v = interop(Driver::NodeSaml, "post_default", Who::NonAscii);
+    assert_identity(&v, Who::NonAscii);
+}
+
+// ---------------------------------------------------------------------------------------------
+// xmlsec1
+
+#[test]
+fn xmlsec1_verifies_both_signatures() {
+    interop(Driver::Xmlsec1, "both_signatures", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_sign_assertion_only() {
+    interop(Driver::Xmlsec1, "sign_assertion", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_sign_response_only() {
+    interop(Driver::Xmlsec1, "sign_response", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_rsa_sha1() {
+    interop(Driver::Xmlsec1, "sha1", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_rsa_sha512() {
+    interop(Driver::Xmlsec1, "sha512", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_nameid_formats() {
+    interop(Driver::Xmlsec1, "nameid_formats", Who::Alice);
+}
+
+#[test]
+fn xmlsec1_fixture_requests() {
+    interop(Driver::Xmlsec1, "fixtures", Who::Alice);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fixtures themselves
+
+/// Every AuthnRequest fixture is well-formed, is an AuthnRequest, and has its provenance row.
+#[test]
+fn request_fixtures_are_documented() {
+    let dir = repo().join("tests/fixtures/requests");
+    let readme =
+        fs::read_to_string(dir.join("README.md")).expect("tests/fixtures/requests/README.md");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&dir).expect("tests/fixtures/requests") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name")
+            .to_string();
+        let text = fs::read_to_string(&path).expect("fixture text");
+        let mut root = None;
+        for event in xml::reader::EventReader::from_str(&text) {
+            match event.unwrap_or_else(|e| panic!("{name} is not well-formed XML: {e}")) {
+                xml::reader::XmlEvent::StartElement { name: el, .. } if root.is_none() => {
+                    root = Some(el);
+                }
+                _ => {}
+            }
+        }
+        let root = root.unwrap_or_else(|| panic!("{name} has no root element"));
+        assert_eq!(root.local_name, "AuthnRequest", "{name}");
+        assert_eq!(
+            root.namespace.as_deref(),
+            Some("urn:oasis:names:tc:SAML:2.0:protocol"),
+            "{name}"
+        );
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{name} has no row in README.md"
+        );
+        names.push(name);
+    }
+    assert!(
+        names.len() >= 6,
+        "expected the six AuthnRequest fixtures, found {names:?}"
+    );
+}

@@ -1,0 +1,445 @@
+#!/usr/bin/env node
+"use strict";
+// A service provider built on @node-saml/node-saml, played against a running mock-idp.
+//
+// Usage: node sp.js --idp http://127.0.0.1:PORT --scenario NAME --expect JSON --other-cert PEM
+//
+// node-saml builds the AuthnRequest (HTTP-Redirect URL or HTTP-POST form), the browser carries
+// it to the IdP, walks the picker and the auto-post page, and node-saml validates the
+// SAMLResponse with secure settings. One JSON line on stdout tells the verdict:
+// {"driver", "library", "scenario", "ok", "checks": [{"name", "ok", "detail"}], "logins": [...]}.
+
+const fs = require("fs");
+const path = require("path");
+const zlib = require("zlib");
+const { DOMParser } = require("@xmldom/xmldom");
+const { SAML } = require("@node-saml/node-saml");
+const browser = require("./browser");
+
+const LIBRARY =
+  "@node-saml/node-saml " +
+  JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules/@node-saml/node-saml/package.json"), "utf8"))
+    .version;
+
+const RELAY_STATE = "https://node-sp.example/app?tab=1&q=<a \"b\" 'c'>`=`";
+const SP_A = { host: "node-sp.example", entityId: "https://node-sp.example/metadata" };
+const SP_B = { host: "node-sp-b.example", entityId: "https://node-sp-b.example/metadata" };
+const FORMATS = {
+  emailAddress: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+  unspecified: "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+  persistent: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+  transient: "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+};
+const ALGORITHMS = {
+  "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+  "rsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+  "rsa-sha512": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+};
+const NS = {
+  samlp: "urn:oasis:names:tc:SAML:2.0:protocol",
+  saml: "urn:oasis:names:tc:SAML:2.0:assertion",
+  ds: "http://www.w3.org/2000/09/xmldsig#",
+};
+
+const acsUrl = (sp) => `https://${sp.host}/acs`;
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
+    out[argv[i].slice(2)] = argv[i + 1];
+  }
+  for (const k of ["idp", "scenario", "expect", "other-cert"]) if (!out[k]) throw new Error(`--${k} is required`);
+  return out;
+}
+
+function child(el, ns, name) {
+  for (let n = el.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && n.namespaceURI === ns && n.localName === name) return n;
+  }
+  return null;
+}
+
+function signatureFacts(parent) {
+  const sig = child(parent, NS.ds, "Signature");
+  if (!sig) return null;
+  const si = child(sig, NS.ds, "SignedInfo");
+  const method = si && child(si, NS.ds, "SignatureMethod");
+  const ref = si && child(si, NS.ds, "Reference");
+  const uri = ref ? ref.getAttribute("URI") : null;
+  return {
+    signature_method: method ? method.getAttribute("Algorithm") : null,
+    reference_uri: uri,
+    references_parent: uri === "#" + parent.getAttribute("ID"),
+  };
+}
+
+// What the IdP actually sent, read independently of node-saml.
+function responseFacts(xml) {
+  const doc = new DOMParser().parseFromString(xml, "text/xml");
+  const root = doc.documentElement;
+  if (!root || root.namespaceURI !== NS.samlp || root.localName !== "Response") {
+    throw new Error("SAMLResponse is not a samlp:Response");
+  }
+  const assertion = child(root, NS.saml, "Assertion");
+  const facts = {
+    response_id: root.getAttribute("ID"),
+    in_response_to: root.getAttribute("InResponseTo"),
+    destination: root.getAttribute("Destination"),
+    response_signature: signatureFacts(root),
+    assertion_signature: assertion ? signatureFacts(assertion) : null,
+  };
+  facts.signed = [];
+  if (facts.response_signature) facts.signed.push("response");
+  if (facts.assertion_signature) facts.signed.push("assertion");
+  return facts;
+}
+
+function requestIdOf(samlRequest, deflated) {
+  const raw = Buffer.from(samlRequest, "base64");
+  let xml;
+  if (deflated) xml = zlib.inflateRawSync(raw).toString("utf8");
+  else {
+    xml = raw.toString("utf8");
+    if (!xml.trimStart().startsWith("<")) xml = zlib.inflateRawSync(raw).toString("utf8");
+  }
+  const doc = new DOMParser().parseFromString(xml, "text/xml");
+  return { id: doc.documentElement.getAttribute("ID"), xml };
+}
+
+function arrayOf(v) {
+  if (v === undefined || v === null) return v;
+  return Array.isArray(v) ? v : [v];
+}
+
+class Run {
+  constructor(base, expect, otherCert) {
+    this.base = base.replace(/\/+$/, "");
+    this.expect = expect;
+    this.user = expect.user;
+    this.otherCert = otherCert;
+    this.checks = [];
+    this.logins = [];
+  }
+
+  async init() {
+    this.cert = await browser.getOk(this.base + "/certs/idp.crt");
+  }
+
+  check(name, ok, detail) {
+    this.checks.push({ name, ok: Boolean(ok), detail: detail === undefined ? null : detail });
+    return ok;
+  }
+
+  // One SP: who it is, which IdP key it trusts and what it demands.
+  sp(opts = {}) {
+    const sp = opts.sp || SP_A;
+    const entityId = opts.entityId || sp.entityId;
+    const options = {
+      callbackUrl: acsUrl(sp),
+      entryPoint: this.base + "/sso",
+      issuer: entityId,
+      audience: entityId,
+      idpCert: opts.cert || this.cert,
+      idpIssuer: this.base + "/metadata",
+      wantAssertionsSigned: opts.wantAssertionsSigned !== undefined ? opts.wantAssertionsSigned : true,
+      wantAuthnResponseSigned: opts.wantAuthnResponseSigned !== undefined ? opts.wantAuthnResponseSigned : true,
+      validateInResponseTo: "always",
+      acceptedClockSkewMs: 1000,
+      authnRequestBinding: opts.binding === "post" ? "HTTP-POST" : "HTTP-Redirect",
+    };
+    if ("identifierFormat" in opts) options.identifierFormat = opts.identifierFormat;
+    const saml = new SAML(options);
+    saml.spInfo = sp;
+    return saml;
+  }
+
+  // The SP sends an AuthnRequest, the user logs in, the browser brings back a response.
+  async deliver(saml, binding, sign, algorithm, label) {
+    let delivered;
+    let request;
+    if (binding === "redirect") {
+      const url = await saml.getAuthorizeUrlAsync(RELAY_STATE, undefined, {});
+      const u = new URL(url);
+      if (`${u.origin}${u.pathname}` !== this.base + "/sso") throw new Error(`authorize URL ${url} is not the IdP's /sso`);
+      request = requestIdOf(u.searchParams.get("SAMLRequest"), true);
+      const picker = await browser.getOk(url);
+      delivered = await browser.loginViaPicker(this.base, picker, this.user, sign, algorithm);
+    } else if (binding === "post" || binding === "api") {
+      const formHtml = await saml.getAuthorizeFormAsync(RELAY_STATE, undefined, {});
+      const form = browser.parseForms(formHtml).find((f) => "SAMLRequest" in f.hidden);
+      if (!form) throw new Error(`node-saml's form has no SAMLRequest:\n${formHtml}`);
+      request = requestIdOf(form.hidden.SAMLRequest, false);
+      if (binding === "post") {
+        if (form.action !== this.base + "/sso") throw new Error(`form posts to ${form.action}, not the IdP's /sso`);
+        const picker = await browser.postForm(form.action, form.fields);
+        delivered = await browser.loginViaPicker(this.base, picker, this.user, sign, algorithm);
+      } else {
+        const payload = { SAMLRequest: form.hidden.SAMLRequest, RelayState: form.hidden.RelayState, user: this.user };
+        payload.binding = "post";
+        if (sign) payload.sign = sign;
+        if (algorithm) payload.algorithm = algorithm;
+        const answer = await browser.postJson(this.base + "/api/sso", payload);
+        delivered = { acsUrl: answer.acs_url, SAMLResponse: answer.SAMLResponse, RelayState: answer.RelayState };
+        this.check("api: request_id echoes the AuthnRequest ID", answer.request_id === request.id, {
+          sent: request.id,
+          got: answer.request_id,
+        });
+        this.check("api: user echoes the chosen user", answer.user === this.user, { got: answer.user });
+      }
+    } else throw new Error(`unknown binding ${binding}`);
+    label = label || binding;
+    this.check(`${label}: browser posts to the SP's ACS URL`, delivered.acsUrl === acsUrl(saml.spInfo), {
+      expected: acsUrl(saml.spInfo),
+      got: delivered.acsUrl,
+    });
+    this.check(`${label}: RelayState comes back unchanged`, delivered.RelayState === RELAY_STATE, {
+      sent: RELAY_STATE,
+      got: delivered.RelayState,
+    });
+    const xml = Buffer.from(delivered.SAMLResponse, "base64").toString("utf8");
+    return { delivered, requestId: request.id, xml };
+  }
+
+  async validate(saml, delivered, requestId, seed) {
+    if (seed) await saml.cacheProvider.saveAsync(requestId, new Date().toISOString());
+    try {
+      const { profile } = await saml.validatePostResponseAsync({
+        SAMLResponse: delivered.SAMLResponse,
+        RelayState: delivered.RelayState,
+      });
+      if (!profile) return { authenticated: false, error: "no profile returned" };
+      const attributes = {};
+      for (const [k, v] of Object.entries(profile.attributes || {})) attributes[k] = arrayOf(v);
+      return {
+        authenticated: true,
+        error: null,
+        nameid: profile.nameID,
+        nameid_format: profile.nameIDFormat,
+        issuer: profile.issuer,
+        in_response_to: profile.inResponseTo,
+        attributes,
+      };
+    } catch (err) {
+      return { authenticated: false, error: String(err && err.message ? err.message : err) };
+    }
+  }
+
+  async login(saml, binding, opts = {}) {
+    const label = opts.label || binding;
+    const { delivered, requestId, xml } = await this.deliver(saml, binding, opts.sign, opts.algorithm, label);
+    const facts = responseFacts(xml);
+    const result = await this.validate(saml, delivered, requestId, false);
+    const entry = {
+      label,
+      sp: saml.options.issuer,
+      binding,
+      request_id: requestId,
+      sign: opts.sign || null,
+      algorithm: opts.algorithm || null,
+      signed: facts.signed,
+      response: facts,
+      ...result,
+    };
+    if (!result.authenticated) entry.response_xml = xml;
+    this.logins.push(entry);
+    this.check(`${label}: node-saml accepts the response`, result.authenticated, result.error);
+    if (result.authenticated) {
+      this.check(`${label}: issuer is the IdP entity ID`, result.issuer === this.base + "/metadata", result.issuer);
+      this.check(`${label}: InResponseTo is the request ID`, result.in_response_to === requestId, {
+        sent: requestId,
+        got: result.in_response_to,
+      });
+    }
+    return { entry, delivered, requestId, xml };
+  }
+
+  expectIdentity(entry, format = "emailAddress") {
+    if (!entry.authenticated) return;
+    const label = entry.label;
+    if (format === "emailAddress" || format === "unspecified-or-email") {
+      this.check(`${label}: NameID is the user's default NameID`, entry.nameid === this.expect.nameid, {
+        expected: this.expect.nameid,
+        got: entry.nameid,
+      });
+    }
+    const allowed =
+      format === "unspecified-or-email" ? [FORMATS.emailAddress, FORMATS.unspecified] : [FORMATS[format]];
+    this.check(`${label}: NameID Format`, allowed.includes(entry.nameid_format), {
+      "expected one of": allowed,
+      got: entry.nameid_format,
+    });
+    const mismatched = {};
+    for (const [name, values] of Object.entries(this.expect.attributes)) {
+      const got = entry.attributes[name];
+      if (JSON.stringify(got) !== JSON.stringify(values)) mismatched[name] = { expected: values, got: got === undefined ? null : got };
+    }
+    this.check(`${label}: attributes`, Object.keys(mismatched).length === 0, {
+      mismatched,
+      received: Object.keys(entry.attributes).sort(),
+    });
+  }
+
+  expectSigned(entry, parts, algorithm) {
+    const label = entry.label;
+    this.check(`${label}: signed elements`, JSON.stringify(entry.signed) === JSON.stringify(parts), {
+      expected: parts,
+      got: entry.signed,
+    });
+    for (const part of parts) {
+      const sig = entry.response[`${part}_signature`];
+      if (!sig) continue;
+      this.check(`${label}: ${part} signature references its own element`, sig.references_parent, sig.reference_uri);
+      if (algorithm) {
+        this.check(`${label}: ${part} SignatureMethod`, sig.signature_method === ALGORITHMS[algorithm], {
+          expected: ALGORITHMS[algorithm],
+          got: sig.signature_method,
+        });
+      }
+    }
+  }
+
+  // Another SP configuration must turn the same response away, for the stated reason.
+  async rejects(label, saml, delivered, requestId, pattern) {
+    const result = await this.validate(saml, delivered, requestId, true);
+    this.check(`${label}: node-saml rejects the response`, !result.authenticated, result.error);
+    this.check(`${label}: rejected for the expected reason (${pattern})`, pattern.test(result.error || ""), result.error);
+    this.logins.push({ label, sp: saml.options.issuer, request_id: requestId, ...result });
+  }
+
+  // Scenarios -----------------------------------------------------------------------------
+
+  async redirect_default() {
+    const { entry } = await this.login(this.sp(), "redirect");
+    this.expectIdentity(entry);
+    this.expectSigned(entry, ["response", "assertion"], "rsa-sha256");
+  }
+
+  async post_default() {
+    const { entry } = await this.login(this.sp({ binding: "post" }), "post");
+    this.expectIdentity(entry);
+    this.expectSigned(entry, ["response", "assertion"], "rsa-sha256");
+  }
+
+  async api_post() {
+    const { entry } = await this.login(this.sp({ binding: "post" }), "api");
+    this.expectIdentity(entry);
+    this.expectSigned(entry, ["response", "assertion"], "rsa-sha256");
+  }
+
+  async nameid_unspecified() {
+    const { entry } = await this.login(this.sp({ identifierFormat: null }), "redirect", { label: "no NameIDPolicy Format" });
+    this.expectIdentity(entry, "unspecified-or-email");
+  }
+
+  async sign_assertion() {
+    const sp = this.sp({ binding: "post", wantAuthnResponseSigned: false, wantAssertionsSigned: true });
+    const { entry, delivered, requestId } = await this.login(sp, "post", { sign: "assertion" });
+    this.expectIdentity(entry);
+    this.expectSigned(entry, ["assertion"], "rsa-sha256");
+    await this.rejects("sign=assertion to an SP wanting a signed Response", this.sp(), delivered, requestId, /Invalid document signature/);
+  }
+
+  async sign_response() {
+    const sp = this.sp({ wantAuthnResponseSigned: true, wantAssertionsSigned: false });
+    const { entry, delivered, requestId } = await this.login(sp, "redirect", { sign: "response" });
+    this.expectIdentity(entry);
+    this.expectSigned(entry, ["response"], "rsa-sha256");
+    await this.rejects("sign=response to an SP wanting a signed Assertion", this.sp(), delivered, requestId, /Invalid signature/);
+  }
+
+  async algorithm(algorithm) {
+    for (const binding of ["redirect", "post"]) {
+      const { entry } = await this.login(this.sp({ binding }), binding, { algorithm, label: `${binding} ${algorithm}` });
+      this.expectIdentity(entry);
+      this.expectSigned(entry, ["response", "assertion"], algorithm);
+    }
+  }
+
+  async sha1() {
+    await this.algorithm("rsa-sha1");
+  }
+
+  async sha512() {
+    await this.algorithm("rsa-sha512");
+  }
+
+  async nameid_persistent() {
+    const a = this.sp({ identifierFormat: FORMATS.persistent });
+    const aPost = this.sp({ identifierFormat: FORMATS.persistent, binding: "post" });
+    const b = this.sp({ sp: SP_B, identifierFormat: FORMATS.persistent });
+    const first = (await this.login(a, "redirect", { label: "persistent SP A #1" })).entry;
+    const second = (await this.login(aPost, "post", { label: "persistent SP A #2" })).entry;
+    const other = (await this.login(b, "redirect", { label: "persistent SP B" })).entry;
+    for (const e of [first, second, other]) this.expectIdentity(e, "persistent");
+    const ids = [first.nameid, second.nameid, other.nameid];
+    this.check("persistent: same NameID for the same user at the same SP", ids[0] && ids[0] === ids[1], ids);
+    this.check("persistent: different NameID at another SP", ids[2] && ids[2] !== ids[0], ids);
+  }
+
+  async nameid_transient() {
+    const sp = this.sp({ identifierFormat: FORMATS.transient });
+    const first = (await this.login(sp, "redirect", { label: "transient #1" })).entry;
+    const second = (await this.login(sp, "redirect", { label: "transient #2" })).entry;
+    for (const e of [first, second]) this.expectIdentity(e, "transient");
+    const ids = [first.nameid, second.nameid];
+    this.check("transient: a new NameID on every login", ids[0] && ids[1] && ids[0] !== ids[1], ids);
+  }
+
+  async reject_wrong_cert() {
+    const sp = this.sp();
+    const { delivered, requestId } = await this.deliver(sp, "redirect");
+    await this.rejects("another IdP certificate configured", this.sp({ cert: this.otherCert }), delivered, requestId, /signature/i);
+    const control = await this.validate(sp, delivered, requestId, false);
+    this.check("control: the same response passes with the IdP's certificate", control.authenticated, control.error);
+  }
+
+  async reject_audience() {
+    const sp = this.sp({ binding: "post" });
+    const { delivered, requestId } = await this.deliver(sp, "post");
+    const other = this.sp({ entityId: "https://node-sp.example/other-entity" });
+    await this.rejects("SP entity ID differs from the request's Issuer", other, delivered, requestId, /audience mismatch/);
+    const control = await this.validate(sp, delivered, requestId, false);
+    this.check("control: the same response passes for the SP that asked", control.authenticated, control.error);
+  }
+}
+
+const SCENARIOS = [
+  "redirect_default",
+  "post_default",
+  "api_post",
+  "nameid_unspecified",
+  "sign_assertion",
+  "sign_response",
+  "sha1",
+  "sha512",
+  "nameid_persistent",
+  "nameid_transient",
+  "reject_wrong_cert",
+  "reject_audience",
+];
+
+async function main() {
+  const verdict = { driver: "node-saml", library: LIBRARY };
+  let run = null;
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    verdict.scenario = args.scenario;
+    if (!SCENARIOS.includes(args.scenario)) throw new Error(`unknown scenario ${args.scenario}`);
+    run = new Run(args.idp, JSON.parse(args.expect), fs.readFileSync(args["other-cert"], "utf8"));
+    await run.init();
+    await run[args.scenario]();
+    verdict.ok = run.checks.length > 0 && run.checks.every((c) => c.ok);
+  } catch (err) {
+    verdict.ok = false;
+    verdict.error = String(err && err.message ? err.message : err);
+    verdict.stack = err && err.stack ? String(err.stack) : null;
+  }
+  if (run) {
+    verdict.checks = run.checks;
+    verdict.logins = run.logins;
+  }
+  process.stdout.write(JSON.stringify(verdict) + "\n", () => process.exit(0));
+}
+
+main();
