@@ -813,3 +813,91 @@ fn request_fixtures_are_documented() {
         "expected the six AuthnRequest fixtures, found {names:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Golden files: the engine's fixed-key, fixed-clock output verifies in xmlsec1 byte for byte.
+
+/// Runs `xmlsec1 --verify` on the signature found by `xpath` in `file`.
+fn xmlsec1_verifies(file: &Path, cert: &Path, xpath: &str) -> bool {
+    let out = Command::new("xmlsec1")
+        .args([
+            "--verify",
+            "--enabled-reference-uris",
+            "same-doc",
+            "--pubkey-cert-pem",
+        ])
+        .arg(cert)
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+        ])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ])
+        .args(["--node-xpath", xpath])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("xmlsec1 is not installed ({e}): {RUN_TESTS_HINT}"));
+    out.status.success()
+}
+
+#[test]
+fn xmlsec1_verifies_every_golden_response() {
+    const RESPONSE_SIG: &str = "/*[local-name()='Response']/*[local-name()='Signature']";
+    const ASSERTION_SIG: &str =
+        "/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']";
+    let cert = repo().join("tests/fixtures/keys/test.crt");
+    let other = other_certificate();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in fs::read_dir(repo().join("src/saml/testdata")).unwrap() {
+        let path = entry.unwrap().path();
+        let xml = fs::read_to_string(&path).unwrap();
+        let signatures = xml.matches("<ds:Signature ").count();
+        // The Response's own Signature comes before its Status; the Assertion's after.
+        let response_signed = xml
+            .split("<samlp:Status")
+            .next()
+            .unwrap_or_default()
+            .contains("<ds:Signature");
+        let assertion_signed = signatures > usize::from(response_signed);
+        let mut parts = Vec::new();
+        if response_signed {
+            parts.push(RESPONSE_SIG);
+        }
+        if assertion_signed {
+            parts.push(ASSERTION_SIG);
+        }
+        for xpath in parts {
+            assert!(
+                xmlsec1_verifies(&path, &cert, xpath),
+                "{} {xpath}",
+                path.display()
+            );
+            assert!(
+                !xmlsec1_verifies(&path, other, xpath),
+                "{} verified with another cert",
+                path.display()
+            );
+            let tampered = tmp.path().join("tampered.xml");
+            fs::write(
+                &tampered,
+                xml.replace(
+                    "zoe@globex.example</saml:NameID>",
+                    "eve@globex.example</saml:NameID>",
+                ),
+            )
+            .unwrap();
+            if xml.contains("zoe@globex.example</saml:NameID>") {
+                assert!(
+                    !xmlsec1_verifies(&tampered, &cert, xpath),
+                    "{} verified after tampering",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} signatures checked");
+}

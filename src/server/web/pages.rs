@@ -1,7 +1,5 @@
 //! The informational endpoints: the home page, metadata, the certificate, health.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -16,7 +14,14 @@ struct UserRow<'a> {
     id: &'a str,
     display_name: &'a str,
     email: &'a str,
-    attributes: BTreeMap<&'a str, String>,
+    /// In file order: `{name, value}` with list values joined.
+    attributes: Vec<AttributeRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttributeRow<'a> {
+    name: &'a str,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -46,7 +51,10 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError>
             attributes: u
                 .attributes
                 .iter()
-                .map(|a| (a.name.as_str(), a.values.join(", ")))
+                .map(|a| AttributeRow {
+                    name: &a.name,
+                    value: a.values.join(", "),
+                })
                 .collect(),
         })
         .collect();
