@@ -10,9 +10,10 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use mock_idp::saml::authn_request;
 use mock_idp::saml::dsig::{SignatureAlgorithm, Signer};
-use mock_idp::saml::issue::{self, Idp, Login, Options, SequentialIds, Sign, Target};
+use mock_idp::saml::issue::{self, Idp, Login, ResponseProfile, SequentialIds};
 use mock_idp::saml::principal::{Attribute, Principal};
 use mock_idp::saml::scenario::Valid;
+use mock_idp::saml::sp::{resolve_target, Policy, Sign};
 use openssl::pkey::PKey;
 use openssl::x509::X509;
 use time::macros::datetime;
@@ -26,7 +27,9 @@ fn bench(c: &mut Criterion) {
         X509::from_pem(include_bytes!("../tests/fixtures/keys/test.crt")).expect("fixture cert");
     let signer = Signer::new(key, cert).expect("matching pair");
     let request = authn_request::parse(REQUEST).expect("request");
-    let target = Target::from_request(&request).expect("target");
+    let target = resolve_target(Some(&request), None, Policy::Permissive)
+        .expect("target")
+        .target;
     let principal = Principal {
         id: "alice".into(),
         email: "alice@acme-support.example".into(),
@@ -41,6 +44,7 @@ fn bench(c: &mut Criterion) {
     };
     let idp = Idp {
         entity_id: "https://idp.example/metadata",
+        adfs_entity_id: "http://idp.example/adfs/services/trust",
         signer: &signer,
         persistent_secret: b"k",
     };
@@ -51,15 +55,16 @@ fn bench(c: &mut Criterion) {
         ("both-signed", Sign::Both),
         ("assertion-signed", Sign::Assertion),
     ] {
-        let options = Options {
+        let profile = ResponseProfile {
             sign,
-            algorithm: SignatureAlgorithm::RsaSha256,
+            algorithms: SignatureAlgorithm::RsaSha256.into(),
+            ..ResponseProfile::default()
         };
         let login = Login {
             request: Some(&request),
             target: &target,
             principal: &principal,
-            options,
+            profile: &profile,
         };
         group.bench_function(name, |b| {
             b.iter(|| {

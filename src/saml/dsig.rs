@@ -18,24 +18,31 @@ use super::ns::{self, alg};
 use super::xml::c14n::canonicalize;
 use super::xml::{Element, Name, Node};
 
-/// The signature algorithms a response can be signed with.
+/// The signature methods a response can be signed with (RSA PKCS#1 v1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignatureAlgorithm {
-    /// rsa-sha1 with sha1 digests: legacy, what older ADFS relying parties and Zoho samples use.
+    /// rsa-sha1: legacy, what older ADFS relying parties and the Zoho sample use.
     RsaSha1,
     #[default]
     RsaSha256,
+    RsaSha384,
     RsaSha512,
 }
 
 impl SignatureAlgorithm {
-    pub const ALL: [SignatureAlgorithm; 3] = [Self::RsaSha1, Self::RsaSha256, Self::RsaSha512];
+    pub const ALL: [SignatureAlgorithm; 4] = [
+        Self::RsaSha1,
+        Self::RsaSha256,
+        Self::RsaSha384,
+        Self::RsaSha512,
+    ];
 
-    /// Short name used in forms, the API and the CLI.
+    /// Short name used in forms, the API and config files.
     pub fn id(self) -> &'static str {
         match self {
             Self::RsaSha1 => "rsa-sha1",
             Self::RsaSha256 => "rsa-sha256",
+            Self::RsaSha384 => "rsa-sha384",
             Self::RsaSha512 => "rsa-sha512",
         }
     }
@@ -44,39 +51,97 @@ impl SignatureAlgorithm {
         Self::ALL.into_iter().find(|a| a.id() == id)
     }
 
-    pub fn signature_uri(self) -> &'static str {
+    pub fn uri(self) -> &'static str {
         match self {
             Self::RsaSha1 => alg::RSA_SHA1,
             Self::RsaSha256 => alg::RSA_SHA256,
+            Self::RsaSha384 => alg::RSA_SHA384,
             Self::RsaSha512 => alg::RSA_SHA512,
         }
     }
 
-    pub fn digest_uri(self) -> &'static str {
+    /// The digest of the same strength, used for references unless another is chosen.
+    pub fn matching_digest(self) -> DigestAlgorithm {
         match self {
-            Self::RsaSha1 => alg::SHA1,
-            Self::RsaSha256 => alg::SHA256,
-            Self::RsaSha512 => alg::SHA512,
+            Self::RsaSha1 => DigestAlgorithm::Sha1,
+            Self::RsaSha256 => DigestAlgorithm::Sha256,
+            Self::RsaSha384 => DigestAlgorithm::Sha384,
+            Self::RsaSha512 => DigestAlgorithm::Sha512,
         }
     }
 
-    fn digest(self) -> MessageDigest {
+    fn hash(self) -> MessageDigest {
+        self.matching_digest().hash()
+    }
+
+    fn from_uri(uri: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.uri() == uri)
+    }
+}
+
+/// The digest methods of signature references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigestAlgorithm {
+    Sha1,
+    #[default]
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    pub const ALL: [DigestAlgorithm; 4] = [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512];
+
+    pub fn id(self) -> &'static str {
         match self {
-            Self::RsaSha1 => MessageDigest::sha1(),
-            Self::RsaSha256 => MessageDigest::sha256(),
-            Self::RsaSha512 => MessageDigest::sha512(),
+            Self::Sha1 => "sha1",
+            Self::Sha256 => "sha256",
+            Self::Sha384 => "sha384",
+            Self::Sha512 => "sha512",
         }
     }
 
-    fn from_signature_uri(uri: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.signature_uri() == uri)
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
     }
 
-    fn digest_from_uri(uri: &str) -> Option<MessageDigest> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.digest_uri() == uri)
-            .map(Self::digest)
+    pub fn uri(self) -> &'static str {
+        match self {
+            Self::Sha1 => alg::SHA1,
+            Self::Sha256 => alg::SHA256,
+            Self::Sha384 => alg::SHA384,
+            Self::Sha512 => alg::SHA512,
+        }
+    }
+
+    fn hash(self) -> MessageDigest {
+        match self {
+            Self::Sha1 => MessageDigest::sha1(),
+            Self::Sha256 => MessageDigest::sha256(),
+            Self::Sha384 => MessageDigest::sha384(),
+            Self::Sha512 => MessageDigest::sha512(),
+        }
+    }
+
+    fn from_uri(uri: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.uri() == uri)
+    }
+}
+
+/// The signature and digest methods of one signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Algorithms {
+    pub signature: SignatureAlgorithm,
+    pub digest: DigestAlgorithm,
+}
+
+impl From<SignatureAlgorithm> for Algorithms {
+    /// The signature method with the digest of the same strength.
+    fn from(signature: SignatureAlgorithm) -> Self {
+        Algorithms {
+            signature,
+            digest: signature.matching_digest(),
+        }
     }
 }
 
@@ -163,7 +228,7 @@ impl Signer {
     }
 
     fn sign_bytes(&self, algorithm: SignatureAlgorithm, data: &[u8]) -> Result<Vec<u8>, DsigError> {
-        let mut s = OsslSigner::new(algorithm.digest(), &self.key)?;
+        let mut s = OsslSigner::new(algorithm.hash(), &self.key)?;
         s.update(data)?;
         Ok(s.sign_to_vec()?)
     }
@@ -199,18 +264,18 @@ pub enum KeyInfoStyle {
 pub fn sign_enveloped(
     root: &mut Element,
     id: &str,
-    algorithm: SignatureAlgorithm,
+    algorithms: Algorithms,
     signer: &Signer,
     key_info: KeyInfoStyle,
 ) -> Result<(), DsigError> {
     let target = root
         .find_by_id_mut(id)
         .ok_or_else(|| DsigError::NoSuchId(id.to_owned()))?;
-    let digest = hash(algorithm.digest(), canonicalize(target).as_bytes())?;
+    let digest = hash(algorithms.digest.hash(), canonicalize(target).as_bytes())?;
 
     let signed_info = ds("SignedInfo")
         .child(ds("CanonicalizationMethod").attr("Algorithm", alg::EXC_C14N))
-        .child(ds("SignatureMethod").attr("Algorithm", algorithm.signature_uri()))
+        .child(ds("SignatureMethod").attr("Algorithm", algorithms.signature.uri()))
         .child(
             ds("Reference")
                 .attr("URI", format!("#{id}"))
@@ -219,10 +284,10 @@ pub fn sign_enveloped(
                         .child(ds("Transform").attr("Algorithm", alg::ENVELOPED_SIGNATURE))
                         .child(ds("Transform").attr("Algorithm", alg::EXC_C14N)),
                 )
-                .child(ds("DigestMethod").attr("Algorithm", algorithm.digest_uri()))
+                .child(ds("DigestMethod").attr("Algorithm", algorithms.digest.uri()))
                 .child(ds("DigestValue").text(B64.encode(digest))),
         );
-    let value = signer.sign_bytes(algorithm, canonicalize(&signed_info).as_bytes())?;
+    let value = signer.sign_bytes(algorithms.signature, canonicalize(&signed_info).as_bytes())?;
 
     let key_info_el = match key_info {
         KeyInfoStyle::Prefixed => ds("KeyInfo"),
@@ -290,7 +355,7 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
         .first(ns::DSIG, "SignatureMethod")
         .and_then(|e| e.attribute("Algorithm"))
         .ok_or(VerifyError::Malformed("no SignatureMethod"))?;
-    let algorithm = SignatureAlgorithm::from_signature_uri(method)
+    let algorithm = SignatureAlgorithm::from_uri(method)
         .ok_or_else(|| VerifyError::UnsupportedAlgorithm(method.to_owned()))?;
     let mut refs = signed_info.elements_named(ns::DSIG, "Reference");
     let reference = refs.next().ok_or(VerifyError::Malformed("no Reference"))?;
@@ -318,7 +383,8 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
         .first(ns::DSIG, "DigestMethod")
         .and_then(|e| e.attribute("Algorithm"))
         .ok_or(VerifyError::Malformed("no DigestMethod"))?;
-    let md = SignatureAlgorithm::digest_from_uri(digest_uri)
+    let md = DigestAlgorithm::from_uri(digest_uri)
+        .map(DigestAlgorithm::hash)
         .ok_or_else(|| VerifyError::UnsupportedAlgorithm(digest_uri.to_owned()))?;
     let digest_value = reference
         .first(ns::DSIG, "DigestValue")
@@ -346,7 +412,7 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
         .map(|e| e.text_content())
         .ok_or(VerifyError::Malformed("no SignatureValue"))?;
     let value = decode_b64(&value).ok_or(VerifyError::Malformed("SignatureValue is not base64"))?;
-    let mut verifier = Verifier::new(algorithm.digest(), key)?;
+    let mut verifier = Verifier::new(algorithm.hash(), key)?;
     verifier.update(canonicalize(signed_info).as_bytes())?;
     if verifier.verify(&value)? {
         Ok(())
@@ -400,8 +466,8 @@ pub(crate) mod tests {
         let s = test_signer();
         for alg in SignatureAlgorithm::ALL {
             let mut d = doc();
-            sign_enveloped(&mut d, "_a1", alg, &s, KeyInfoStyle::Prefixed).unwrap();
-            sign_enveloped(&mut d, "_r1", alg, &s, KeyInfoStyle::Prefixed).unwrap();
+            sign_enveloped(&mut d, "_a1", alg.into(), &s, KeyInfoStyle::Prefixed).unwrap();
+            sign_enveloped(&mut d, "_r1", alg.into(), &s, KeyInfoStyle::Prefixed).unwrap();
             let xml = write_document(&d);
             let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();
             verify_enveloped(&parsed, "_a1", &public(&s)).unwrap();
@@ -409,7 +475,7 @@ pub(crate) mod tests {
             let a = parsed.find_by_id("_a1").unwrap();
             let names: Vec<_> = a.elements().map(|e| e.name.local.as_str()).collect();
             assert_eq!(names, ["Issuer", "Signature", "Subject"]);
-            assert!(xml.contains(alg.signature_uri()));
+            assert!(xml.contains(alg.uri()));
         }
     }
 
@@ -420,7 +486,7 @@ pub(crate) mod tests {
         sign_enveloped(
             &mut d,
             "_a1",
-            SignatureAlgorithm::RsaSha256,
+            SignatureAlgorithm::RsaSha256.into(),
             &s,
             KeyInfoStyle::Prefixed,
         )
@@ -440,7 +506,7 @@ pub(crate) mod tests {
         sign_enveloped(
             &mut d,
             "_a1",
-            SignatureAlgorithm::RsaSha256,
+            SignatureAlgorithm::RsaSha256.into(),
             &s,
             KeyInfoStyle::Prefixed,
         )
@@ -463,7 +529,7 @@ pub(crate) mod tests {
         sign_enveloped(
             &mut d,
             "_a1",
-            SignatureAlgorithm::RsaSha256,
+            SignatureAlgorithm::RsaSha256.into(),
             &s,
             KeyInfoStyle::Prefixed,
         )
@@ -483,7 +549,7 @@ pub(crate) mod tests {
         sign_enveloped(
             &mut d,
             "_a1",
-            SignatureAlgorithm::RsaSha1,
+            SignatureAlgorithm::RsaSha1.into(),
             &s,
             KeyInfoStyle::DefaultNamespace,
         )

@@ -1,7 +1,8 @@
-//! The pipeline from a parsed AuthnRequest to a signed, encoded Response.
+//! The pipeline from a parsed AuthnRequest (or none, for IdP-initiated login) to a signed,
+//! encoded Response.
 //!
 //! ```text
-//! AuthnRequest + Target + Principal + Options
+//! Target + Principal + ResponseProfile (+ AuthnRequest)
 //!      │ plan(now, ids)                 every value decided        -> ResponseSpec
 //!      │   scenario.shape
 //!      │ sign(signer)                   build tree, sign           -> SignedResponse
@@ -13,11 +14,11 @@
 //! ID source are parameters: the same inputs give the same bytes (RSA PKCS#1 v1.5 signatures
 //! are deterministic), which is what the golden files rely on.
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::authn_request::AuthnRequest;
 use super::binding;
-use super::dsig::{self, DsigError, KeyInfoStyle, SignatureAlgorithm, Signer};
+use super::dsig::{self, Algorithms, DsigError, Signer};
 use super::nameid::{self, NameIdInputs};
 use super::ns;
 use super::principal::Principal;
@@ -26,20 +27,21 @@ use super::response::{
     StatusSpec,
 };
 use super::scenario::{Scenario, SigningPlan};
+use super::sp::{AttributeMap, NameIdRule, ResponseStyle, ServiceProvider, Sign, Target, Validity};
 use super::xml::c14n::write_document;
 use super::xml::Element;
-
-/// How far NotBefore is backdated, for SPs whose clock runs behind ours.
-pub const CLOCK_SKEW_ALLOWANCE: Duration = Duration::minutes(2);
-/// How long the assertion and its bearer confirmation can be used.
-pub const ASSERTION_LIFETIME: Duration = Duration::minutes(5);
-/// SessionNotOnOrAfter, counted from the authentication.
-pub const SESSION_LIFETIME: Duration = Duration::hours(8);
 
 /// Where fresh identifiers come from. The server draws random ones; tests count.
 pub trait IdSource {
     /// A new xs:ID (starts with `_`).
     fn next_id(&mut self) -> String;
+
+    /// A new xs:ID shaped as AD FS writes them, `_` and a GUID. Defaults to [`next_id`].
+    ///
+    /// [`next_id`]: IdSource::next_id
+    fn next_guid_id(&mut self) -> String {
+        self.next_id()
+    }
 }
 
 /// `_id1`, `_id2`, ...: deterministic IDs for tests and golden files.
@@ -56,90 +58,45 @@ impl IdSource for SequentialIds {
 /// The identity provider issuing the response.
 pub struct Idp<'a> {
     pub entity_id: &'a str,
+    /// The issuer of ADFS-style responses, `http://<host>/adfs/services/trust`.
+    pub adfs_entity_id: &'a str,
     pub signer: &'a Signer,
     /// Keys persistent NameIDs (see [`nameid`]).
     pub persistent_secret: &'a [u8],
 }
 
-/// What to sign. Default both: a default node-saml SP requires both signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sign {
-    #[default]
-    Both,
-    Assertion,
-    Response,
-}
-
-impl Sign {
-    pub const ALL: [Sign; 3] = [Sign::Both, Sign::Assertion, Sign::Response];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Sign::Both => "both",
-            Sign::Assertion => "assertion",
-            Sign::Response => "response",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.id() == id)
-    }
-}
-
-/// The per-login choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Options {
+/// Everything that shapes one response: the SP's settings, then the tester's choices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseProfile {
+    pub style: ResponseStyle,
     pub sign: Sign,
-    pub algorithm: SignatureAlgorithm,
+    pub algorithms: Algorithms,
+    pub name_id: NameIdRule,
+    /// A NameID format chosen for this login; it wins over the request's NameIDPolicy.
+    pub name_id_format: Option<String>,
+    pub attributes: AttributeMap,
+    pub validity: Validity,
+    /// The AuthnContextClassRef to assert; `None`: PasswordProtectedTransport, unless the SP
+    /// requested only other classes.
+    pub authn_context: Option<String>,
 }
 
-/// Who the response is for and where it goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The SP's entity ID: the assertion's audience.
-    pub sp_entity_id: String,
-    /// The AssertionConsumerService URL: Destination, Recipient, and where the form posts.
-    pub acs_url: String,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum TargetError {
-    #[error("the AuthnRequest has no Issuer, so there is no audience to address the assertion to")]
-    NoIssuer,
-    #[error("the AuthnRequest names no AssertionConsumerServiceURL{}; register the service provider so its ACS is known", .0.map(|i| format!(" (only AssertionConsumerServiceIndex={i})")).unwrap_or_default())]
-    NoAcsUrl(Option<u16>),
-    #[error("AssertionConsumerServiceURL {0:?} is not an absolute http(s) URL")]
-    AcsNotHttp(String),
-    #[error(
-        "the AuthnRequest asks for ProtocolBinding {0}; responses are sent with HTTP-POST only"
-    )]
-    UnsupportedBinding(String),
-}
-
-impl Target {
-    /// The target an unregistered SP's request names for itself.
-    pub fn from_request(r: &AuthnRequest) -> Result<Target, TargetError> {
-        if let Some(b) = &r.protocol_binding {
-            if b != ns::binding::HTTP_POST {
-                return Err(TargetError::UnsupportedBinding(b.clone()));
-            }
+impl ResponseProfile {
+    /// The settings of a registered SP, or the defaults for an unregistered one.
+    pub fn for_sp(sp: Option<&ServiceProvider>) -> Self {
+        match sp {
+            None => ResponseProfile::default(),
+            Some(sp) => ResponseProfile {
+                style: sp.style,
+                sign: sp.sign,
+                algorithms: sp.algorithms,
+                name_id: sp.name_id.clone(),
+                name_id_format: None,
+                attributes: sp.attributes.clone(),
+                validity: sp.validity,
+                authn_context: sp.authn_context.clone(),
+            },
         }
-        let sp_entity_id = r
-            .issuer
-            .clone()
-            .filter(|i| !i.is_empty())
-            .ok_or(TargetError::NoIssuer)?;
-        let acs_url = r
-            .acs_url
-            .clone()
-            .ok_or(TargetError::NoAcsUrl(r.acs_index))?;
-        if !(acs_url.starts_with("https://") || acs_url.starts_with("http://")) {
-            return Err(TargetError::AcsNotHttp(acs_url));
-        }
-        Ok(Target {
-            sp_entity_id,
-            acs_url,
-        })
     }
 }
 
@@ -149,7 +106,7 @@ pub struct Login<'a> {
     pub request: Option<&'a AuthnRequest>,
     pub target: &'a Target,
     pub principal: &'a Principal,
-    pub options: Options,
+    pub profile: &'a ResponseProfile,
 }
 
 /// Stage 1: decide every value of the response.
@@ -159,69 +116,104 @@ pub fn plan(
     now: OffsetDateTime,
     ids: &mut dyn IdSource,
 ) -> ResponseSpec {
-    let response_id = ids.next_id();
+    let profile = login.profile;
+    let style = profile.style;
+    let mut next_id = || match style {
+        ResponseStyle::Standard => ids.next_id(),
+        ResponseStyle::Adfs => ids.next_guid_id(),
+    };
+    let issuer = match style {
+        ResponseStyle::Standard => idp.entity_id,
+        ResponseStyle::Adfs => idp.adfs_entity_id,
+    };
     let in_response_to = login.request.map(|r| r.id.clone());
-    let requested_format = login
-        .request
-        .and_then(|r| r.name_id_policy.as_ref())
-        .and_then(|p| p.format.as_deref());
     let mut spec = ResponseSpec {
-        id: response_id,
+        style,
+        id: next_id(),
         issue_instant: now,
         destination: login.target.acs_url.clone(),
         in_response_to: in_response_to.clone(),
-        issuer: idp.entity_id.to_owned(),
+        issuer: issuer.to_owned(),
         status: StatusSpec::success(),
         assertion: None,
     };
+    let requested = login
+        .request
+        .and_then(|r| r.name_id_policy.as_ref())
+        .and_then(|p| p.format.as_deref());
     let inputs = NameIdInputs {
-        idp_entity_id: idp.entity_id,
+        idp_entity_id: issuer,
         sp_entity_id: &login.target.sp_entity_id,
         persistent_secret: idp.persistent_secret,
-        transient_value: ids.next_id(),
+        transient_value: next_id(),
     };
-    let name_id = match nameid::resolve(requested_format, login.principal, inputs) {
+    let name_id = match nameid::choose(
+        profile.name_id_format.as_deref(),
+        requested,
+        &profile.name_id,
+        login.principal,
+        inputs,
+    ) {
         Ok(n) => n,
         Err(e) => {
-            // saml-core 3.4.1.1: a format the IdP cannot produce is answered with this status.
-            spec.status = StatusSpec {
-                code: ns::status::REQUESTER.to_owned(),
-                sub_code: Some(ns::status::INVALID_NAME_ID_POLICY.to_owned()),
-                message: Some(e.to_string()),
+            spec.status = match &e {
+                // saml-core 3.4.1.1: a format the IdP cannot produce gets this status.
+                nameid::NameIdError::UnsupportedFormat(_) => StatusSpec {
+                    code: ns::status::REQUESTER.to_owned(),
+                    sub_code: Some(ns::status::INVALID_NAME_ID_POLICY.to_owned()),
+                    message: Some(e.to_string()),
+                },
+                nameid::NameIdError::MissingAttribute { .. } => StatusSpec {
+                    code: ns::status::RESPONDER.to_owned(),
+                    sub_code: None,
+                    message: Some(e.to_string()),
+                },
             };
             return spec;
         }
     };
-    let assertion_id = ids.next_id();
+    let assertion_id = next_id();
+    let session_index = match style {
+        // AD FS uses the assertion ID as the session index.
+        ResponseStyle::Adfs => assertion_id.clone(),
+        ResponseStyle::Standard => next_id(),
+    };
+    let v = profile.validity;
     spec.assertion = Some(AssertionSpec {
         issue_instant: now,
-        issuer: idp.entity_id.to_owned(),
+        issuer: issuer.to_owned(),
         name_id,
         confirmation: ConfirmationSpec {
             in_response_to,
             recipient: login.target.acs_url.clone(),
-            not_on_or_after: now + ASSERTION_LIFETIME,
+            not_on_or_after: now + v.confirmation,
         },
         conditions: ConditionsSpec {
-            not_before: now - CLOCK_SKEW_ALLOWANCE,
-            not_on_or_after: now + ASSERTION_LIFETIME,
-            audiences: vec![login.target.sp_entity_id.clone()],
+            not_before: now - v.not_before_skew,
+            not_on_or_after: now + v.assertion,
+            audiences: vec![login.target.audience.clone()],
         },
         authn: AuthnSpec {
             instant: now,
-            session_index: ids.next_id(),
-            session_not_on_or_after: Some(now + SESSION_LIFETIME),
-            class_ref: authn_class(login.request),
+            session_index,
+            session_not_on_or_after: match style {
+                ResponseStyle::Standard => Some(now + v.session),
+                ResponseStyle::Adfs => None,
+            },
+            class_ref: authn_class(profile.authn_context.as_deref(), login.request),
         },
-        attributes: attributes_of(login.principal),
+        attributes: attributes_of(login.principal, style, &profile.attributes),
         id: assertion_id,
     });
     spec
 }
 
-/// PasswordProtectedTransport, unless the SP asked only for other classes: then the first one
-/// it asked for, so that a mock login satisfies whatever the SP requires.
-fn authn_class(request: Option<&AuthnRequest>) -> String {
+/// The profile's class if set; else PasswordProtectedTransport, unless the SP asked only for
+/// other classes: then the first one it asked for, so a mock login satisfies what it requires.
+fn authn_class(configured: Option<&str>, request: Option<&AuthnRequest>) -> String {
+    if let Some(c) = configured {
+        return c.to_owned();
+    }
     let asked = request
         .and_then(|r| r.requested_authn_context.as_ref())
         .map(|c| c.class_refs.as_slice())
@@ -238,20 +230,57 @@ fn authn_class(request: Option<&AuthnRequest>) -> String {
     }
 }
 
-/// The built-in attributes, then the user's own, in file order.
-pub fn attributes_of(p: &Principal) -> Vec<AttributeSpec> {
-    let mut out = vec![
-        AttributeSpec::new("email", vec![p.email.clone()]),
-        AttributeSpec::new("displayName", vec![p.display_name.clone()]),
-        AttributeSpec::new("firstName", vec![p.first_name.clone()]),
-        AttributeSpec::new("lastName", vec![p.last_name.clone()]),
-    ];
-    out.extend(
-        p.attributes
-            .iter()
-            .map(|a| AttributeSpec::new(&a.name, a.values.clone())),
-    );
-    out
+/// The built-in attributes, then the user's own in file order, then the SP's mapping.
+pub fn attributes_of(
+    p: &Principal,
+    style: ResponseStyle,
+    map: &AttributeMap,
+) -> Vec<AttributeSpec> {
+    let mut out: Vec<(String, Vec<String>)> = match style {
+        ResponseStyle::Standard => vec![
+            ("email".into(), vec![p.email.clone()]),
+            ("displayName".into(), vec![p.display_name.clone()]),
+            ("firstName".into(), vec![p.first_name.clone()]),
+            ("lastName".into(), vec![p.last_name.clone()]),
+        ],
+        ResponseStyle::Adfs => vec![
+            (ns::claims::EMAIL.into(), vec![p.email.clone()]),
+            (ns::claims::UPN.into(), vec![p.email.clone()]),
+            (ns::claims::NAME.into(), vec![p.display_name.clone()]),
+            (ns::claims::GIVEN_NAME.into(), vec![p.first_name.clone()]),
+            (ns::claims::SURNAME.into(), vec![p.last_name.clone()]),
+        ],
+    };
+    for a in &p.attributes {
+        let name = match (style, a.name.as_str()) {
+            // The claim types AD FS sends for the usual directory attributes.
+            (ResponseStyle::Adfs, "role" | "roles") => ns::claims::ROLE,
+            (ResponseStyle::Adfs, "group" | "groups") => ns::claims::GROUP,
+            _ => a.name.as_str(),
+        };
+        match out.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.extend(a.values.iter().cloned()),
+            None => out.push((name.to_owned(), a.values.clone())),
+        }
+    }
+    out.retain(|(n, _)| !map.drop.contains(n));
+    for (from, to) in &map.rename {
+        for (n, _) in out.iter_mut().filter(|(n, _)| n == from) {
+            to.clone_into(n);
+        }
+    }
+    out.extend(map.add.iter().cloned());
+    out.into_iter()
+        .map(|(name, values)| match style {
+            ResponseStyle::Standard => AttributeSpec::new(&name, values),
+            // AD FS writes claim URIs as Name with no NameFormat.
+            ResponseStyle::Adfs => AttributeSpec {
+                name,
+                name_format: None,
+                values,
+            },
+        })
+        .collect()
 }
 
 /// Stage 2: a response whose signatures are in place.
@@ -271,26 +300,26 @@ pub enum IssueError {
 /// covers the signed assertion.
 pub fn sign(
     spec: ResponseSpec,
-    options: Options,
+    profile: &ResponseProfile,
     signer: &Signer,
     scenario: &dyn Scenario,
 ) -> Result<SignedResponse, IssueError> {
     let mut plan = SigningPlan {
-        assertion: matches!(options.sign, Sign::Both | Sign::Assertion),
-        response: matches!(options.sign, Sign::Both | Sign::Response),
-        algorithm: options.algorithm,
-        key_info: KeyInfoStyle::Prefixed,
+        assertion: profile.sign.assertion(),
+        response: profile.sign.response(),
+        algorithms: profile.algorithms,
+        key_info: spec.style.key_info(),
     };
     scenario.signing(&mut plan);
     let mut document = response::build(&spec);
     if let (true, Some(a)) = (plan.assertion, &spec.assertion) {
-        dsig::sign_enveloped(&mut document, &a.id, plan.algorithm, signer, plan.key_info)?;
+        dsig::sign_enveloped(&mut document, &a.id, plan.algorithms, signer, plan.key_info)?;
     }
     if plan.response {
         dsig::sign_enveloped(
             &mut document,
             &spec.id,
-            plan.algorithm,
+            plan.algorithms,
             signer,
             plan.key_info,
         )?;
@@ -338,7 +367,7 @@ pub fn issue(
 ) -> Result<IssuedResponse, IssueError> {
     let mut spec = plan(login, idp, now, ids);
     scenario.shape(&mut spec);
-    let signed = sign(spec, login.options, idp.signer, scenario)?;
+    let signed = sign(spec, login.profile, idp.signer, scenario)?;
     Ok(encode(signed, login.target, scenario))
 }
 
@@ -348,8 +377,10 @@ mod tests {
     use crate::saml::authn_request;
     use crate::saml::dsig::tests::test_signer;
     use crate::saml::dsig::verify_enveloped;
+    use crate::saml::dsig::SignatureAlgorithm;
     use crate::saml::principal::Attribute;
     use crate::saml::scenario::Valid;
+    use crate::saml::sp::{resolve_target, Policy};
     use crate::saml::xml::reader::{parse, Limits};
     use time::macros::datetime;
 
@@ -383,22 +414,33 @@ mod tests {
         }
     }
 
-    fn run(req: &AuthnRequest, options: Options) -> IssuedResponse {
+    fn run(req: &AuthnRequest, profile: ResponseProfile) -> IssuedResponse {
         let signer = test_signer();
         let idp = Idp {
             entity_id: "https://idp.example/metadata",
+            adfs_entity_id: "http://idp.example/adfs/services/trust",
             signer: &signer,
             persistent_secret: b"k",
         };
-        let target = Target::from_request(req).unwrap();
+        let target = resolve_target(Some(req), None, Policy::Permissive)
+            .unwrap()
+            .target;
         let principal = zoe();
         let login = Login {
             request: Some(req),
             target: &target,
             principal: &principal,
-            options,
+            profile: &profile,
         };
         issue(&login, &idp, NOW, &mut SequentialIds::default(), &Valid).unwrap()
+    }
+
+    fn profile(sign: Sign, algorithm: SignatureAlgorithm) -> ResponseProfile {
+        ResponseProfile {
+            sign,
+            algorithms: algorithm.into(),
+            ..Default::default()
+        }
     }
 
     /// Compares with `src/saml/testdata/<name>`; `UPDATE_GOLDEN=1` rewrites it.
@@ -424,7 +466,7 @@ mod tests {
 
     #[test]
     fn default_response_matches_golden_and_both_signatures_verify() {
-        let out = run(&request(""), Options::default());
+        let out = run(&request(""), ResponseProfile::default());
         golden("response-default.xml", &out.xml);
         let doc = parse(out.xml.as_bytes(), Limits::default()).unwrap();
         let key = test_signer().certificate().public_key().unwrap();
@@ -438,21 +480,21 @@ mod tests {
     fn each_signing_choice_and_algorithm_has_its_golden_file() {
         for sign in Sign::ALL {
             for algorithm in SignatureAlgorithm::ALL {
-                let out = run(&request(""), Options { sign, algorithm });
+                let out = run(&request(""), profile(sign, algorithm));
                 golden(
                     &format!("response-{}-{}.xml", sign.id(), algorithm.id()),
                     &out.xml,
                 );
-                let signatures = out.xml.matches("<ds:Signature ").count()
-                    + out.xml.matches("<ds:Signature>").count();
-                assert_eq!(signatures, if sign == Sign::Both { 2 } else { 1 });
+                let signatures = out.xml.matches("<ds:Signature ").count();
+                let expected = usize::from(sign.assertion()) + usize::from(sign.response());
+                assert_eq!(signatures, expected, "{}", sign.id());
             }
         }
     }
 
     #[test]
     fn the_response_carries_what_the_web_sso_profile_requires() {
-        let out = run(&request(""), Options::default());
+        let out = run(&request(""), ResponseProfile::default());
         let doc = parse(out.xml.as_bytes(), Limits::default()).unwrap();
         assert_eq!(doc.attribute("InResponseTo"), Some("_req1"));
         assert_eq!(doc.attribute("Destination"), Some("https://sp.example/acs"));
@@ -500,7 +542,7 @@ mod tests {
         let req = request(
             r#"<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:kerberos"/>"#,
         );
-        let out = run(&req, Options::default());
+        let out = run(&req, ResponseProfile::default());
         assert_eq!(out.status.code, ns::status::REQUESTER);
         assert_eq!(
             out.status.sub_code.as_deref(),
@@ -515,7 +557,7 @@ mod tests {
         let req = request(
             r#"<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"/>"#,
         );
-        let out = run(&req, Options::default());
+        let out = run(&req, ResponseProfile::default());
         assert!(out
             .xml
             .contains(r#"Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent""#));
@@ -525,37 +567,122 @@ mod tests {
     }
 
     #[test]
-    fn target_comes_from_the_request_or_says_what_is_missing() {
-        let mut r = request("");
-        r.issuer = None;
-        assert_eq!(Target::from_request(&r), Err(TargetError::NoIssuer));
-        let mut r = request("");
-        r.acs_url = None;
-        r.acs_index = Some(2);
-        assert_eq!(
-            Target::from_request(&r),
-            Err(TargetError::NoAcsUrl(Some(2)))
-        );
-        let mut r = request("");
-        r.protocol_binding = Some(ns::binding::HTTP_REDIRECT.into());
-        assert!(matches!(
-            Target::from_request(&r),
-            Err(TargetError::UnsupportedBinding(_))
-        ));
-        let mut r = request("");
-        r.acs_url = Some("javascript:alert(1)".into());
-        assert!(matches!(
-            Target::from_request(&r),
-            Err(TargetError::AcsNotHttp(_))
-        ));
-    }
-
-    #[test]
     fn asserts_the_requested_authn_class_when_password_protected_transport_is_not_asked() {
         let x509 = "urn:oasis:names:tc:SAML:2.0:ac:classes:X509";
         let req = request(&format!(
             r#"<samlp:RequestedAuthnContext><saml:AuthnContextClassRef>{x509}</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>"#
         ));
-        assert!(run(&req, Options::default()).xml.contains(x509));
+        assert!(run(&req, ResponseProfile::default()).xml.contains(x509));
+    }
+
+    fn adfs() -> ResponseProfile {
+        ResponseProfile {
+            style: ResponseStyle::Adfs,
+            sign: Sign::Assertion,
+            algorithms: SignatureAlgorithm::RsaSha1.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn adfs_style_matches_golden_and_its_assertion_signature_verifies() {
+        let out = run(&request(""), adfs());
+        golden("response-adfs-rsa-sha1.xml", &out.xml);
+        let doc = parse(out.xml.as_bytes(), Limits::default()).unwrap();
+        let key = test_signer().certificate().public_key().unwrap();
+        let assertion = doc.first(ns::ASSERTION, "Assertion").unwrap();
+        verify_enveloped(&doc, assertion.attribute("ID").unwrap(), &key).unwrap();
+        assert_eq!(
+            verify_enveloped(&doc, doc.attribute("ID").unwrap(), &key),
+            Err(crate::saml::dsig::VerifyError::Unsigned)
+        );
+        assert!(out.xml.contains(r#"<Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">http://idp.example/adfs/services/trust</Issuer>"#));
+        assert!(out
+            .xml
+            .contains(r#"<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>"#));
+        assert!(out
+            .xml
+            .contains(r#"IssueInstant="2026-01-02T03:04:05.000Z""#));
+    }
+
+    /// The names along every path of the sample, as `{namespace}local` with a flag telling
+    /// whether the element was written with a prefix.
+    fn shape(el: &Element, path: &str, out: &mut Vec<String>) {
+        let here = format!(
+            "{path}/{{{}}}{}{}",
+            el.name.ns.as_deref().unwrap_or(""),
+            el.name.local,
+            if el.name.prefix.is_some() {
+                ""
+            } else {
+                " (unprefixed)"
+            }
+        );
+        out.push(here.clone());
+        for child in el.elements() {
+            shape(child, &here, out);
+        }
+    }
+
+    #[test]
+    fn adfs_style_has_the_structure_of_the_servicedesk_plus_sample() {
+        let sample_xml = include_str!("../../tests/fixtures/adfs/servicedesk-plus-response.xml");
+        let sample = parse(sample_xml.as_bytes(), Limits::default()).unwrap();
+        let ours = parse(run(&request(""), adfs()).xml.as_bytes(), Limits::default()).unwrap();
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        shape(&sample, "", &mut want);
+        shape(&ours, "", &mut got);
+        for path in &want {
+            assert!(
+                got.contains(path),
+                "{path} is in the ADFS sample but not in ours:\n{got:#?}"
+            );
+        }
+        // The same attributes on the Response and the Assertion, Consent included.
+        for (a, b) in [
+            (&sample, &ours),
+            (
+                sample.first(ns::ASSERTION, "Assertion").unwrap(),
+                ours.first(ns::ASSERTION, "Assertion").unwrap(),
+            ),
+        ] {
+            let names = |e: &Element| {
+                let mut n: Vec<_> = e.attrs.iter().map(|(n, _)| n.local.clone()).collect();
+                n.sort();
+                n
+            };
+            assert_eq!(names(a), names(b));
+        }
+        // Children of the Assertion in the sample's order (ours adds the AttributeStatement
+        // before the AuthnStatement, as Microsoft's published responses do).
+        let order = |e: &Element| -> Vec<String> {
+            e.first(ns::ASSERTION, "Assertion")
+                .unwrap()
+                .elements()
+                .map(|c| c.name.local.clone())
+                .collect()
+        };
+        let mut ours_order = order(&ours);
+        ours_order.retain(|n| n != "AttributeStatement");
+        assert_eq!(order(&sample), ours_order);
+        let a = ours.first(ns::ASSERTION, "Assertion").unwrap();
+        let session_index = a
+            .first(ns::ASSERTION, "AuthnStatement")
+            .unwrap()
+            .attribute("SessionIndex");
+        assert_eq!(session_index, a.attribute("ID"));
+        let statement = a.first(ns::ASSERTION, "AttributeStatement").unwrap();
+        let attrs: Vec<_> = statement
+            .elements()
+            .map(|e| (e.attribute("Name").unwrap(), e.attribute("NameFormat")))
+            .collect();
+        assert!(attrs.contains(&(ns::claims::EMAIL, None)));
+        assert!(attrs.contains(&(ns::claims::UPN, None)));
+        assert!(attrs.contains(&(ns::claims::GIVEN_NAME, None)));
+        assert!(attrs.contains(&(ns::claims::SURNAME, None)));
+        assert!(
+            attrs.contains(&(ns::claims::GROUP, None)),
+            "zoe's groups become the Group claim"
+        );
     }
 }

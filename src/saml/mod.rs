@@ -20,4 +20,5 @@ pub mod ns;
 pub mod principal;
 pub mod response;
 pub mod scenario;
+pub mod sp;
 pub mod xml;

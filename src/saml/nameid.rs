@@ -10,6 +10,7 @@ use openssl::sign::Signer as Hmac;
 
 use super::ns::nameid as fmt;
 use super::principal::Principal;
+use super::sp::{NameIdRule, NameIdSource};
 
 /// A NameID as it goes into the Subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,76 @@ pub struct NameId {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("NameID format {0} cannot be produced; supported are unspecified, emailAddress, X509SubjectName, persistent and transient")]
 pub struct UnsupportedFormat(pub String);
+
+/// Why no NameID could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameIdError {
+    #[error(transparent)]
+    UnsupportedFormat(#[from] UnsupportedFormat),
+    #[error("user {user} has no attribute {attribute} to take the NameID from")]
+    MissingAttribute { user: String, attribute: String },
+}
+
+/// The NameID for one login. The format is, by precedence: the one chosen for this login, the
+/// one the request's NameIDPolicy asks for (`unspecified` asks for none), the SP's. The SP's
+/// source, when it has one, gives the value whenever the SP's own format (or none) is used.
+pub fn choose(
+    chosen: Option<&str>,
+    requested: Option<&str>,
+    rule: &NameIdRule,
+    principal: &Principal,
+    inputs: NameIdInputs<'_>,
+) -> Result<NameId, NameIdError> {
+    let requested = requested.filter(|f| *f != fmt::UNSPECIFIED);
+    let format = chosen.or(requested).or(rule.format.as_deref());
+    let source = rule
+        .source
+        .as_ref()
+        .filter(|_| format.is_none() || format == rule.format.as_deref());
+    let Some(source) = source else {
+        return Ok(resolve(format, principal, inputs)?);
+    };
+    let value = match source {
+        NameIdSource::Email => principal.email.clone(),
+        NameIdSource::Id => principal.id.clone(),
+        NameIdSource::Attribute(name) => principal
+            .attributes
+            .iter()
+            .find(|a| &a.name == name)
+            .and_then(|a| a.values.first())
+            .cloned()
+            .ok_or_else(|| NameIdError::MissingAttribute {
+                user: principal.id.clone(),
+                attribute: name.clone(),
+            })?,
+        NameIdSource::Persistent => {
+            return Ok(resolve(Some(fmt::PERSISTENT), principal, inputs)?)
+                .map(|n| with_format(n, format))
+        }
+        NameIdSource::Transient => {
+            return Ok(resolve(Some(fmt::TRANSIENT), principal, inputs)?)
+                .map(|n| with_format(n, format))
+        }
+    };
+    let default_format = if matches!(source, NameIdSource::Email) {
+        fmt::EMAIL
+    } else {
+        fmt::UNSPECIFIED
+    };
+    Ok(NameId {
+        format: format.unwrap_or(default_format).to_owned(),
+        value,
+        name_qualifier: None,
+        sp_name_qualifier: None,
+    })
+}
+
+fn with_format(mut n: NameId, format: Option<&str>) -> NameId {
+    if let Some(f) = format {
+        f.clone_into(&mut n.format);
+    }
+    n
+}
 
 /// What a NameID is derived from, besides the user.
 pub struct NameIdInputs<'a> {
@@ -175,6 +246,59 @@ mod tests {
     fn x509_subject_escapes_the_display_name() {
         let n = resolve(Some(fmt::X509_SUBJECT), &alice(), inputs("sp", "_t")).unwrap();
         assert_eq!(n.value, r"CN=Martin\, Alice,UID=alice");
+    }
+
+    #[test]
+    fn choice_beats_request_beats_sp_and_the_sp_source_fills_its_own_format() {
+        let rule = NameIdRule {
+            format: Some(fmt::UNSPECIFIED.into()),
+            source: Some(NameIdSource::Id),
+        };
+        let pick = |chosen, requested| {
+            choose(chosen, requested, &rule, &alice(), inputs("sp", "_t")).unwrap()
+        };
+        let n = pick(None, None);
+        assert_eq!(
+            (n.format.as_str(), n.value.as_str()),
+            (fmt::UNSPECIFIED, "alice")
+        );
+        let n = pick(None, Some(fmt::UNSPECIFIED));
+        assert_eq!(n.value, "alice");
+        let n = pick(None, Some(fmt::EMAIL));
+        assert_eq!(n.value, "alice@example.com");
+        let n = pick(Some(fmt::TRANSIENT), Some(fmt::EMAIL));
+        assert_eq!(n.value, "_t");
+
+        let by_attr = NameIdRule {
+            format: Some(fmt::EMAIL.into()),
+            source: Some(NameIdSource::Attribute("mail".into())),
+        };
+        let mut u = alice();
+        assert_eq!(
+            choose(None, None, &by_attr, &u, inputs("sp", "_t")),
+            Err(NameIdError::MissingAttribute {
+                user: "alice".into(),
+                attribute: "mail".into()
+            })
+        );
+        u.attributes.push(crate::saml::principal::Attribute {
+            name: "mail".into(),
+            values: vec!["a@corp".into()],
+        });
+        assert_eq!(
+            choose(None, None, &by_attr, &u, inputs("sp", "_t"))
+                .unwrap()
+                .value,
+            "a@corp"
+        );
+
+        let persistent = NameIdRule {
+            format: None,
+            source: Some(NameIdSource::Persistent),
+        };
+        let n = choose(None, None, &persistent, &alice(), inputs("sp", "_t")).unwrap();
+        assert_eq!(n.format, fmt::PERSISTENT);
+        assert_eq!(n.value.len(), 40);
     }
 
     #[test]

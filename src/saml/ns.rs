@@ -51,8 +51,26 @@ pub mod alg {
     pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
     pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
     pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    pub const RSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384";
     pub const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
     pub const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
     pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+    pub const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
     pub const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
 }
+
+/// AD FS claim types, sent as attribute Names by ADFS-style responses.
+pub mod claims {
+    pub const EMAIL: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
+    pub const UPN: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
+    pub const NAME: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
+    pub const GIVEN_NAME: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname";
+    pub const SURNAME: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname";
+    pub const ROLE: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
+    pub const GROUP: &str = "http://schemas.xmlsoap.org/claims/Group";
+}
+
+/// `urn:oasis:names:tc:SAML:2.0:consent:unspecified`, the Consent AD FS puts on responses.
+pub const CONSENT_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:consent:unspecified";
+/// Integrated Windows Authentication, as AD FS asserts it.
+pub const AC_WINDOWS: &str = "urn:federation:authentication:windows";

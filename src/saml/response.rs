@@ -10,10 +10,13 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::nameid::NameId;
 use super::ns::{self, attrname};
+use super::sp::ResponseStyle;
 use super::xml::{Element, Name};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseSpec {
+    /// How the XML is written; see [`build`].
+    pub style: ResponseStyle,
     pub id: String,
     pub issue_instant: OffsetDateTime,
     pub destination: String,
@@ -107,6 +110,8 @@ impl AttributeSpec {
 
 const INSTANT: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+const INSTANT_MILLIS: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// xs:dateTime in UTC with a `Z`, whole seconds: the form every SP library parses.
 pub fn format_instant(t: OffsetDateTime) -> String {
@@ -115,17 +120,40 @@ pub fn format_instant(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// An instant as `style` writes it: AD FS adds milliseconds.
+fn instant(style: ResponseStyle, t: OffsetDateTime) -> String {
+    match style {
+        ResponseStyle::Standard => format_instant(t),
+        ResponseStyle::Adfs => t
+            .to_offset(UtcOffset::UTC)
+            .format(INSTANT_MILLIS)
+            .unwrap_or_default(),
+    }
+}
+
 fn samlp(local: &str) -> Element {
     Element::new(Name::prefixed("samlp", ns::PROTOCOL, local))
 }
 
-fn saml(local: &str) -> Element {
-    Element::new(Name::prefixed("saml", ns::ASSERTION, local))
+/// An element of the assertion namespace: `saml:`-prefixed, or in the default namespace as
+/// AD FS writes it.
+fn saml_in(style: ResponseStyle, local: &str) -> Element {
+    match style {
+        ResponseStyle::Standard => Element::new(Name::prefixed("saml", ns::ASSERTION, local)),
+        ResponseStyle::Adfs => Element::new(Name::default_ns(ns::ASSERTION, local)),
+    }
 }
 
 /// The unsigned Response tree, children in schema order. Signatures are inserted later
 /// right after each Issuer.
+///
+/// The AD FS style (as in the ServiceDesk Plus guide's sample and Microsoft's published
+/// responses) differs only in form: `Consent` on the Response, the Issuer and the Assertion in
+/// the default namespace, instants with milliseconds, and AttributeStatement before
+/// AuthnStatement.
 pub fn build(spec: &ResponseSpec) -> Element {
+    let style = spec.style;
+    let saml = |local: &str| saml_in(style, local);
     let mut status_code = samlp("StatusCode").attr("Value", spec.status.code.as_str());
     if let Some(sub) = &spec.status.sub_code {
         status_code = status_code.child(samlp("StatusCode").attr("Value", sub.as_str()));
@@ -137,18 +165,24 @@ pub fn build(spec: &ResponseSpec) -> Element {
     let mut response = samlp("Response")
         .attr("ID", spec.id.as_str())
         .attr("Version", ns::VERSION_2_0)
-        .attr("IssueInstant", format_instant(spec.issue_instant))
+        .attr("IssueInstant", instant(style, spec.issue_instant))
         .attr("Destination", spec.destination.as_str())
+        .attr_opt(
+            "Consent",
+            (style == ResponseStyle::Adfs).then_some(ns::CONSENT_UNSPECIFIED),
+        )
         .attr_opt("InResponseTo", spec.in_response_to.as_deref())
         .child(saml("Issuer").text(spec.issuer.as_str()))
         .child(status);
     if let Some(a) = &spec.assertion {
-        response = response.child(build_assertion(a));
+        response = response.child(build_assertion(style, a));
     }
     response
 }
 
-fn build_assertion(a: &AssertionSpec) -> Element {
+fn build_assertion(style: ResponseStyle, a: &AssertionSpec) -> Element {
+    let saml = |local: &str| saml_in(style, local);
+    let at = |t: OffsetDateTime| instant(style, t);
     let name_id = saml("NameID")
         .attr("Format", a.name_id.format.as_str())
         .attr_opt("NameQualifier", a.name_id.name_qualifier.as_deref())
@@ -170,8 +204,8 @@ fn build_assertion(a: &AssertionSpec) -> Element {
         restriction = restriction.child(saml("Audience").text(audience.as_str()));
     }
     let conditions = saml("Conditions")
-        .attr("NotBefore", format_instant(a.conditions.not_before))
-        .attr("NotOnOrAfter", format_instant(a.conditions.not_on_or_after))
+        .attr("NotBefore", at(a.conditions.not_before))
+        .attr("NotOnOrAfter", at(a.conditions.not_on_or_after))
         .child(restriction);
     let authn = saml("AuthnStatement")
         .attr("AuthnInstant", format_instant(a.authn.instant))
@@ -187,11 +221,13 @@ fn build_assertion(a: &AssertionSpec) -> Element {
     let mut assertion = saml("Assertion")
         .attr("ID", a.id.as_str())
         .attr("Version", ns::VERSION_2_0)
-        .attr("IssueInstant", format_instant(a.issue_instant))
+        .attr("IssueInstant", at(a.issue_instant))
         .child(saml("Issuer").text(a.issuer.as_str()))
         .child(saml("Subject").child(name_id).child(confirmation))
-        .child(conditions)
-        .child(authn);
+        .child(conditions);
+    if style == ResponseStyle::Standard {
+        assertion = assertion.child(authn.clone());
+    }
     if !a.attributes.is_empty() {
         let mut statement = saml("AttributeStatement");
         for attr in &a.attributes {
@@ -204,6 +240,9 @@ fn build_assertion(a: &AssertionSpec) -> Element {
             statement = statement.child(el);
         }
         assertion = assertion.child(statement);
+    }
+    if style == ResponseStyle::Adfs {
+        assertion = assertion.child(authn);
     }
     assertion
 }

@@ -9,7 +9,7 @@
 //!
 //! [`Valid`] changes nothing; it is what every ordinary login uses.
 
-use super::dsig::{KeyInfoStyle, SignatureAlgorithm};
+use super::dsig::{Algorithms, KeyInfoStyle};
 use super::response::ResponseSpec;
 use super::xml::Element;
 
@@ -18,7 +18,7 @@ use super::xml::Element;
 pub struct SigningPlan {
     pub assertion: bool,
     pub response: bool,
-    pub algorithm: SignatureAlgorithm,
+    pub algorithms: Algorithms,
     pub key_info: KeyInfoStyle,
 }
 

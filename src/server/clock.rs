@@ -18,19 +18,39 @@ pub struct RandomIds;
 
 impl IdSource for RandomIds {
     fn next_id(&mut self) -> String {
-        let mut bytes = [0u8; 16];
-        #[allow(clippy::disallowed_methods, reason = "this is the randomness source")]
-        if openssl::rand::rand_bytes(&mut bytes).is_err() {
-            // The CSPRNG failing is not recoverable and must not yield a predictable ID.
-            std::process::abort();
-        }
         let mut id = String::with_capacity(33);
         id.push('_');
-        for b in bytes {
+        for b in random_bytes() {
             id.push_str(&format!("{b:02x}"));
         }
         id
     }
+
+    /// `_` and a random (version 4) GUID, as AD FS writes IDs.
+    fn next_guid_id(&mut self) -> String {
+        let mut b = random_bytes();
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "_{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+}
+
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    #[allow(clippy::disallowed_methods, reason = "this is the randomness source")]
+    if openssl::rand::rand_bytes(&mut bytes).is_err() {
+        // The CSPRNG failing is not recoverable and must not yield a predictable ID.
+        std::process::abort();
+    }
+    bytes
 }
 
 #[cfg(test)]
@@ -44,5 +64,9 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 33);
         assert!(a.starts_with('_') && a[1..].chars().all(|c| c.is_ascii_hexdigit()));
+        let g = ids.next_guid_id();
+        assert_eq!(g.len(), 37);
+        assert_eq!(g.matches('-').count(), 4);
+        assert_eq!(&g[15..16], "4");
     }
 }

@@ -35,6 +35,16 @@ pub struct Cli {
     /// generated there when both are missing.
     #[arg(long, env = "MOCK_IDP_CERTS", default_value = "./certs")]
     pub certs: PathBuf,
+
+    /// The service-provider registry (YAML); see docs/examples/. Without it every SP is
+    /// answered as its request describes itself.
+    #[arg(long, env = "MOCK_IDP_SPS")]
+    pub sps: Option<PathBuf>,
+
+    /// Refuse service providers and ACS URLs the registry does not list, instead of answering
+    /// them with a warning.
+    #[arg(long, env = "MOCK_IDP_STRICT")]
+    pub strict: bool,
 }
 
 /// The validated-at-use settings the server starts from.
@@ -45,6 +55,8 @@ pub struct Config {
     pub entity_id: Option<String>,
     pub users: PathBuf,
     pub certs: PathBuf,
+    pub sps: Option<PathBuf>,
+    pub strict: bool,
 }
 
 impl From<Cli> for Config {
@@ -55,6 +67,8 @@ impl From<Cli> for Config {
             entity_id: cli.entity_id,
             users: cli.users,
             certs: cli.certs,
+            sps: cli.sps,
+            strict: cli.strict,
         }
     }
 }
@@ -167,6 +181,8 @@ mod tests {
             entity_id: entity_id.map(str::to_owned),
             users: "./users.yaml".into(),
             certs: "./certs".into(),
+            sps: None,
+            strict: false,
         }
     }
 

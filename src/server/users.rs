@@ -279,55 +279,37 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
             line: locate(text, &[Step::Key("users", 0)]),
         });
     }
-    let invalid = |index: usize, steps: &[Step], field: String, problem: String| {
-        let mut path = vec![Step::Key("users", 0), Step::Index(index)];
-        path.extend_from_slice(steps);
-        UsersError::Invalid {
-            origin: origin.to_owned(),
-            line: locate(text, &path),
-            field,
-            problem,
-        }
+    // `path` leads from the top of the document to the offending value; it both names the
+    // field in the message and finds its line.
+    let invalid = |path: &[Step], problem: String| UsersError::Invalid {
+        origin: origin.to_owned(),
+        line: locate(text, path),
+        field: path_text(path),
+        problem,
     };
 
     let mut users = Vec::with_capacity(file.users.len());
     let mut first_use: HashMap<String, usize> = HashMap::new();
     for (i, raw) in file.users.into_iter().enumerate() {
+        let field = |key| [Step::Key("users", 0), Step::Index(i), Step::Key(key, 0)];
         let text_fields = [
-            ("id", &raw.id),
-            ("email", &raw.email),
-            ("display_name", &raw.display_name),
-            ("first_name", &raw.first_name),
-            ("last_name", &raw.last_name),
+            ("id", Some(&raw.id)),
+            ("email", Some(&raw.email)),
+            ("display_name", Some(&raw.display_name)),
+            ("first_name", Some(&raw.first_name)),
+            ("last_name", Some(&raw.last_name)),
+            ("name_id", raw.name_id.as_ref()),
         ];
-        for (name, value) in text_fields
-            .into_iter()
-            .chain(raw.name_id.as_ref().map(|v| ("name_id", v)))
-        {
-            if let Some(problem) = text_problem(value) {
-                return Err(invalid(
-                    i,
-                    &[Step::Key(name, 0)],
-                    format!("users[{i}].{name}"),
-                    problem,
-                ));
+        for (key, value) in text_fields {
+            if let Some(problem) = value.and_then(|v| text_problem(v)) {
+                return Err(invalid(&field(key), problem));
             }
         }
         if let Some(problem) = id_problem(&raw.id) {
-            return Err(invalid(
-                i,
-                &[Step::Key("id", 0)],
-                format!("users[{i}].id"),
-                problem,
-            ));
+            return Err(invalid(&field("id"), problem));
         }
         if let Some(problem) = email_problem(&raw.email) {
-            return Err(invalid(
-                i,
-                &[Step::Key("email", 0)],
-                format!("users[{i}].email"),
-                problem,
-            ));
+            return Err(invalid(&field("email"), problem));
         }
         if let Some(&first) = first_use.get(&raw.id) {
             let id_path = |j| [Step::Key("users", 0), Step::Index(j), Step::Key("id", 0)];
@@ -346,40 +328,28 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
         let mut attributes: Vec<Attribute> = Vec::with_capacity(pairs.len());
         for (name, values) in pairs {
             let occurrence = attributes.iter().filter(|a| a.name == name).count();
-            let field = format!("users[{i}].attributes.{name}");
-            let here = [Step::Key("attributes", 0), Step::Key(&name, occurrence)];
+            let mut path = vec![
+                Step::Key("users", 0),
+                Step::Index(i),
+                Step::Key("attributes", 0),
+                Step::Key(&name, occurrence),
+            ];
             if occurrence > 0 {
-                return Err(invalid(
-                    i,
-                    &here,
-                    field,
-                    "the attribute is listed twice".into(),
-                ));
+                return Err(invalid(&path, "the attribute is listed twice".into()));
             }
             if let Some(problem) = text_problem(&name) {
-                return Err(invalid(
-                    i,
-                    &here,
-                    field,
-                    format!("attribute name: {problem}"),
-                ));
+                return Err(invalid(&path, format!("attribute name: {problem}")));
             }
-            if let Some((k, problem)) = values
+            let bad_value = values
                 .iter()
                 .enumerate()
-                .find_map(|(k, v)| xml_problem(v).map(|p| (k, p)))
-            {
-                let at_value = [
-                    Step::Key("attributes", 0),
-                    Step::Key(&name, 0),
-                    Step::Index(k),
-                ];
-                let steps = if values.len() > 1 {
-                    &at_value[..]
-                } else {
-                    &here[..]
-                };
-                return Err(invalid(i, steps, field, problem));
+                .find_map(|(k, v)| xml_problem(v).map(|p| (k, p)));
+            if let Some((k, problem)) = bad_value {
+                // A lone value may have been written as a plain scalar, with no list to index.
+                if values.len() > 1 {
+                    path.push(Step::Index(k));
+                }
+                return Err(invalid(&path, problem));
             }
             attributes.push(Attribute { name, values });
         }
@@ -451,6 +421,22 @@ enum Step<'a> {
     Key(&'a str, usize),
     /// The element at this index of a sequence.
     Index(usize),
+}
+
+/// The path as serde_yaml writes it in its messages: `users[2].attributes.role`.
+fn path_text(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(key, _) if out.is_empty() => out.push_str(key),
+            Step::Key(key, _) => {
+                out.push('.');
+                out.push_str(key);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 /// Text no real document error contains, to tell the probe's own stop from anything else.

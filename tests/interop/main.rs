@@ -883,13 +883,10 @@ fn xmlsec1_verifies_every_golden_response() {
             let tampered = tmp.path().join("tampered.xml");
             fs::write(
                 &tampered,
-                xml.replace(
-                    "zoe@globex.example</saml:NameID>",
-                    "eve@globex.example</saml:NameID>",
-                ),
+                xml.replace("zoe@globex.example</", "eve@globex.example</"),
             )
             .unwrap();
-            if xml.contains("zoe@globex.example</saml:NameID>") {
+            if xml.contains("zoe@globex.example</") {
                 assert!(
                     !xmlsec1_verifies(&tampered, &cert, xpath),
                     "{} verified after tampering",

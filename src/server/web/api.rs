@@ -8,19 +8,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::login::{self, LoginError};
+use super::login::{self, Choices, LoginError};
 use super::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 struct SsoCall {
     #[serde(rename = "SAMLRequest")]
     saml_request: Option<String>,
+    /// `/api/idp-initiated`: the SP's entity ID.
+    sp: Option<String>,
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
     binding: Option<String>,
     user: Option<String>,
-    sign: Option<String>,
-    algorithm: Option<String>,
+    #[serde(flatten)]
+    choices: Choices,
 }
 
 #[derive(Serialize)]
@@ -32,43 +34,78 @@ struct SsoAnswer<'a> {
     relay_state: Option<&'a str>,
     request_id: Option<&'a str>,
     user: &'a str,
-    /// How the request was understood to have arrived, and how it was packed.
-    binding: &'static str,
-    encoding: &'static str,
+    /// How the request was understood to have arrived, and how it was packed; `null` for
+    /// IdP-initiated logins.
+    binding: Option<&'static str>,
+    encoding: Option<&'static str>,
 }
 
 /// Form (`application/x-www-form-urlencoded`) or JSON, by Content-Type.
-pub async fn sso(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+fn read_call(req: &HttpRequest, body: &[u8]) -> Result<SsoCall, LoginError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.trim_start().starts_with("application/json"));
-    let call: SsoCall = if is_json {
-        serde_json::from_slice(&body)
-            .map_err(|e| LoginError::Malformed(format!("JSON body: {e}")))?
+    if is_json {
+        serde_json::from_slice(body).map_err(|e| LoginError::Malformed(format!("JSON body: {e}")))
     } else {
-        serde_urlencoded::from_bytes(&body)
-            .map_err(|e| LoginError::Malformed(format!("form body: {e}")))?
-    };
+        serde_urlencoded::from_bytes(body)
+            .map_err(|e| LoginError::Malformed(format!("form body: {e}")))
+    }
+}
+
+/// `POST /api/sso`: answer an SP's AuthnRequest as the picker would.
+pub async fn sso(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let call = read_call(&req, &body)?;
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
-    let options = login::options(call.sign.as_deref(), call.algorithm.as_deref())?;
     let binding = login::parse_binding(call.binding.as_deref())?;
     let received = login::receive(call.saml_request.as_deref(), binding)?;
-    let issued = login::answer(&state, &received, call.user.as_deref(), options)?;
+    let destination = login::destination_for_request(&state, &received.request)?;
+    let user = call.user.as_deref();
+    let issued = login::answer(
+        &state,
+        Some(&received.request),
+        &destination,
+        user,
+        &call.choices,
+    )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,
         relay_state,
         request_id: issued.request_id.as_deref(),
-        user: call.user.as_deref().unwrap_or_default(),
-        binding: received.binding.id(),
-        encoding: received.encoding.id(),
+        user: user.unwrap_or_default(),
+        binding: Some(received.binding.id()),
+        encoding: Some(received.encoding.id()),
+    }))
+}
+
+/// `POST /api/idp-initiated`: an unsolicited response to a registered SP's default ACS.
+pub async fn idp_initiated(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let call = read_call(&req, &body)?;
+    let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
+    login::check_relay_state(relay_state)?;
+    let destination = login::destination_for_sp(&state, call.sp.as_deref())?;
+    let user = call.user.as_deref();
+    let issued = login::answer(&state, None, &destination, user, &call.choices)?;
+    Ok(HttpResponse::Ok().json(SsoAnswer {
+        acs_url: &issued.acs_url,
+        saml_response: &issued.saml_response,
+        relay_state,
+        request_id: None,
+        user: user.unwrap_or_default(),
+        binding: None,
+        encoding: None,
     }))
 }
 

@@ -110,6 +110,7 @@ impl ResponseError for ApiError {
 fn status_of(e: &LoginError) -> StatusCode {
     match e {
         LoginError::Issue(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ if e.is_refusal() => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     }
 }

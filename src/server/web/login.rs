@@ -1,14 +1,17 @@
-//! One login, as the picker form and the API both perform it: decode and parse the request,
-//! resolve where the answer goes, look up the user, and run the engine with the real clock and
-//! random IDs.
+//! One login, as the picker form and the API both perform it: decode and parse the request
+//! (or, IdP-initiated, find the SP), resolve where the answer goes, apply the SP's settings and
+//! the tester's choices, look up the user, and run the engine with the real clock and random IDs.
+
+use serde::Deserialize;
 
 use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
-use crate::saml::dsig::SignatureAlgorithm;
-use crate::saml::issue::{
-    self, Idp, IssueError, IssuedResponse, Login, Options, Sign, Target, TargetError,
-};
+use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
+use crate::saml::issue::{self, Idp, IssueError, IssuedResponse, Login, ResponseProfile};
 use crate::saml::scenario::Valid;
+use crate::saml::sp::{
+    self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
+};
 use crate::server::clock;
 
 use super::AppState;
@@ -27,6 +30,8 @@ pub enum LoginError {
     Request(#[from] RequestError),
     #[error("{0}")]
     Target(#[from] TargetError),
+    #[error("no sp parameter: IdP-initiated login needs the entity ID of a registered service provider ({0})")]
+    MissingSp(String),
     #[error("no user given; choose one of: {0}")]
     MissingUser(String),
     #[error("unknown user {0:?}; choose one of: {1}")]
@@ -50,7 +55,10 @@ impl LoginError {
         match self {
             LoginError::MissingRequest | LoginError::Binding(_) => "No usable SAMLRequest",
             LoginError::Request(_) => "The AuthnRequest is not valid",
-            LoginError::Target(_) => "No place to send the response",
+            LoginError::Target(
+                TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. },
+            ) => "Refused in strict mode",
+            LoginError::Target(_) | LoginError::MissingSp(_) => "No place to send the response",
             LoginError::MissingUser(_) | LoginError::UnknownUser(..) => "Unknown user",
             LoginError::BadChoice { .. }
             | LoginError::RelayStateTooLong(_)
@@ -64,14 +72,27 @@ impl LoginError {
             LoginError::MissingRequest => {
                 Some("start the login at the service provider, or see the home page for the API")
             }
-            LoginError::Binding(_) => Some(
-                "HTTP-Redirect carries base64 of raw DEFLATE; HTTP-POST carries base64 of the XML",
-            ),
-            LoginError::Target(_) => {
-                Some("the AuthnRequest must name its Issuer and an AssertionConsumerServiceURL")
+            LoginError::Binding(_) => {
+                Some("HTTP-Redirect carries base64 of raw DEFLATE; HTTP-POST carries base64 of the XML")
             }
+            LoginError::Target(TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. }) => {
+                Some("register the service provider and its ACS URL in the file given to --sps, or run without --strict")
+            }
+            LoginError::Target(_) => Some(
+                "the AuthnRequest must name its Issuer and an AssertionConsumerServiceURL, or the service provider must be registered (--sps)",
+            ),
             _ => None,
         }
+    }
+
+    /// Refusals of strict mode, as opposed to malformed input.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            LoginError::Target(
+                TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. }
+            )
+        )
     }
 }
 
@@ -108,50 +129,167 @@ pub fn check_relay_state(relay_state: Option<&str>) -> Result<(), LoginError> {
     }
 }
 
-/// Parses the per-login choices; absent means the default.
-pub fn options(sign: Option<&str>, algorithm: Option<&str>) -> Result<Options, LoginError> {
-    let sign = match sign.filter(|s| !s.is_empty()) {
-        None => Sign::default(),
-        Some(v) => Sign::from_id(v).ok_or_else(|| LoginError::BadChoice {
-            field: "sign",
-            value: v.to_owned(),
-            allowed: Sign::ALL.map(Sign::id).join(", "),
-        })?,
-    };
-    let algorithm = match algorithm.filter(|s| !s.is_empty()) {
-        None => SignatureAlgorithm::default(),
-        Some(v) => SignatureAlgorithm::from_id(v).ok_or_else(|| LoginError::BadChoice {
-            field: "algorithm",
-            value: v.to_owned(),
-            allowed: SignatureAlgorithm::ALL
-                .map(SignatureAlgorithm::id)
-                .join(", "),
-        })?,
-    };
-    Ok(Options { sign, algorithm })
+pub fn parse_binding(value: Option<&str>) -> Result<Option<Binding>, LoginError> {
+    choice(value, "binding", Binding::from_id, &["redirect", "post"])
 }
 
-pub fn parse_binding(value: Option<&str>) -> Result<Option<Binding>, LoginError> {
+/// Where one login's response goes, and for which registered SP, if any.
+pub struct Destination<'a> {
+    pub sp: Option<&'a ServiceProvider>,
+    pub resolution: Resolution,
+}
+
+/// SP-initiated: the SP is the request's issuer.
+pub fn destination_for_request<'a>(
+    state: &'a AppState,
+    request: &AuthnRequest,
+) -> Result<Destination<'a>, LoginError> {
+    let sp = request
+        .issuer
+        .as_deref()
+        .and_then(|i| state.registry.get(i));
+    let resolution = sp::resolve_target(Some(request), sp, state.policy)?;
+    Ok(Destination { sp, resolution })
+}
+
+/// IdP-initiated: a registered SP, answered at its default ACS.
+pub fn destination_for_sp<'a>(
+    state: &'a AppState,
+    entity_id: Option<&str>,
+) -> Result<Destination<'a>, LoginError> {
+    let registered = || {
+        state
+            .registry
+            .all()
+            .iter()
+            .map(|s| s.entity_id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let entity_id = entity_id.filter(|e| !e.is_empty()).ok_or_else(|| {
+        LoginError::MissingSp(if state.registry.is_empty() {
+            "none is registered".into()
+        } else {
+            format!("registered: {}", registered())
+        })
+    })?;
+    let sp = state
+        .registry
+        .get(entity_id)
+        .ok_or_else(|| TargetError::UnknownSp(entity_id.to_owned()))?;
+    let resolution = sp::resolve_target(None, Some(sp), state.policy)?;
+    Ok(Destination {
+        sp: Some(sp),
+        resolution,
+    })
+}
+
+/// The per-login choices of the picker and the API; absent or empty means the SP's setting.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct Choices {
+    pub style: Option<String>,
+    pub sign: Option<String>,
+    pub algorithm: Option<String>,
+    pub digest: Option<String>,
+    pub name_id_format: Option<String>,
+    pub authn_context: Option<String>,
+}
+
+impl Choices {
+    /// The SP's profile with these choices applied.
+    pub fn profile(&self, sp: Option<&ServiceProvider>) -> Result<ResponseProfile, LoginError> {
+        let mut p = ResponseProfile::for_sp(sp);
+        if let Some(style) = choice(
+            self.style.as_deref(),
+            "style",
+            ResponseStyle::from_id,
+            &ResponseStyle::ALL.map(ResponseStyle::id),
+        )? {
+            if p.style != style {
+                // Another style brings its own signing default, unless `sign` is chosen too.
+                p.sign = style.default_sign();
+            }
+            p.style = style;
+        }
+        if let Some(sign) = choice(
+            self.sign.as_deref(),
+            "sign",
+            Sign::from_id,
+            &Sign::ALL.map(Sign::id),
+        )? {
+            p.sign = sign;
+        }
+        if let Some(a) = choice(
+            self.algorithm.as_deref(),
+            "algorithm",
+            SignatureAlgorithm::from_id,
+            &SignatureAlgorithm::ALL.map(SignatureAlgorithm::id),
+        )? {
+            p.algorithms = a.into();
+        }
+        if let Some(d) = choice(
+            self.digest.as_deref(),
+            "digest",
+            DigestAlgorithm::from_id,
+            &DigestAlgorithm::ALL.map(DigestAlgorithm::id),
+        )? {
+            p.algorithms.digest = d;
+        }
+        if let Some(v) = self.name_id_format.as_deref().filter(|v| !v.is_empty()) {
+            let format = name_id_format_from_id(v)
+                .map(str::to_owned)
+                .or_else(|| v.contains(':').then(|| v.to_owned()));
+            p.name_id_format = Some(format.ok_or_else(|| LoginError::BadChoice {
+                field: "name_id_format",
+                value: v.to_owned(),
+                allowed: "unspecified, email, x509, persistent, transient, or a format URN".into(),
+            })?);
+        }
+        if let Some(c) = self.authn_context.as_deref().filter(|v| !v.is_empty()) {
+            p.authn_context = Some(match c {
+                "password-protected-transport" => {
+                    crate::saml::ns::AC_PASSWORD_PROTECTED_TRANSPORT.to_owned()
+                }
+                "windows" => crate::saml::ns::AC_WINDOWS.to_owned(),
+                urn if urn.contains(':') => urn.to_owned(),
+                other => {
+                    return Err(LoginError::BadChoice {
+                        field: "authn_context",
+                        value: other.to_owned(),
+                        allowed: "password-protected-transport, windows, or a class URN".into(),
+                    })
+                }
+            });
+        }
+        Ok(p)
+    }
+}
+
+fn choice<T>(
+    value: Option<&str>,
+    field: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+    allowed: &[&str],
+) -> Result<Option<T>, LoginError> {
     match value.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(v) => Binding::from_id(v)
-            .map(Some)
-            .ok_or_else(|| LoginError::BadChoice {
-                field: "binding",
-                value: v.to_owned(),
-                allowed: "redirect, post".to_owned(),
-            }),
+        Some(v) => parse(v).map(Some).ok_or_else(|| LoginError::BadChoice {
+            field,
+            value: v.to_owned(),
+            allowed: allowed.join(", "),
+        }),
     }
 }
 
 /// Issues the signed response for `user`.
 pub fn answer(
     state: &AppState,
-    received: &Received,
+    request: Option<&AuthnRequest>,
+    destination: &Destination<'_>,
     user: Option<&str>,
-    options: Options,
+    choices: &Choices,
 ) -> Result<IssuedResponse, LoginError> {
-    let target = Target::from_request(&received.request)?;
+    let profile = choices.profile(destination.sp)?;
     let known = || {
         state
             .directory
@@ -170,14 +308,15 @@ pub fn answer(
         .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
     let idp = Idp {
         entity_id: &state.endpoints.entity_id,
+        adfs_entity_id: &state.adfs_entity_id,
         signer: &state.signer,
         persistent_secret: &state.persistent_secret,
     };
     let login = Login {
-        request: Some(&received.request),
-        target: &target,
+        request,
+        target: &destination.resolution.target,
         principal,
-        options,
+        profile: &profile,
     };
     Ok(issue::issue(
         &login,

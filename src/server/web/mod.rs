@@ -15,6 +15,7 @@ use std::net::TcpListener;
 use actix_web::{web, App, HttpServer};
 
 use crate::saml::dsig::Signer;
+use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
 use crate::server::users::Directory;
 
@@ -23,8 +24,13 @@ pub use render::TemplateError;
 /// Everything a request handler may read; built once at start-up, never mutated.
 pub struct AppState {
     pub endpoints: Endpoints,
+    /// The issuer of ADFS-style responses: `http://<host>/adfs/services/trust` (AD FS writes
+    /// `http` even when it is served over https).
+    pub adfs_entity_id: String,
     pub signer: Signer,
     pub directory: Directory,
+    pub registry: Registry,
+    pub policy: Policy,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
 }
@@ -37,12 +43,24 @@ impl AppState {
     ) -> Result<AppState, TemplateError> {
         let persistent_secret = signer.derived_secret("mock-idp persistent NameID");
         render::check()?;
+        let host = endpoints.base_url.split("://").nth(1).unwrap_or_default();
+        let host = host.split('/').next().unwrap_or_default();
         Ok(AppState {
+            adfs_entity_id: format!("http://{host}/adfs/services/trust"),
             endpoints,
             signer,
             directory,
+            registry: Registry::default(),
+            policy: Policy::default(),
             persistent_secret,
         })
+    }
+
+    /// The registered service providers, and what to do with others.
+    pub fn with_registry(mut self, registry: Registry, policy: Policy) -> Self {
+        self.registry = registry;
+        self.policy = policy;
+        self
     }
 
     pub fn sso_url(&self) -> String {
@@ -67,7 +85,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso", web::get().to(sso::redirect_binding))
         .route("/sso", web::post().to(sso::post_binding))
         .route("/sso/login", web::post().to(sso::login))
+        .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
+        // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
+        .route("/adfs/ls/", web::get().to(sso::redirect_binding))
+        .route("/adfs/ls/", web::post().to(sso::post_binding))
+        .route(
+            pages::FEDERATION_METADATA,
+            web::get().to(pages::federation_metadata),
+        )
         .route("/api/sso", web::post().to(api::sso))
+        .route("/api/idp-initiated", web::post().to(api::idp_initiated))
         .route("/api/users", web::get().to(api::users))
         .default_service(web::to(pages::not_found));
 }

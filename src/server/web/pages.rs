@@ -83,6 +83,24 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
         sso_url: &state.sso_url(),
         signer: &state.signer,
     });
+    metadata_response(xml)
+}
+
+/// Where AD FS publishes its metadata.
+pub const FEDERATION_METADATA: &str = "/FederationMetadata/2007-06/FederationMetadata.xml";
+
+/// The metadata of the AD FS face: its `http://<host>/adfs/services/trust` entity ID and the
+/// `/adfs/ls/` endpoint, for SPs set up from an AD FS guide.
+pub async fn federation_metadata(state: web::Data<AppState>) -> HttpResponse {
+    let xml = metadata::idp_metadata(&IdpDescription {
+        entity_id: &state.adfs_entity_id,
+        sso_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
+        signer: &state.signer,
+    });
+    metadata_response(xml)
+}
+
+fn metadata_response(xml: String) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/samlmetadata+xml"))
         .body(xml)

@@ -1,5 +1,6 @@
 //! The browser side of single sign-on: `GET /sso` (HTTP-Redirect), `POST /sso` (HTTP-POST)
-//! show the user picker; `POST /sso/login` answers with the auto-submitting form.
+//! and `GET /sso/idp-initiated` show the user picker; `POST /sso/login` answers with the
+//! auto-submitting form.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,11 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::saml::binding::{self, Binding};
 use crate::saml::dsig::SignatureAlgorithm;
-use crate::saml::issue::{Sign, Target};
+use crate::saml::issue::ResponseProfile;
+use crate::saml::ns;
 use crate::saml::response::format_instant;
+use crate::saml::sp::{ResponseStyle, Sign};
 
 use super::error::PageError;
-use super::login::{self, LoginError, Received};
+use super::login::{self, Choices, Destination, LoginError, Received};
 use super::{render, AppState};
 
 /// The query string or form of an incoming AuthnRequest (saml-bindings 3.4.4, 3.5.4).
@@ -32,7 +35,7 @@ pub async fn redirect_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| LoginError::Malformed(e.to_string()))?;
-    picker(&state, incoming, Binding::Redirect)
+    sp_initiated(&state, incoming, Binding::Redirect)
 }
 
 pub async fn post_binding(
@@ -41,7 +44,75 @@ pub async fn post_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    picker(&state, incoming, Binding::Post)
+    sp_initiated(&state, incoming, Binding::Post)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct IdpInitiated {
+    sp: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+/// `GET /sso/idp-initiated?sp=<entity id>[&RelayState=...]`: the "app tile" of an IdP portal.
+pub async fn idp_initiated(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let q: IdpInitiated = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| LoginError::Malformed(e.to_string()))?;
+    let relay_state = q.relay_state.as_deref().filter(|r| !r.is_empty());
+    login::check_relay_state(relay_state)?;
+    let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
+    let fields = vec![Field {
+        label: "Flow",
+        value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
+    }];
+    picker(&state, None, &destination, fields, Vec::new(), relay_state)
+}
+
+fn sp_initiated(
+    state: &AppState,
+    incoming: Incoming,
+    arrived: Binding,
+) -> Result<HttpResponse, PageError> {
+    let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
+    login::check_relay_state(relay_state)?;
+    let received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
+    let destination = login::destination_for_request(state, &received.request)?;
+    let r = &received.request;
+    let mut warnings = Vec::new();
+    let ours = [
+        state.sso_url(),
+        format!("{}/adfs/ls/", state.endpoints.base_url),
+    ];
+    if let Some(d) = r
+        .destination
+        .as_deref()
+        .filter(|d| !ours.iter().any(|o| o == d))
+    {
+        warnings.push(format!(
+            "The request's Destination is {d}, not this endpoint ({}); a strict IdP would refuse it.",
+            ours[0]
+        ));
+    }
+    if r.has_signature || incoming.signature.is_some() {
+        warnings.push("The request is signed; the signature is not checked.".to_owned());
+    }
+    if r.is_passive {
+        warnings.push(
+            "IsPassive=\"true\": there is no IdP session to answer from, so the picker is shown."
+                .to_owned(),
+        );
+    }
+    picker(
+        state,
+        Some(&received),
+        &destination,
+        request_fields(&received),
+        warnings,
+        relay_state,
+    )
 }
 
 #[derive(Serialize)]
@@ -52,7 +123,8 @@ struct Field {
 
 #[derive(Serialize)]
 struct Choice {
-    id: &'static str,
+    value: &'static str,
+    label: &'static str,
     selected: bool,
 }
 
@@ -66,54 +138,41 @@ struct UserCard<'a> {
 #[derive(Serialize)]
 struct PickerPage<'a> {
     sp: &'a str,
+    sp_name: Option<&'a str>,
     acs_url: &'a str,
     fields: Vec<Field>,
     warnings: Vec<String>,
     users: Vec<UserCard<'a>>,
+    styles: Vec<Choice>,
     signs: Vec<Choice>,
     algorithms: Vec<Choice>,
+    name_id_formats: Vec<Choice>,
+    authn_contexts: Vec<Choice>,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
-    saml_request: String,
+    saml_request: Option<String>,
+    /// Hidden, IdP-initiated: the SP's entity ID.
+    idp_initiated_sp: Option<&'a str>,
     relay_state: Option<&'a str>,
-    binding: &'static str,
-    request_xml: &'a str,
+    binding: Option<&'static str>,
+    request_xml: Option<&'a str>,
 }
 
 fn picker(
     state: &AppState,
-    incoming: Incoming,
-    arrived: Binding,
+    received: Option<&Received>,
+    destination: &Destination<'_>,
+    fields: Vec<Field>,
+    mut warnings: Vec<String>,
+    relay_state: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
-    let received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
-    let target = Target::from_request(&received.request).map_err(LoginError::from)?;
-    let r = &received.request;
-
-    let mut warnings = vec![format!(
-        "{} is not a registered service provider: answering it at the ACS URL its request names.",
-        target.sp_entity_id
-    )];
-    let sso_url = state.sso_url();
-    if let Some(d) = r.destination.as_deref().filter(|d| *d != sso_url) {
-        warnings.push(format!(
-            "The request's Destination is {d}, not this endpoint ({sso_url}); a strict IdP would refuse it."
-        ));
-    }
-    if r.has_signature || incoming.signature.is_some() {
-        warnings.push("The request is signed; the signature is not checked.".to_owned());
-    }
-    if r.is_passive {
-        warnings.push(
-            "IsPassive=\"true\": there is no IdP session to answer from, so the picker is shown."
-                .to_owned(),
-        );
-    }
-
+    let target = &destination.resolution.target;
+    warnings.splice(0..0, destination.resolution.warnings.iter().cloned());
+    let defaults = ResponseProfile::for_sp(destination.sp);
     let page = PickerPage {
         sp: &target.sp_entity_id,
+        sp_name: destination.sp.and_then(|s| s.name.as_deref()),
         acs_url: &target.acs_url,
-        fields: request_fields(&received),
+        fields,
         warnings,
         users: state
             .directory
@@ -125,30 +184,71 @@ fn picker(
                 email: &u.email,
             })
             .collect(),
+        styles: ResponseStyle::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.id(),
+                label: s.id(),
+                selected: *s == defaults.style,
+            })
+            .collect(),
         signs: Sign::ALL
             .iter()
             .map(|s| Choice {
-                id: s.id(),
-                selected: *s == Sign::default(),
+                value: s.id(),
+                label: s.id(),
+                selected: *s == defaults.sign,
             })
             .collect(),
         algorithms: SignatureAlgorithm::ALL
             .iter()
             .map(|a| Choice {
-                id: a.id(),
-                selected: *a == SignatureAlgorithm::default(),
+                value: a.id(),
+                label: a.id(),
+                selected: *a == defaults.algorithms.signature,
             })
             .collect(),
-        saml_request: binding::encode_post(&received.xml),
+        name_id_formats: [
+            ("", "as requested"),
+            ("email", "emailAddress"),
+            ("persistent", "persistent"),
+            ("transient", "transient"),
+            ("unspecified", "unspecified"),
+            ("x509", "X509SubjectName"),
+        ]
+        .into_iter()
+        .map(|(value, label)| Choice {
+            value,
+            label,
+            selected: value.is_empty(),
+        })
+        .collect(),
+        authn_contexts: [
+            ("", "PasswordProtectedTransport (or as requested)"),
+            ("windows", ns::AC_WINDOWS),
+        ]
+        .into_iter()
+        .map(|(value, label)| Choice {
+            value,
+            label,
+            selected: value.is_empty(),
+        })
+        .collect(),
+        saml_request: received.map(|r| binding::encode_post(&r.xml)),
+        idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),
         relay_state,
-        binding: received.binding.id(),
-        request_xml: &received.xml,
+        binding: received.map(|r| r.binding.id()),
+        request_xml: received.map(|r| r.xml.as_str()),
     };
     html(render::page("picker", &page).map_err(PageError::internal)?)
 }
 
 fn request_fields(received: &Received) -> Vec<Field> {
     let r = &received.request;
+    let binding = match received.binding {
+        Binding::Redirect => "HTTP-Redirect",
+        Binding::Post => "HTTP-POST",
+    };
     let mut f = vec![
         Field {
             label: "ID",
@@ -160,15 +260,7 @@ fn request_fields(received: &Received) -> Vec<Field> {
         },
         Field {
             label: "Binding",
-            value: format!(
-                "HTTP-{}, {}",
-                if received.binding == Binding::Redirect {
-                    "Redirect"
-                } else {
-                    "POST"
-                },
-                received.encoding.describe()
-            ),
+            value: format!("{binding}, {}", received.encoding.describe()),
         },
         Field {
             label: "IssueInstant",
@@ -179,6 +271,7 @@ fn request_fields(received: &Received) -> Vec<Field> {
             value: r.version.clone(),
         },
     ];
+    let policy = r.name_id_policy.as_ref();
     let optional = [
         ("ProviderName", r.provider_name.clone()),
         ("Destination", r.destination.clone()),
@@ -188,22 +281,14 @@ fn request_fields(received: &Received) -> Vec<Field> {
             r.acs_index.map(|i| i.to_string()),
         ),
         ("ProtocolBinding", r.protocol_binding.clone()),
-        (
-            "NameIDPolicy Format",
-            r.name_id_policy.as_ref().and_then(|p| p.format.clone()),
-        ),
+        ("NameIDPolicy Format", policy.and_then(|p| p.format.clone())),
         (
             "NameIDPolicy AllowCreate",
-            r.name_id_policy
-                .as_ref()
-                .and_then(|p| p.allow_create)
-                .map(|b| b.to_string()),
+            policy.and_then(|p| p.allow_create).map(|b| b.to_string()),
         ),
         (
             "NameIDPolicy SPNameQualifier",
-            r.name_id_policy
-                .as_ref()
-                .and_then(|p| p.sp_name_qualifier.clone()),
+            policy.and_then(|p| p.sp_name_qualifier.clone()),
         ),
         (
             "RequestedAuthnContext",
@@ -237,12 +322,14 @@ fn request_fields(received: &Received) -> Vec<Field> {
 struct LoginForm {
     #[serde(rename = "SAMLRequest")]
     saml_request: Option<String>,
+    /// IdP-initiated: the SP's entity ID instead of a request.
+    sp: Option<String>,
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
     binding: Option<String>,
     user: Option<String>,
-    sign: Option<String>,
-    algorithm: Option<String>,
+    #[serde(flatten)]
+    choices: Choices,
 }
 
 #[derive(Serialize)]
@@ -261,10 +348,28 @@ pub async fn login(
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
     let relay_state = form.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
-    let options = login::options(form.sign.as_deref(), form.algorithm.as_deref())?;
-    let binding = login::parse_binding(form.binding.as_deref())?;
-    let received = login::receive(form.saml_request.as_deref(), binding)?;
-    let issued = login::answer(&state, &received, form.user.as_deref(), options)?;
+    let issued = if form.saml_request.as_deref().is_some_and(|r| !r.is_empty()) || form.sp.is_none()
+    {
+        let binding = login::parse_binding(form.binding.as_deref())?;
+        let received = login::receive(form.saml_request.as_deref(), binding)?;
+        let destination = login::destination_for_request(&state, &received.request)?;
+        login::answer(
+            &state,
+            Some(&received.request),
+            &destination,
+            form.user.as_deref(),
+            &form.choices,
+        )?
+    } else {
+        let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
+        login::answer(
+            &state,
+            None,
+            &destination,
+            form.user.as_deref(),
+            &form.choices,
+        )?
+    };
     let page = PostPage {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,
