@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::saml::metadata::{self, IdpDescription};
+use crate::saml::sp::Policy;
 
 use super::error::PageError;
 use super::{render, AppState};
@@ -25,6 +26,16 @@ struct AttributeRow<'a> {
 }
 
 #[derive(Serialize)]
+struct SpRow<'a> {
+    entity_id: &'a str,
+    name: Option<&'a str>,
+    acs_url: Option<&'a str>,
+    style: &'static str,
+    /// `/sso/idp-initiated?sp=...`, URL-encoded.
+    login_url: String,
+}
+
+#[derive(Serialize)]
 struct HomePage<'a> {
     version: &'static str,
     entity_id: &'a str,
@@ -37,6 +48,11 @@ struct HomePage<'a> {
     base_url: &'a str,
     users: Vec<UserRow<'a>>,
     first_user: &'a str,
+    sps: Vec<SpRow<'a>>,
+    strict: bool,
+    adfs_entity_id: &'a str,
+    adfs_sso_url: String,
+    adfs_metadata_url: String,
 }
 
 pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
@@ -70,6 +86,26 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError>
         base_url: &state.endpoints.base_url,
         first_user: users.first().map(|u| u.id).unwrap_or_default(),
         users,
+        sps: state
+            .registry
+            .all()
+            .iter()
+            .map(|sp| SpRow {
+                entity_id: &sp.entity_id,
+                name: sp.name.as_deref(),
+                acs_url: sp.default_acs().map(|e| e.url.as_str()),
+                style: sp.style.id(),
+                login_url: format!(
+                    "/sso/idp-initiated?{}",
+                    serde_urlencoded::to_string([("sp", sp.entity_id.as_str())])
+                        .unwrap_or_default()
+                ),
+            })
+            .collect(),
+        strict: state.policy == Policy::Strict,
+        adfs_entity_id: &state.adfs_entity_id,
+        adfs_sso_url: format!("{}/adfs/ls/", state.endpoints.base_url),
+        adfs_metadata_url: format!("{}{FEDERATION_METADATA}", state.endpoints.base_url),
     };
     let body = render::page("home", &page).map_err(PageError::internal)?;
     Ok(HttpResponse::Ok()
