@@ -12,7 +12,7 @@ use mock_idp::saml::authn_request;
 use mock_idp::saml::dsig::{SignatureAlgorithm, Signer};
 use mock_idp::saml::issue::{self, Idp, Login, ResponseProfile, SequentialIds};
 use mock_idp::saml::principal::{Attribute, Principal};
-use mock_idp::saml::scenario::Valid;
+use mock_idp::saml::scenario::{attacker_signers, Keys, VALID};
 use mock_idp::saml::sp::{resolve_target, Policy, Sign};
 use openssl::pkey::PKey;
 use openssl::x509::X509;
@@ -42,10 +42,15 @@ fn bench(c: &mut Criterion) {
             values: vec!["agents".into(), "billing".into()],
         }],
     };
+    let (attacker, cloned) = attacker_signers(&signer).expect("attacker keys");
     let idp = Idp {
         entity_id: "https://idp.example/metadata",
         adfs_entity_id: "http://idp.example/adfs/services/trust",
-        signer: &signer,
+        keys: Keys {
+            idp: &signer,
+            attacker: &attacker,
+            cloned: &cloned,
+        },
         persistent_secret: b"k",
     };
     let now = datetime!(2026-01-01 00:00:01 UTC);
@@ -65,10 +70,11 @@ fn bench(c: &mut Criterion) {
             target: &target,
             principal: &principal,
             profile: &profile,
+            previous_request_id: None,
         };
         group.bench_function(name, |b| {
             b.iter(|| {
-                issue::issue(&login, &idp, now, &mut SequentialIds::default(), &Valid)
+                issue::issue(&login, &idp, now, &mut SequentialIds::default(), &VALID)
                     .expect("issued")
             })
         });

@@ -234,6 +234,22 @@ impl Signer {
     }
 }
 
+/// A certificate that copies `original`'s subject, issuer, serial number and validity but
+/// carries `key`'s public key and is signed by `key`: what an attacker makes to fool an SP that
+/// recognises its IdP's certificate by name (SAML Raider's "clone certificate").
+pub fn clone_certificate(original: &X509, key: &PKey<Private>) -> Result<X509, DsigError> {
+    let mut b = openssl::x509::X509Builder::new()?;
+    b.set_version(original.version())?;
+    b.set_serial_number(original.serial_number())?;
+    b.set_subject_name(original.subject_name())?;
+    b.set_issuer_name(original.issuer_name())?;
+    b.set_not_before(original.not_before())?;
+    b.set_not_after(original.not_after())?;
+    b.set_pubkey(key)?;
+    b.sign(key, MessageDigest::sha256())?;
+    Ok(b.build())
+}
+
 fn fingerprint(cert: &X509, md: MessageDigest) -> String {
     cert.digest(md)
         .map(|d| {
@@ -571,6 +587,18 @@ pub(crate) mod tests {
             .chars()
             .all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
         assert_eq!(s.sha256_fingerprint().len(), 32 * 3 - 1);
+    }
+
+    #[test]
+    fn a_cloned_certificate_has_the_same_names_and_serial_but_another_key() {
+        let s = test_signer();
+        let attacker = PKey::private_key_from_pem(include_bytes!("scenario/attacker.key")).unwrap();
+        let clone = clone_certificate(s.certificate(), &attacker).unwrap();
+        let original = s.certificate();
+        assert_eq!(clone.subject_name().to_der().unwrap(), original.subject_name().to_der().unwrap());
+        assert_eq!(clone.serial_number().to_bn().unwrap(), original.serial_number().to_bn().unwrap());
+        assert!(!clone.public_key().unwrap().public_eq(&original.public_key().unwrap()));
+        Signer::new(attacker, clone).unwrap();
     }
 
     #[test]

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::authn_request::AuthnRequest;
 use super::binding;
-use super::dsig::{self, Algorithms, DsigError, Signer};
+use super::dsig::{self, Algorithms, DsigError};
 use super::nameid::{self, NameIdInputs};
 use super::ns;
 use super::principal::Principal;
@@ -26,7 +26,7 @@ use super::response::{
     self, AssertionSpec, AttributeSpec, AuthnSpec, ConditionsSpec, ConfirmationSpec, ResponseSpec,
     StatusSpec,
 };
-use super::scenario::{Scenario, SigningPlan};
+use super::scenario::{Keys, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext};
 use super::sp::{AttributeMap, NameIdRule, ResponseStyle, ServiceProvider, Sign, Target, Validity};
 use super::xml::c14n::write_document;
 use super::xml::Element;
@@ -60,7 +60,8 @@ pub struct Idp<'a> {
     pub entity_id: &'a str,
     /// The issuer of ADFS-style responses, `http://<host>/adfs/services/trust`.
     pub adfs_entity_id: &'a str,
-    pub signer: &'a Signer,
+    /// Its signing key, and the attacker keys scenarios sign with.
+    pub keys: Keys<'a>,
     /// Keys persistent NameIDs (see [`nameid`]).
     pub persistent_secret: &'a [u8],
 }
@@ -107,6 +108,8 @@ pub struct Login<'a> {
     pub target: &'a Target,
     pub principal: &'a Principal,
     pub profile: &'a ResponseProfile,
+    /// The ID of this SP's request before the current one (scenario `reused-request-id`).
+    pub previous_request_id: Option<&'a str>,
 }
 
 /// Stage 1: decide every value of the response.
@@ -301,30 +304,30 @@ pub enum IssueError {
 pub fn sign(
     spec: ResponseSpec,
     profile: &ResponseProfile,
-    signer: &Signer,
-    scenario: &dyn Scenario,
+    keys: &Keys<'_>,
+    scenario: &Scenario,
 ) -> Result<SignedResponse, IssueError> {
     let mut plan = SigningPlan {
         assertion: profile.sign.assertion(),
         response: profile.sign.response(),
         algorithms: profile.algorithms,
         key_info: spec.style.key_info(),
+        key: SigningKey::Idp,
     };
-    scenario.signing(&mut plan);
+    if let Some(signing) = scenario.signing {
+        signing(&mut plan);
+    }
+    let signer = keys.get(plan.key);
     let mut document = response::build(&spec);
     if let (true, Some(a)) = (plan.assertion, &spec.assertion) {
         dsig::sign_enveloped(&mut document, &a.id, plan.algorithms, signer, plan.key_info)?;
     }
     if plan.response {
-        dsig::sign_enveloped(
-            &mut document,
-            &spec.id,
-            plan.algorithms,
-            signer,
-            plan.key_info,
-        )?;
+        dsig::sign_enveloped(&mut document, &spec.id, plan.algorithms, signer, plan.key_info)?;
     }
-    scenario.tamper(&mut document);
+    if let Some(tamper) = scenario.tamper {
+        tamper(&mut document, &TamperContext { keys, plan, spec: &spec })?;
+    }
     Ok(SignedResponse { spec, document })
 }
 
@@ -344,9 +347,11 @@ pub struct IssuedResponse {
 
 /// Stage 3: serialise and encode for the HTTP-POST binding, addressed to `target`'s ACS
 /// (whatever Destination a scenario may have written).
-pub fn encode(signed: SignedResponse, target: &Target, scenario: &dyn Scenario) -> IssuedResponse {
+pub fn encode(signed: SignedResponse, target: &Target, scenario: &Scenario) -> IssuedResponse {
     let mut xml = write_document(&signed.document);
-    scenario.encode(&mut xml);
+    if let Some(encode) = scenario.encode {
+        encode(&mut xml);
+    }
     IssuedResponse {
         acs_url: target.acs_url.clone(),
         response_id: signed.spec.id,
@@ -363,11 +368,14 @@ pub fn issue(
     idp: &Idp<'_>,
     now: OffsetDateTime,
     ids: &mut dyn IdSource,
-    scenario: &dyn Scenario,
+    scenario: &Scenario,
 ) -> Result<IssuedResponse, IssueError> {
     let mut spec = plan(login, idp, now, ids);
-    scenario.shape(&mut spec);
-    let signed = sign(spec, login.profile, idp.signer, scenario)?;
+    if let Some(shape) = scenario.shape {
+        let ctx = ShapeContext { now, previous_request_id: login.previous_request_id };
+        shape(&mut spec, &ctx);
+    }
+    let signed = sign(spec, login.profile, &idp.keys, scenario)?;
     Ok(encode(signed, login.target, scenario))
 }
 
@@ -379,7 +387,7 @@ mod tests {
     use crate::saml::dsig::verify_enveloped;
     use crate::saml::dsig::SignatureAlgorithm;
     use crate::saml::principal::Attribute;
-    use crate::saml::scenario::Valid;
+    use crate::saml::scenario::{attacker_signers, Keys, VALID};
     use crate::saml::sp::{resolve_target, Policy};
     use crate::saml::xml::reader::{parse, Limits};
     use time::macros::datetime;
@@ -416,10 +424,11 @@ mod tests {
 
     fn run(req: &AuthnRequest, profile: ResponseProfile) -> IssuedResponse {
         let signer = test_signer();
+        let (attacker, cloned) = attacker_signers(&signer).unwrap();
         let idp = Idp {
             entity_id: "https://idp.example/metadata",
             adfs_entity_id: "http://idp.example/adfs/services/trust",
-            signer: &signer,
+            keys: Keys { idp: &signer, attacker: &attacker, cloned: &cloned },
             persistent_secret: b"k",
         };
         let target = resolve_target(Some(req), None, Policy::Permissive)
@@ -431,8 +440,9 @@ mod tests {
             target: &target,
             principal: &principal,
             profile: &profile,
+            previous_request_id: None,
         };
-        issue(&login, &idp, NOW, &mut SequentialIds::default(), &Valid).unwrap()
+        issue(&login, &idp, NOW, &mut SequentialIds::default(), &VALID).unwrap()
     }
 
     fn profile(sign: Sign, algorithm: SignatureAlgorithm) -> ResponseProfile {

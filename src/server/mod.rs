@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod history;
 pub mod keys;
 pub mod users;
 pub mod web;

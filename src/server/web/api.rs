@@ -7,6 +7,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::saml::scenario;
+
 use super::error::ApiError;
 use super::login::{self, Choices, LoginError};
 use super::AppState;
@@ -140,4 +142,38 @@ pub async fn users(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     HttpResponse::Ok().json(users)
+}
+
+#[derive(Serialize)]
+struct ScenarioView {
+    id: &'static str,
+    family: &'static str,
+    family_title: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    rule: &'static str,
+    /// `accept`, `reject` or `policy`.
+    verdict: &'static str,
+    /// Why a correct SP rejects, or what its policy decides.
+    reason: Option<&'static str>,
+    /// Needs an earlier login to the same SP (`replay`, `reused-request-id`).
+    needs_previous_login: bool,
+}
+
+/// `GET /api/scenarios`: the failure-scenario catalogue.
+pub async fn scenarios() -> HttpResponse {
+    let all: Vec<_> = scenario::catalogue()
+        .map(|s| ScenarioView {
+            id: s.id,
+            family: s.family.id(),
+            family_title: s.family.title(),
+            title: s.title,
+            explanation: s.explanation,
+            rule: s.rule,
+            verdict: s.verdict.id(),
+            reason: s.verdict.reason(),
+            needs_previous_login: s.special.is_some(),
+        })
+        .collect();
+    HttpResponse::Ok().json(all)
 }

@@ -8,7 +8,7 @@ use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::issue::{self, Idp, IssueError, IssuedResponse, Login, ResponseProfile};
-use crate::saml::scenario::Valid;
+use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
 };
@@ -46,6 +46,10 @@ pub enum LoginError {
     RelayStateTooLong(usize),
     #[error("the request body or query string could not be read: {0}")]
     Malformed(String),
+    #[error("there is no previous response to {0} to replay: log in once first")]
+    NothingToReplay(String),
+    #[error("this scenario answers the request {0} sent before this one, and there is none: log in once first")]
+    NoPreviousRequest(String),
     #[error("{0}")]
     Issue(#[from] IssueError),
 }
@@ -64,6 +68,7 @@ impl LoginError {
             | LoginError::RelayStateTooLong(_)
             | LoginError::Malformed(_) => "Bad request",
             LoginError::Issue(_) => "The response could not be issued",
+            LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => "Nothing to replay yet",
         }
     }
 
@@ -193,9 +198,23 @@ pub struct Choices {
     pub digest: Option<String>,
     pub name_id_format: Option<String>,
     pub authn_context: Option<String>,
+    /// A scenario id from the catalogue; `valid` when absent.
+    pub scenario: Option<String>,
 }
 
 impl Choices {
+    /// The chosen scenario.
+    pub fn scenario(&self) -> Result<&'static Scenario, LoginError> {
+        match self.scenario.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(&VALID),
+            Some(id) => scenario::find(id).ok_or_else(|| LoginError::BadChoice {
+                field: "scenario",
+                value: id.to_owned(),
+                allowed: "the ids listed by GET /api/scenarios".into(),
+            }),
+        }
+    }
+
     /// The SP's profile with these choices applied.
     pub fn profile(&self, sp: Option<&ServiceProvider>) -> Result<ResponseProfile, LoginError> {
         let mut p = ResponseProfile::for_sp(sp);
@@ -281,7 +300,7 @@ fn choice<T>(
     }
 }
 
-/// Issues the signed response for `user`.
+/// Issues the signed response for `user`, broken as the chosen scenario says.
 pub fn answer(
     state: &AppState,
     request: Option<&AuthnRequest>,
@@ -290,26 +309,22 @@ pub fn answer(
     choices: &Choices,
 ) -> Result<IssuedResponse, LoginError> {
     let profile = choices.profile(destination.sp)?;
-    let known = || {
-        state
-            .directory
-            .users()
-            .iter()
-            .map(|u| u.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let user = user
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| LoginError::MissingUser(known()))?;
-    let principal = state
-        .directory
-        .get(user)
-        .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+    let scenario = choices.scenario()?;
+    let known = || state.directory.users().iter().map(|u| u.id.as_str()).collect::<Vec<_>>().join(", ");
+    let user = user.filter(|u| !u.is_empty()).ok_or_else(|| LoginError::MissingUser(known()))?;
+    let principal = state.directory.get(user).ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+    let sp = destination.resolution.target.sp_entity_id.as_str();
+    if scenario.special == Some(Special::Replay) {
+        return state.history.last_response(sp).ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()));
+    }
+    let previous = state.history.previous_request(sp);
+    if scenario.special == Some(Special::PreviousRequest) && previous.is_none() {
+        return Err(LoginError::NoPreviousRequest(sp.to_owned()));
+    }
     let idp = Idp {
         entity_id: &state.endpoints.entity_id,
         adfs_entity_id: &state.adfs_entity_id,
-        signer: &state.signer,
+        keys: state.keys(),
         persistent_secret: &state.persistent_secret,
     };
     let login = Login {
@@ -317,12 +332,9 @@ pub fn answer(
         target: &destination.resolution.target,
         principal,
         profile: &profile,
+        previous_request_id: previous.as_deref(),
     };
-    Ok(issue::issue(
-        &login,
-        &idp,
-        clock::now(),
-        &mut clock::RandomIds,
-        &Valid,
-    )?)
+    let issued = issue::issue(&login, &idp, clock::now(), &mut clock::RandomIds, scenario)?;
+    state.history.record(sp, request.map(|r| r.id.as_str()), &issued);
+    Ok(issued)
 }

@@ -14,12 +14,23 @@ use std::net::TcpListener;
 
 use actix_web::{web, App, HttpServer};
 
-use crate::saml::dsig::Signer;
+use crate::saml::dsig::{DsigError, Signer};
+use crate::saml::scenario::{attacker_signers, Keys};
 use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
+use crate::server::history::History;
 use crate::server::users::Directory;
 
 pub use render::TemplateError;
+
+/// Why the web layer cannot be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("preparing the attacker keys of the failure scenarios: {0}")]
+    AttackerKeys(#[from] DsigError),
+}
 
 /// Everything a request handler may read; built once at start-up, never mutated.
 pub struct AppState {
@@ -28,9 +39,14 @@ pub struct AppState {
     /// `http` even when it is served over https).
     pub adfs_entity_id: String,
     pub signer: Signer,
+    /// The attacker's key with its own certificate, and with one cloned from ours.
+    attacker: Signer,
+    cloned: Signer,
     pub directory: Directory,
     pub registry: Registry,
     pub policy: Policy,
+    /// The last response and request per SP, for the replay scenarios.
+    pub history: History,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
 }
@@ -40,18 +56,22 @@ impl AppState {
         endpoints: Endpoints,
         signer: Signer,
         directory: Directory,
-    ) -> Result<AppState, TemplateError> {
+    ) -> Result<AppState, StateError> {
         let persistent_secret = signer.derived_secret("mock-idp persistent NameID");
         render::check()?;
+        let (attacker, cloned) = attacker_signers(&signer)?;
         let host = endpoints.base_url.split("://").nth(1).unwrap_or_default();
         let host = host.split('/').next().unwrap_or_default();
         Ok(AppState {
             adfs_entity_id: format!("http://{host}/adfs/services/trust"),
             endpoints,
             signer,
+            attacker,
+            cloned,
             directory,
             registry: Registry::default(),
             policy: Policy::default(),
+            history: History::default(),
             persistent_secret,
         })
     }
@@ -61,6 +81,11 @@ impl AppState {
         self.registry = registry;
         self.policy = policy;
         self
+    }
+
+    /// The keys responses may be signed with.
+    pub fn keys(&self) -> Keys<'_> {
+        Keys { idp: &self.signer, attacker: &self.attacker, cloned: &self.cloned }
     }
 
     pub fn sso_url(&self) -> String {
@@ -96,6 +121,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/sso", web::post().to(api::sso))
         .route("/api/idp-initiated", web::post().to(api::idp_initiated))
         .route("/api/users", web::get().to(api::users))
+        .route("/api/scenarios", web::get().to(api::scenarios))
         .default_service(web::to(pages::not_found));
 }
 

@@ -11,6 +11,7 @@ use crate::saml::dsig::SignatureAlgorithm;
 use crate::saml::issue::ResponseProfile;
 use crate::saml::ns;
 use crate::saml::response::format_instant;
+use crate::saml::scenario::{self, Family, Verdict, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 
 use super::error::PageError;
@@ -129,6 +130,46 @@ struct Choice {
 }
 
 #[derive(Serialize)]
+struct ScenarioOption {
+    id: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    verdict: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ScenarioGroup {
+    title: &'static str,
+    scenarios: Vec<ScenarioOption>,
+}
+
+/// The catalogue grouped by family, `valid` selected.
+fn scenario_groups() -> Vec<ScenarioGroup> {
+    Family::ALL
+        .iter()
+        .map(|f| ScenarioGroup {
+            title: f.title(),
+            scenarios: scenario::catalogue()
+                .filter(|s| s.family == *f)
+                .map(|s| ScenarioOption {
+                    id: s.id,
+                    title: s.title,
+                    explanation: s.explanation,
+                    verdict: match s.verdict {
+                        Verdict::Accept => "a correct SP accepts",
+                        Verdict::Reject(_) => "a correct SP rejects",
+                        Verdict::Policy(_) => "depends on the SP's policy",
+                    },
+                    selected: s.id == VALID.id,
+                })
+                .collect(),
+        })
+        .filter(|g| !g.scenarios.is_empty())
+        .collect()
+}
+
+#[derive(Serialize)]
 struct UserCard<'a> {
     id: &'a str,
     display_name: &'a str,
@@ -148,6 +189,7 @@ struct PickerPage<'a> {
     algorithms: Vec<Choice>,
     name_id_formats: Vec<Choice>,
     authn_contexts: Vec<Choice>,
+    scenario_groups: Vec<ScenarioGroup>,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
     saml_request: Option<String>,
     /// Hidden, IdP-initiated: the SP's entity ID.
@@ -234,6 +276,7 @@ fn picker(
             selected: value.is_empty(),
         })
         .collect(),
+        scenario_groups: scenario_groups(),
         saml_request: received.map(|r| binding::encode_post(&r.xml)),
         idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),
         relay_state,

@@ -1,0 +1,5 @@
+//! Scenarios of the addressing family.
+
+use super::Scenario;
+
+pub const ALL: &[Scenario] = &[];

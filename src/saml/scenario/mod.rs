@@ -1,0 +1,314 @@
+//! The catalogue of deliberately broken (and compatibility-probing) responses.
+//!
+//! Each [`Scenario`] is data: a stable kebab-case id (used in the API, URLs and golden-file
+//! names), a title and an explanation for QA, the rule or CVE it exercises, the verdict a
+//! correct SP must reach, and the hooks it needs. A response is produced in stages (see
+//! [`crate::saml::issue`]) and a scenario steps in at any of them:
+//! - `shape`: change values before anything is signed (the signature stays valid);
+//! - `signing`: change what is signed, with which key and algorithms;
+//! - `tamper`: change the signed tree (usually breaking the signature on purpose);
+//! - `encode`: change the bytes on their way out.
+//!
+//! Every scenario runs inside a live flow (current times, the right InResponseTo, the right
+//! ACS) with exactly one deliberate defect. One file per family; [`catalogue`] lists them all.
+
+mod addressing;
+mod injection;
+mod probes;
+mod replay;
+mod signature;
+mod status;
+mod structure;
+mod time;
+mod wrapping;
+
+use ::time::OffsetDateTime;
+
+use super::dsig::{Algorithms, DsigError, KeyInfoStyle, Signer};
+use super::response::ResponseSpec;
+use super::xml::Element;
+
+/// Groups of scenarios, in the order the picker shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Valid,
+    Time,
+    Addressing,
+    Signature,
+    Wrapping,
+    Injection,
+    Status,
+    Structure,
+    Replay,
+    /// Responses a correct SP accepts: multi-valued attributes, non-ASCII, URI names, ...
+    Compatibility,
+}
+
+impl Family {
+    pub const ALL: [Family; 10] = [
+        Family::Valid,
+        Family::Time,
+        Family::Addressing,
+        Family::Signature,
+        Family::Wrapping,
+        Family::Injection,
+        Family::Status,
+        Family::Structure,
+        Family::Replay,
+        Family::Compatibility,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Family::Valid => "valid",
+            Family::Time => "time",
+            Family::Addressing => "addressing",
+            Family::Signature => "signature",
+            Family::Wrapping => "wrapping",
+            Family::Injection => "injection",
+            Family::Status => "status",
+            Family::Structure => "structure",
+            Family::Replay => "replay",
+            Family::Compatibility => "compatibility",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Family::Valid => "Valid",
+            Family::Time => "Time and validity",
+            Family::Addressing => "Addressing and correlation",
+            Family::Signature => "Signature and trust",
+            Family::Wrapping => "Signature wrapping",
+            Family::Injection => "Comment and text injection",
+            Family::Status => "Status",
+            Family::Structure => "Structure",
+            Family::Replay => "Replay",
+            Family::Compatibility => "Compatibility probes (a correct SP accepts)",
+        }
+    }
+}
+
+/// What a correct SP does with the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Logs the user in.
+    Accept,
+    /// Refuses it, for this reason.
+    Reject(&'static str),
+    /// Accepts or refuses according to a policy the SP states (skew tolerance, legacy
+    /// algorithms, unsolicited responses); the text says which.
+    Policy(&'static str),
+}
+
+impl Verdict {
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Reject(_) => "reject",
+            Verdict::Policy(_) => "policy",
+        }
+    }
+
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            Verdict::Accept => None,
+            Verdict::Reject(r) | Verdict::Policy(r) => Some(r),
+        }
+    }
+}
+
+/// Which key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningKey {
+    /// The IdP's own key and certificate.
+    #[default]
+    Idp,
+    /// An attacker's key, its self-signed certificate in KeyInfo.
+    Attacker,
+    /// An attacker's key with a certificate cloned from the IdP's (same subject, issuer,
+    /// serial and validity).
+    Cloned,
+}
+
+/// What gets signed, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigningPlan {
+    pub assertion: bool,
+    pub response: bool,
+    pub algorithms: Algorithms,
+    pub key_info: KeyInfoStyle,
+    pub key: SigningKey,
+}
+
+/// The keys a response may be signed with.
+pub struct Keys<'a> {
+    pub idp: &'a Signer,
+    pub attacker: &'a Signer,
+    pub cloned: &'a Signer,
+}
+
+impl Keys<'_> {
+    pub fn get(&self, key: SigningKey) -> &Signer {
+        match key {
+            SigningKey::Idp => self.idp,
+            SigningKey::Attacker => self.attacker,
+            SigningKey::Cloned => self.cloned,
+        }
+    }
+}
+
+/// The attacker's key pair, published with the project on purpose: it is what scenarios sign
+/// with to prove an SP does not trust a key it was never given.
+const ATTACKER_KEY: &[u8] = include_bytes!("attacker.key");
+const ATTACKER_CERT: &[u8] = include_bytes!("attacker.crt");
+
+/// The attacker's signer (its own self-signed certificate) and the cloned one (the IdP
+/// certificate's names on the attacker's key), for `idp`.
+pub fn attacker_signers(idp: &Signer) -> Result<(Signer, Signer), DsigError> {
+    let key = || openssl::pkey::PKey::private_key_from_pem(ATTACKER_KEY);
+    let attacker = Signer::new(key()?, openssl::x509::X509::from_pem(ATTACKER_CERT)?)?;
+    let cloned = Signer::new(key()?, super::dsig::clone_certificate(idp.certificate(), &key()?)?)?;
+    Ok((attacker, cloned))
+}
+
+/// What `shape` may need besides the spec.
+pub struct ShapeContext<'a> {
+    pub now: OffsetDateTime,
+    /// The ID of the request this SP sent before the current one, for `reused-request-id`.
+    pub previous_request_id: Option<&'a str>,
+}
+
+/// What `tamper` may need: the keys (to re-sign a rearranged document) and the plan used.
+pub struct TamperContext<'a> {
+    pub keys: &'a Keys<'a>,
+    pub plan: SigningPlan,
+    pub spec: &'a ResponseSpec,
+}
+
+/// Things the engine cannot do alone; the server performs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// Post the previous response for this SP again, byte for byte.
+    Replay,
+    /// Needs the ID of this SP's previous request (see [`ShapeContext`]).
+    PreviousRequest,
+}
+
+pub type ShapeHook = fn(&mut ResponseSpec, &ShapeContext<'_>);
+pub type SigningHook = fn(&mut SigningPlan);
+pub type TamperHook = fn(&mut Element, &TamperContext<'_>) -> Result<(), DsigError>;
+pub type EncodeHook = fn(&mut String);
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub id: &'static str,
+    pub family: Family,
+    pub title: &'static str,
+    /// What it does and what it proves, for a QA engineer.
+    pub explanation: &'static str,
+    /// The rule, specification section or CVE it exercises.
+    pub rule: &'static str,
+    pub verdict: Verdict,
+    pub shape: Option<ShapeHook>,
+    pub signing: Option<SigningHook>,
+    pub tamper: Option<TamperHook>,
+    pub encode: Option<EncodeHook>,
+    pub special: Option<Special>,
+}
+
+impl Scenario {
+    /// A scenario with no hooks; families fill in what they need with struct update syntax.
+    pub const fn new(
+        id: &'static str,
+        family: Family,
+        title: &'static str,
+        explanation: &'static str,
+        rule: &'static str,
+        verdict: Verdict,
+    ) -> Self {
+        Scenario {
+            id,
+            family,
+            title,
+            explanation,
+            rule,
+            verdict,
+            shape: None,
+            signing: None,
+            tamper: None,
+            encode: None,
+            special: None,
+        }
+    }
+}
+
+/// The honest response.
+pub const VALID: Scenario = Scenario::new(
+    "valid",
+    Family::Valid,
+    "Valid response",
+    "The response a correct IdP sends: every check an SP makes passes.",
+    "saml-profiles 4.1.4",
+    Verdict::Accept,
+);
+
+/// Every scenario, `valid` first, then family by family.
+pub fn catalogue() -> impl Iterator<Item = &'static Scenario> {
+    std::iter::once(&VALID)
+        .chain(time::ALL)
+        .chain(addressing::ALL)
+        .chain(signature::ALL)
+        .chain(wrapping::ALL)
+        .chain(injection::ALL)
+        .chain(status::ALL)
+        .chain(structure::ALL)
+        .chain(replay::ALL)
+        .chain(probes::ALL)
+}
+
+/// The scenario with this id.
+pub fn find(id: &str) -> Option<&'static Scenario> {
+    catalogue().find(|s| s.id == id)
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_every_entry_is_documented() {
+        let mut seen = HashSet::new();
+        for s in catalogue() {
+            assert!(seen.insert(s.id), "duplicate id {}", s.id);
+            assert!(
+                s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not kebab-case",
+                s.id
+            );
+            assert!(!s.title.is_empty() && !s.explanation.is_empty() && !s.rule.is_empty(), "{}", s.id);
+            let hooks = [s.shape.is_some(), s.signing.is_some(), s.tamper.is_some(), s.encode.is_some(), s.special.is_some()];
+            assert!(s.id == "valid" || hooks.iter().any(|h| *h), "{} changes nothing", s.id);
+        }
+        assert_eq!(find("valid").map(|s| s.id), Some("valid"));
+    }
+
+    #[test]
+    fn every_scenario_matches_its_golden_file() {
+        for s in catalogue().filter(|s| s.special != Some(Special::Replay)) {
+            testkit::golden(s.id, &testkit::run(s).xml);
+        }
+    }
+
+    #[test]
+    fn valid_verifies_with_the_idp_key() {
+        let out = testkit::run(&VALID);
+        let doc = testkit::doc(&out.xml);
+        testkit::verify(&doc, doc.attribute("ID").unwrap()).unwrap();
+    }
+}

@@ -1,0 +1,5 @@
+//! Scenarios of the replay family.
+
+use super::Scenario;
+
+pub const ALL: &[Scenario] = &[];

@@ -1,0 +1,115 @@
+//! Shared fixtures for scenario tests: fixed keys, a fixed clock, sequential IDs, a typical
+//! AuthnRequest and user, and golden files under `src/saml/testdata/scenarios/`.
+#![cfg(test)]
+
+use std::sync::OnceLock;
+
+use openssl::pkey::{PKey, Public};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+use super::{attacker_signers, Keys, Scenario};
+use crate::saml::authn_request::{self, AuthnRequest};
+use crate::saml::dsig::tests::test_signer;
+use crate::saml::dsig::{verify_enveloped, Signer, VerifyError};
+use crate::saml::issue::{issue, Idp, IssuedResponse, Login, ResponseProfile, SequentialIds};
+use crate::saml::principal::{Attribute, Principal};
+use crate::saml::sp::{resolve_target, Policy};
+use crate::saml::xml::reader::{parse, Limits};
+use crate::saml::xml::Element;
+
+pub const NOW: OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
+pub const ACS: &str = "https://sp.example/acs";
+pub const SP: &str = "https://sp.example/metadata";
+pub const IDP: &str = "https://idp.example/metadata";
+pub const REQUEST_ID: &str = "_req1";
+pub const PREVIOUS_REQUEST_ID: &str = "_req0";
+
+struct Fixture {
+    idp: Signer,
+    attacker: Signer,
+    cloned: Signer,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let idp = test_signer();
+        let (attacker, cloned) = attacker_signers(&idp).unwrap();
+        Fixture { idp, attacker, cloned }
+    })
+}
+
+/// The IdP's public key, as an SP is configured with it.
+pub fn idp_key() -> PKey<Public> {
+    fixture().idp.certificate().public_key().unwrap()
+}
+
+pub fn request() -> AuthnRequest {
+    authn_request::parse(&format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{REQUEST_ID}" Version="2.0" IssueInstant="2026-01-02T03:04:00Z" AssertionConsumerServiceURL="{ACS}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{SP}</saml:Issuer></samlp:AuthnRequest>"#
+    ))
+    .unwrap()
+}
+
+pub fn user() -> Principal {
+    Principal {
+        id: "alice".into(),
+        email: "alice@acme-support.example".into(),
+        display_name: "Alice Martin".into(),
+        first_name: "Alice".into(),
+        last_name: "Martin".into(),
+        name_id: None,
+        attributes: vec![Attribute { name: "role".into(), values: vec!["agent".into()] }],
+    }
+}
+
+/// The response `scenario` produces for the standard login, with the default profile.
+pub fn run(scenario: &Scenario) -> IssuedResponse {
+    run_with(scenario, &ResponseProfile::default())
+}
+
+pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedResponse {
+    let f = fixture();
+    let idp = Idp {
+        entity_id: IDP,
+        adfs_entity_id: "http://idp.example/adfs/services/trust",
+        keys: Keys { idp: &f.idp, attacker: &f.attacker, cloned: &f.cloned },
+        persistent_secret: b"k",
+    };
+    let req = request();
+    let target = resolve_target(Some(&req), None, Policy::Permissive).unwrap().target;
+    let principal = user();
+    let login = Login {
+        request: Some(&req),
+        target: &target,
+        principal: &principal,
+        profile,
+        previous_request_id: Some(PREVIOUS_REQUEST_ID),
+    };
+    issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario).unwrap()
+}
+
+/// Parses a response (panics on malformed XML: use only on well-formed scenarios).
+pub fn doc(xml: &str) -> Element {
+    parse(xml.as_bytes(), Limits { max_depth: 64, max_attributes: 64 }).unwrap()
+}
+
+/// Verifies the signature of the element with `id` with the IdP's key.
+pub fn verify(doc: &Element, id: &str) -> Result<(), VerifyError> {
+    verify_enveloped(doc, id, &idp_key())
+}
+
+/// Compares with `src/saml/testdata/scenarios/<name>.xml`; `UPDATE_GOLDEN=1` rewrites it.
+pub fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/saml/testdata/scenarios")
+        .join(format!("{name}.xml"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run UPDATE_GOLDEN=1 cargo test", path.display()));
+    assert_eq!(actual, expected, "{name} differs from its golden file; review, then UPDATE_GOLDEN=1");
+}
