@@ -595,9 +595,18 @@ pub(crate) mod tests {
         let attacker = PKey::private_key_from_pem(include_bytes!("scenario/attacker.key")).unwrap();
         let clone = clone_certificate(s.certificate(), &attacker).unwrap();
         let original = s.certificate();
-        assert_eq!(clone.subject_name().to_der().unwrap(), original.subject_name().to_der().unwrap());
-        assert_eq!(clone.serial_number().to_bn().unwrap(), original.serial_number().to_bn().unwrap());
-        assert!(!clone.public_key().unwrap().public_eq(&original.public_key().unwrap()));
+        assert_eq!(
+            clone.subject_name().to_der().unwrap(),
+            original.subject_name().to_der().unwrap()
+        );
+        assert_eq!(
+            clone.serial_number().to_bn().unwrap(),
+            original.serial_number().to_bn().unwrap()
+        );
+        assert!(!clone
+            .public_key()
+            .unwrap()
+            .public_eq(&original.public_key().unwrap()));
         Signer::new(attacker, clone).unwrap();
     }
 

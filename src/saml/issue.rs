@@ -133,6 +133,7 @@ pub fn plan(
     let mut spec = ResponseSpec {
         style,
         id: next_id(),
+        version: ns::VERSION_2_0.to_owned(),
         issue_instant: now,
         destination: login.target.acs_url.clone(),
         in_response_to: in_response_to.clone(),
@@ -183,20 +184,22 @@ pub fn plan(
     };
     let v = profile.validity;
     spec.assertion = Some(AssertionSpec {
+        version: ns::VERSION_2_0.to_owned(),
         issue_instant: now,
         issuer: issuer.to_owned(),
-        name_id,
-        confirmation: ConfirmationSpec {
+        name_id: Some(name_id),
+        confirmation: Some(ConfirmationSpec {
             in_response_to,
             recipient: login.target.acs_url.clone(),
+            not_before: None,
             not_on_or_after: now + v.confirmation,
-        },
-        conditions: ConditionsSpec {
+        }),
+        conditions: Some(ConditionsSpec {
             not_before: now - v.not_before_skew,
             not_on_or_after: now + v.assertion,
             audiences: vec![login.target.audience.clone()],
-        },
-        authn: AuthnSpec {
+        }),
+        authn: Some(AuthnSpec {
             instant: now,
             session_index,
             session_not_on_or_after: match style {
@@ -204,7 +207,7 @@ pub fn plan(
                 ResponseStyle::Adfs => None,
             },
             class_ref: authn_class(profile.authn_context.as_deref(), login.request),
-        },
+        }),
         attributes: attributes_of(login.principal, style, &profile.attributes),
         id: assertion_id,
     });
@@ -261,8 +264,9 @@ pub fn attributes_of(
             (ResponseStyle::Adfs, "group" | "groups") => ns::claims::GROUP,
             _ => a.name.as_str(),
         };
+        // A user attribute named like a built-in one is the more specific: it replaces it.
         match out.iter_mut().find(|(n, _)| n == name) {
-            Some((_, values)) => values.extend(a.values.iter().cloned()),
+            Some((_, values)) => values.clone_from(&a.values),
             None => out.push((name.to_owned(), a.values.clone())),
         }
     }
@@ -323,10 +327,23 @@ pub fn sign(
         dsig::sign_enveloped(&mut document, &a.id, plan.algorithms, signer, plan.key_info)?;
     }
     if plan.response {
-        dsig::sign_enveloped(&mut document, &spec.id, plan.algorithms, signer, plan.key_info)?;
+        dsig::sign_enveloped(
+            &mut document,
+            &spec.id,
+            plan.algorithms,
+            signer,
+            plan.key_info,
+        )?;
     }
     if let Some(tamper) = scenario.tamper {
-        tamper(&mut document, &TamperContext { keys, plan, spec: &spec })?;
+        tamper(
+            &mut document,
+            &TamperContext {
+                keys,
+                plan,
+                spec: &spec,
+            },
+        )?;
     }
     Ok(SignedResponse { spec, document })
 }
@@ -372,7 +389,10 @@ pub fn issue(
 ) -> Result<IssuedResponse, IssueError> {
     let mut spec = plan(login, idp, now, ids);
     if let Some(shape) = scenario.shape {
-        let ctx = ShapeContext { now, previous_request_id: login.previous_request_id };
+        let ctx = ShapeContext {
+            now,
+            previous_request_id: login.previous_request_id,
+        };
         shape(&mut spec, &ctx);
     }
     let signed = sign(spec, login.profile, &idp.keys, scenario)?;
@@ -428,7 +448,11 @@ mod tests {
         let idp = Idp {
             entity_id: "https://idp.example/metadata",
             adfs_entity_id: "http://idp.example/adfs/services/trust",
-            keys: Keys { idp: &signer, attacker: &attacker, cloned: &cloned },
+            keys: Keys {
+                idp: &signer,
+                attacker: &attacker,
+                cloned: &cloned,
+            },
             persistent_secret: b"k",
         };
         let target = resolve_target(Some(req), None, Policy::Permissive)

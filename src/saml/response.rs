@@ -18,6 +18,8 @@ pub struct ResponseSpec {
     /// How the XML is written; see [`build`].
     pub style: ResponseStyle,
     pub id: String,
+    /// `2.0`; anything else only in deliberately broken responses.
+    pub version: String,
     pub issue_instant: OffsetDateTime,
     pub destination: String,
     /// `None` for an unsolicited (IdP-initiated) response.
@@ -52,20 +54,25 @@ impl StatusSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssertionSpec {
     pub id: String,
+    /// `2.0`; anything else only in deliberately broken responses.
+    pub version: String,
     pub issue_instant: OffsetDateTime,
     pub issuer: String,
-    pub name_id: NameId,
-    pub confirmation: ConfirmationSpec,
-    pub conditions: ConditionsSpec,
-    pub authn: AuthnSpec,
+    /// The parts below are always present in an honest assertion; scenarios remove them.
+    pub name_id: Option<NameId>,
+    pub confirmation: Option<ConfirmationSpec>,
+    pub conditions: Option<ConditionsSpec>,
+    pub authn: Option<AuthnSpec>,
     pub attributes: Vec<AttributeSpec>,
 }
 
-/// The bearer `SubjectConfirmationData` (saml-profiles 4.1.4.2): no NotBefore.
+/// The bearer `SubjectConfirmationData` (saml-profiles 4.1.4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmationSpec {
     pub in_response_to: Option<String>,
     pub recipient: String,
+    /// Forbidden on bearer confirmations; set only by a scenario.
+    pub not_before: Option<OffsetDateTime>,
     pub not_on_or_after: OffsetDateTime,
 }
 
@@ -164,7 +171,7 @@ pub fn build(spec: &ResponseSpec) -> Element {
     }
     let mut response = samlp("Response")
         .attr("ID", spec.id.as_str())
-        .attr("Version", ns::VERSION_2_0)
+        .attr("Version", spec.version.as_str())
         .attr("IssueInstant", instant(style, spec.issue_instant))
         .attr("Destination", spec.destination.as_str())
         .attr_opt(
@@ -183,50 +190,66 @@ pub fn build(spec: &ResponseSpec) -> Element {
 fn build_assertion(style: ResponseStyle, a: &AssertionSpec) -> Element {
     let saml = |local: &str| saml_in(style, local);
     let at = |t: OffsetDateTime| instant(style, t);
-    let name_id = saml("NameID")
-        .attr("Format", a.name_id.format.as_str())
-        .attr_opt("NameQualifier", a.name_id.name_qualifier.as_deref())
-        .attr_opt("SPNameQualifier", a.name_id.sp_name_qualifier.as_deref())
-        .text(a.name_id.value.as_str());
-    let confirmation = saml("SubjectConfirmation")
-        .attr("Method", ns::CM_BEARER)
-        .child(
-            saml("SubjectConfirmationData")
-                .attr_opt("InResponseTo", a.confirmation.in_response_to.as_deref())
-                .attr(
-                    "NotOnOrAfter",
-                    format_instant(a.confirmation.not_on_or_after),
-                )
-                .attr("Recipient", a.confirmation.recipient.as_str()),
+    let mut subject = saml("Subject");
+    if let Some(n) = &a.name_id {
+        subject = subject.child(
+            saml("NameID")
+                .attr("Format", n.format.as_str())
+                .attr_opt("NameQualifier", n.name_qualifier.as_deref())
+                .attr_opt("SPNameQualifier", n.sp_name_qualifier.as_deref())
+                .text(n.value.as_str()),
         );
-    let mut restriction = saml("AudienceRestriction");
-    for audience in &a.conditions.audiences {
-        restriction = restriction.child(saml("Audience").text(audience.as_str()));
     }
-    let conditions = saml("Conditions")
-        .attr("NotBefore", at(a.conditions.not_before))
-        .attr("NotOnOrAfter", at(a.conditions.not_on_or_after))
-        .child(restriction);
-    let authn = saml("AuthnStatement")
-        .attr("AuthnInstant", format_instant(a.authn.instant))
-        .attr("SessionIndex", a.authn.session_index.as_str())
-        .attr_opt(
-            "SessionNotOnOrAfter",
-            a.authn.session_not_on_or_after.map(format_instant),
-        )
-        .child(
-            saml("AuthnContext")
-                .child(saml("AuthnContextClassRef").text(a.authn.class_ref.as_str())),
+    if let Some(c) = &a.confirmation {
+        subject = subject.child(
+            saml("SubjectConfirmation")
+                .attr("Method", ns::CM_BEARER)
+                .child(
+                    saml("SubjectConfirmationData")
+                        .attr_opt("InResponseTo", c.in_response_to.as_deref())
+                        .attr_opt("NotBefore", c.not_before.map(at))
+                        .attr("NotOnOrAfter", at(c.not_on_or_after))
+                        .attr("Recipient", c.recipient.as_str()),
+                ),
         );
+    }
     let mut assertion = saml("Assertion")
         .attr("ID", a.id.as_str())
-        .attr("Version", ns::VERSION_2_0)
+        .attr("Version", a.version.as_str())
         .attr("IssueInstant", at(a.issue_instant))
-        .child(saml("Issuer").text(a.issuer.as_str()))
-        .child(saml("Subject").child(name_id).child(confirmation))
-        .child(conditions);
-    if style == ResponseStyle::Standard {
-        assertion = assertion.child(authn.clone());
+        .child(saml("Issuer").text(a.issuer.as_str()));
+    if !subject.children.is_empty() {
+        assertion = assertion.child(subject);
+    }
+    if let Some(c) = &a.conditions {
+        let mut conditions = saml("Conditions")
+            .attr("NotBefore", at(c.not_before))
+            .attr("NotOnOrAfter", at(c.not_on_or_after));
+        if !c.audiences.is_empty() {
+            let mut restriction = saml("AudienceRestriction");
+            for audience in &c.audiences {
+                restriction = restriction.child(saml("Audience").text(audience.as_str()));
+            }
+            conditions = conditions.child(restriction);
+        }
+        assertion = assertion.child(conditions);
+    }
+    let authn = a.authn.as_ref().map(|s| {
+        saml("AuthnStatement")
+            .attr("AuthnInstant", at(s.instant))
+            .attr("SessionIndex", s.session_index.as_str())
+            .attr_opt("SessionNotOnOrAfter", s.session_not_on_or_after.map(at))
+            .child(
+                saml("AuthnContext").child(saml("AuthnContextClassRef").text(s.class_ref.as_str())),
+            )
+    });
+    // Schema order puts statements in any order; AD FS writes the AttributeStatement first.
+    let (before, after) = match style {
+        ResponseStyle::Standard => (authn, None),
+        ResponseStyle::Adfs => (None, authn),
+    };
+    if let Some(statement) = before {
+        assertion = assertion.child(statement);
     }
     if !a.attributes.is_empty() {
         let mut statement = saml("AttributeStatement");
@@ -241,8 +264,8 @@ fn build_assertion(style: ResponseStyle, a: &AssertionSpec) -> Element {
         }
         assertion = assertion.child(statement);
     }
-    if style == ResponseStyle::Adfs {
-        assertion = assertion.child(authn);
+    if let Some(statement) = after {
+        assertion = assertion.child(statement);
     }
     assertion
 }

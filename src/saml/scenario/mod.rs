@@ -168,7 +168,10 @@ const ATTACKER_CERT: &[u8] = include_bytes!("attacker.crt");
 pub fn attacker_signers(idp: &Signer) -> Result<(Signer, Signer), DsigError> {
     let key = || openssl::pkey::PKey::private_key_from_pem(ATTACKER_KEY);
     let attacker = Signer::new(key()?, openssl::x509::X509::from_pem(ATTACKER_CERT)?)?;
-    let cloned = Signer::new(key()?, super::dsig::clone_certificate(idp.certificate(), &key()?)?)?;
+    let cloned = Signer::new(
+        key()?,
+        super::dsig::clone_certificate(idp.certificate(), &key()?)?,
+    )?;
     Ok((attacker, cloned))
 }
 
@@ -287,13 +290,28 @@ mod tests {
         for s in catalogue() {
             assert!(seen.insert(s.id), "duplicate id {}", s.id);
             assert!(
-                s.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                s.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{} is not kebab-case",
                 s.id
             );
-            assert!(!s.title.is_empty() && !s.explanation.is_empty() && !s.rule.is_empty(), "{}", s.id);
-            let hooks = [s.shape.is_some(), s.signing.is_some(), s.tamper.is_some(), s.encode.is_some(), s.special.is_some()];
-            assert!(s.id == "valid" || hooks.iter().any(|h| *h), "{} changes nothing", s.id);
+            assert!(
+                !s.title.is_empty() && !s.explanation.is_empty() && !s.rule.is_empty(),
+                "{}",
+                s.id
+            );
+            let hooks = [
+                s.shape.is_some(),
+                s.signing.is_some(),
+                s.tamper.is_some(),
+                s.encode.is_some(),
+                s.special.is_some(),
+            ];
+            assert!(
+                s.id == "valid" || hooks.iter().any(|h| *h),
+                "{} changes nothing",
+                s.id
+            );
         }
         assert_eq!(find("valid").map(|s| s.id), Some("valid"));
     }

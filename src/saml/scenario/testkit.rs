@@ -36,7 +36,11 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let idp = test_signer();
         let (attacker, cloned) = attacker_signers(&idp).unwrap();
-        Fixture { idp, attacker, cloned }
+        Fixture {
+            idp,
+            attacker,
+            cloned,
+        }
     })
 }
 
@@ -60,7 +64,10 @@ pub fn user() -> Principal {
         first_name: "Alice".into(),
         last_name: "Martin".into(),
         name_id: None,
-        attributes: vec![Attribute { name: "role".into(), values: vec!["agent".into()] }],
+        attributes: vec![Attribute {
+            name: "role".into(),
+            values: vec!["agent".into()],
+        }],
     }
 }
 
@@ -74,11 +81,17 @@ pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedRespons
     let idp = Idp {
         entity_id: IDP,
         adfs_entity_id: "http://idp.example/adfs/services/trust",
-        keys: Keys { idp: &f.idp, attacker: &f.attacker, cloned: &f.cloned },
+        keys: Keys {
+            idp: &f.idp,
+            attacker: &f.attacker,
+            cloned: &f.cloned,
+        },
         persistent_secret: b"k",
     };
     let req = request();
-    let target = resolve_target(Some(&req), None, Policy::Permissive).unwrap().target;
+    let target = resolve_target(Some(&req), None, Policy::Permissive)
+        .unwrap()
+        .target;
     let principal = user();
     let login = Login {
         request: Some(&req),
@@ -92,7 +105,14 @@ pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedRespons
 
 /// Parses a response (panics on malformed XML: use only on well-formed scenarios).
 pub fn doc(xml: &str) -> Element {
-    parse(xml.as_bytes(), Limits { max_depth: 64, max_attributes: 64 }).unwrap()
+    parse(
+        xml.as_bytes(),
+        Limits {
+            max_depth: 64,
+            max_attributes: 64,
+        },
+    )
+    .unwrap()
 }
 
 /// Verifies the signature of the element with `id` with the IdP's key.
@@ -109,7 +129,14 @@ pub fn golden(name: &str, actual: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing: run UPDATE_GOLDEN=1 cargo test", path.display()));
-    assert_eq!(actual, expected, "{name} differs from its golden file; review, then UPDATE_GOLDEN=1");
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run UPDATE_GOLDEN=1 cargo test",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "{name} differs from its golden file; review, then UPDATE_GOLDEN=1"
+    );
 }

@@ -68,7 +68,9 @@ impl LoginError {
             | LoginError::RelayStateTooLong(_)
             | LoginError::Malformed(_) => "Bad request",
             LoginError::Issue(_) => "The response could not be issued",
-            LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => "Nothing to replay yet",
+            LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => {
+                "Nothing to replay yet"
+            }
         }
     }
 
@@ -310,12 +312,28 @@ pub fn answer(
 ) -> Result<IssuedResponse, LoginError> {
     let profile = choices.profile(destination.sp)?;
     let scenario = choices.scenario()?;
-    let known = || state.directory.users().iter().map(|u| u.id.as_str()).collect::<Vec<_>>().join(", ");
-    let user = user.filter(|u| !u.is_empty()).ok_or_else(|| LoginError::MissingUser(known()))?;
-    let principal = state.directory.get(user).ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+    let known = || {
+        state
+            .directory
+            .users()
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let user = user
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| LoginError::MissingUser(known()))?;
+    let principal = state
+        .directory
+        .get(user)
+        .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
     let sp = destination.resolution.target.sp_entity_id.as_str();
     if scenario.special == Some(Special::Replay) {
-        return state.history.last_response(sp).ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()));
+        return state
+            .history
+            .last_response(sp)
+            .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()));
     }
     let previous = state.history.previous_request(sp);
     if scenario.special == Some(Special::PreviousRequest) && previous.is_none() {
@@ -335,6 +353,8 @@ pub fn answer(
         previous_request_id: previous.as_deref(),
     };
     let issued = issue::issue(&login, &idp, clock::now(), &mut clock::RandomIds, scenario)?;
-    state.history.record(sp, request.map(|r| r.id.as_str()), &issued);
+    state
+        .history
+        .record(sp, request.map(|r| r.id.as_str()), &issued);
     Ok(issued)
 }

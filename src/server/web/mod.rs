@@ -85,7 +85,11 @@ impl AppState {
 
     /// The keys responses may be signed with.
     pub fn keys(&self) -> Keys<'_> {
-        Keys { idp: &self.signer, attacker: &self.attacker, cloned: &self.cloned }
+        Keys {
+            idp: &self.signer,
+            attacker: &self.attacker,
+            cloned: &self.cloned,
+        }
     }
 
     pub fn sso_url(&self) -> String {
