@@ -11,8 +11,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
+use mock_idp::saml::sp::{Policy, Registry};
 use mock_idp::server::config::{self, Cli, Config, Endpoints};
 use mock_idp::server::keys::{self, LoadedKeys};
+use mock_idp::server::sps;
 use mock_idp::server::users::{self, Directory};
 use mock_idp::server::web::{self, AppState};
 
@@ -47,6 +49,15 @@ fn main() -> ExitCode {
 fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let keys = keys::load_or_generate(&config.certs).context("loading the signing key")?;
     let directory = users::load(&config.users)?;
+    let registry = match &config.sps {
+        Some(path) => sps::load(path)?,
+        None => Registry::default(),
+    };
+    let policy = if config.strict {
+        Policy::Strict
+    } else {
+        Policy::Permissive
+    };
     let listener = TcpListener::bind(&config.bind)
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let bound = listener
@@ -54,9 +65,10 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
         .with_context(|| format!("cannot read the address bound for {}", config.bind))?;
     let endpoints = config::endpoints(config, bound)?;
 
-    let banner = banner(&endpoints, &keys, &directory, config, bound);
-    let state =
-        AppState::new(endpoints, keys.signer, directory).context("preparing the web pages")?;
+    let banner = banner(&endpoints, &keys, &directory, &registry, config, bound);
+    let state = AppState::new(endpoints, keys.signer, directory)
+        .context("preparing the web pages")?
+        .with_registry(registry, policy);
     print_banner(&banner);
     Ok((listener, state))
 }
@@ -65,6 +77,7 @@ fn banner(
     endpoints: &Endpoints,
     keys: &LoadedKeys,
     directory: &Directory,
+    registry: &Registry,
     config: &Config,
     bound: SocketAddr,
 ) -> Vec<String> {
@@ -111,6 +124,28 @@ fn banner(
             names.join(", ")
         ),
     ];
+    let sps: Vec<&str> = registry
+        .all()
+        .iter()
+        .map(|sp| sp.entity_id.as_str())
+        .collect();
+    lines.push(match &config.sps {
+        Some(path) => format!(
+            "  SPs            {} from {}: {}",
+            sps.len(),
+            path.display(),
+            sps.join(", ")
+        ),
+        None => "  SPs            none registered (--sps); any SP is answered at the ACS its request names".to_owned(),
+    });
+    lines.push(format!(
+        "  Policy         {}",
+        if config.strict {
+            "strict: unregistered SPs and ACS URLs are refused"
+        } else {
+            "permissive: unregistered SPs are answered, with a warning"
+        }
+    ));
     if !bound.ip().is_loopback() {
         lines.push(format!(
             "warning: {} is reachable from other machines, and anyone who reaches it can sign in \

@@ -5,5 +5,6 @@ pub mod clock;
 pub mod config;
 pub mod history;
 pub mod keys;
+pub mod sps;
 pub mod users;
 pub mod web;

@@ -8,5 +8,6 @@
 
 mod boundary;
 mod endpoints;
+mod registry;
 mod sso;
 mod support;
