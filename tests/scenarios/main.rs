@@ -1,0 +1,1 @@
+//! Every failure scenario, judged by real SP libraries (being written).
