@@ -69,6 +69,14 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
         .with_registry(registry, policy);
+    let state = match &config.auto_login {
+        Some(user) => state
+            .with_auto_login(user, config.auto_scenario.as_deref())
+            .context(
+                "--auto-login (MOCK_IDP_AUTO_LOGIN) / --auto-scenario (MOCK_IDP_AUTO_SCENARIO)",
+            )?,
+        None => state,
+    };
     print_banner(&banner);
     Ok((listener, state))
 }
@@ -146,6 +154,12 @@ fn banner(
             "permissive: unregistered SPs are answered, with a warning"
         }
     ));
+    if let Some(user) = &config.auto_login {
+        lines.push(format!(
+            "  Auto-login     every SSO request is answered as {user}, scenario {}, without the picker",
+            config.auto_scenario.as_deref().unwrap_or("valid")
+        ));
+    }
     if !bound.ip().is_loopback() {
         lines.push(format!(
             "warning: {} is reachable from other machines, and anyone who reaches it can sign in \

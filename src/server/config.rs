@@ -45,6 +45,20 @@ pub struct Cli {
     /// them with a warning.
     #[arg(long, env = "MOCK_IDP_STRICT")]
     pub strict: bool,
+
+    /// Answer every SSO request at once as this user, without showing the picker (for
+    /// browser-driven tests of an SP). A browser's own `/select` choice still wins.
+    #[arg(long, env = "MOCK_IDP_AUTO_LOGIN", value_name = "USER")]
+    pub auto_login: Option<String>,
+
+    /// The scenario `--auto-login` answers with (default: valid).
+    #[arg(
+        long,
+        env = "MOCK_IDP_AUTO_SCENARIO",
+        value_name = "SCENARIO",
+        requires = "auto_login"
+    )]
+    pub auto_scenario: Option<String>,
 }
 
 /// The validated-at-use settings the server starts from.
@@ -57,6 +71,8 @@ pub struct Config {
     pub certs: PathBuf,
     pub sps: Option<PathBuf>,
     pub strict: bool,
+    pub auto_login: Option<String>,
+    pub auto_scenario: Option<String>,
 }
 
 impl From<Cli> for Config {
@@ -69,6 +85,8 @@ impl From<Cli> for Config {
             certs: cli.certs,
             sps: cli.sps,
             strict: cli.strict,
+            auto_login: cli.auto_login.filter(|u| !u.is_empty()),
+            auto_scenario: cli.auto_scenario.filter(|s| !s.is_empty()),
         }
     }
 }
@@ -183,6 +201,8 @@ mod tests {
             certs: "./certs".into(),
             sps: None,
             strict: false,
+            auto_login: None,
+            auto_scenario: None,
         }
     }
 

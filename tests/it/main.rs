@@ -9,5 +9,6 @@
 mod boundary;
 mod endpoints;
 mod registry;
+mod scenarios;
 mod sso;
 mod support;

@@ -8,6 +8,7 @@ mod error;
 mod login;
 mod pages;
 mod render;
+mod select;
 mod sso;
 
 use std::net::TcpListener;
@@ -21,7 +22,9 @@ use crate::server::config::Endpoints;
 use crate::server::history::History;
 use crate::server::users::Directory;
 
+pub use login::LoginError;
 pub use render::TemplateError;
+use select::Preselection;
 
 /// Why the web layer cannot be prepared.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,8 @@ pub struct AppState {
     pub policy: Policy,
     /// The last response and request per SP, for the replay scenarios.
     pub history: History,
+    /// `--auto-login`: answer every SSO request as this user, without the picker.
+    pub auto_login: Option<Preselection>,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
 }
@@ -72,8 +77,25 @@ impl AppState {
             registry: Registry::default(),
             policy: Policy::default(),
             history: History::default(),
+            auto_login: None,
             persistent_secret,
         })
+    }
+
+    /// Answer every SSO request at once as `user` (with `scenario`), unless a browser's own
+    /// preselection says otherwise.
+    pub fn with_auto_login(
+        mut self,
+        user: &str,
+        scenario: Option<&str>,
+    ) -> Result<Self, LoginError> {
+        let p = Preselection {
+            user: user.to_owned(),
+            scenario: scenario.map(str::to_owned),
+            sticky: true,
+        };
+        self.auto_login = Some(p.validated(&self)?);
+        Ok(self)
     }
 
     /// The registered service providers, and what to do with others.
@@ -115,6 +137,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso", web::post().to(sso::post_binding))
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
+        .route("/select", web::get().to(select::select))
         // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
         .route("/adfs/ls/", web::get().to(sso::redirect_binding))
         .route("/adfs/ls/", web::post().to(sso::post_binding))

@@ -7,12 +7,13 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("home", include_str!("../../../templates/home.hbs")),
     ("picker", include_str!("../../../templates/picker.hbs")),
     ("post", include_str!("../../../templates/post.hbs")),
     ("error", include_str!("../../../templates/error.hbs")),
+    ("select", include_str!("../../../templates/select.hbs")),
 ];
 
 #[derive(Debug, Clone, thiserror::Error)]

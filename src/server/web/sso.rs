@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::saml::authn_request::AuthnRequest;
 use crate::saml::binding::{self, Binding};
 use crate::saml::dsig::SignatureAlgorithm;
 use crate::saml::issue::ResponseProfile;
@@ -16,6 +17,7 @@ use crate::saml::sp::{ResponseStyle, Sign};
 
 use super::error::PageError;
 use super::login::{self, Choices, Destination, LoginError, Received};
+use super::select::{self, Preselection};
 use super::{render, AppState};
 
 /// The query string or form of an incoming AuthnRequest (saml-bindings 3.4.4, 3.5.4).
@@ -36,16 +38,17 @@ pub async fn redirect_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, incoming, Binding::Redirect)
+    sp_initiated(&state, &req, incoming, Binding::Redirect)
 }
 
 pub async fn post_binding(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, incoming, Binding::Post)
+    sp_initiated(&state, &req, incoming, Binding::Post)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -65,6 +68,9 @@ pub async fn idp_initiated(
     let relay_state = q.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
+    if let Some(pre) = select::for_request(&state, &req) {
+        return preselected(&state, None, &destination, pre, relay_state);
+    }
     let fields = vec![Field {
         label: "Flow",
         value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
@@ -74,6 +80,7 @@ pub async fn idp_initiated(
 
 fn sp_initiated(
     state: &AppState,
+    req: &HttpRequest,
     incoming: Incoming,
     arrived: Binding,
 ) -> Result<HttpResponse, PageError> {
@@ -81,6 +88,15 @@ fn sp_initiated(
     login::check_relay_state(relay_state)?;
     let received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
     let destination = login::destination_for_request(state, &received.request)?;
+    if let Some(pre) = select::for_request(state, req) {
+        return preselected(
+            state,
+            Some(&received.request),
+            &destination,
+            pre,
+            relay_state,
+        );
+    }
     let r = &received.request;
     let mut warnings = Vec::new();
     let ours = [
@@ -413,11 +429,44 @@ pub async fn login(
             &form.choices,
         )?
     };
-    let page = PostPage {
-        acs_url: &issued.acs_url,
-        saml_response: &issued.saml_response,
+    let user = form.user.as_deref().unwrap_or_default();
+    post_page(&issued.acs_url, &issued.saml_response, relay_state, user)
+}
+
+/// Answers at once with the preselected user and scenario; a one-shot cookie is spent.
+fn preselected(
+    state: &AppState,
+    request: Option<&AuthnRequest>,
+    destination: &Destination<'_>,
+    (pre, from_cookie): (Preselection, bool),
+    relay_state: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let issued = login::answer(state, request, destination, Some(&pre.user), &pre.choices())?;
+    let mut response = post_page(
+        &issued.acs_url,
+        &issued.saml_response,
         relay_state,
-        user: form.user.as_deref().unwrap_or_default(),
+        &pre.user,
+    )?;
+    if from_cookie && !pre.sticky {
+        response
+            .add_cookie(&select::spent_cookie())
+            .map_err(|e| PageError::internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+fn post_page(
+    acs_url: &str,
+    saml_response: &str,
+    relay_state: Option<&str>,
+    user: &str,
+) -> Result<HttpResponse, PageError> {
+    let page = PostPage {
+        acs_url,
+        saml_response,
+        relay_state,
+        user,
     };
     html(render::page("post", &page).map_err(PageError::internal)?)
 }

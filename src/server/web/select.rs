@@ -1,0 +1,153 @@
+//! Logging in without a click, for browser-driven tests of an SP: `GET /select` stores a user
+//! and a scenario in a cookie, and `--auto-login` / `--auto-scenario` set a default for the
+//! whole server. When either applies, an SSO request is answered at once with the
+//! auto-submitting form instead of the picker.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::saml::scenario;
+
+use super::error::PageError;
+use super::login::{Choices, LoginError};
+use super::{render, AppState};
+
+/// The cookie holding a browser's preselection.
+pub const COOKIE: &str = "mock_idp_select";
+
+/// Who logs in, and how, without the picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preselection {
+    pub user: String,
+    pub scenario: Option<String>,
+    /// Keep the cookie after use; otherwise it applies to the next login only.
+    #[serde(default)]
+    pub sticky: bool,
+}
+
+impl Preselection {
+    /// Checks the user and scenario exist, so a typo fails at `/select` or at start-up rather
+    /// than in the middle of a test run.
+    pub fn validated(self, state: &AppState) -> Result<Self, LoginError> {
+        if state.directory.get(&self.user).is_none() {
+            let known: Vec<_> = state
+                .directory
+                .users()
+                .iter()
+                .map(|u| u.id.as_str())
+                .collect();
+            return Err(LoginError::UnknownUser(self.user, known.join(", ")));
+        }
+        if let Some(id) = self.scenario.as_deref() {
+            if scenario::find(id).is_none() {
+                return Err(LoginError::BadChoice {
+                    field: "scenario",
+                    value: id.to_owned(),
+                    allowed: "the ids listed by GET /api/scenarios".into(),
+                });
+            }
+        }
+        Ok(self)
+    }
+
+    pub fn choices(&self) -> Choices {
+        Choices {
+            scenario: self.scenario.clone(),
+            ..Choices::default()
+        }
+    }
+}
+
+/// The preselection that applies to this request: the browser's cookie, else the server's.
+pub fn for_request(state: &AppState, req: &HttpRequest) -> Option<(Preselection, bool)> {
+    let from_cookie = req
+        .cookie(COOKIE)
+        .and_then(|c| serde_urlencoded::from_str::<Preselection>(c.value()).ok())
+        .and_then(|p| p.validated(state).ok());
+    match from_cookie {
+        Some(p) => Some((p, true)),
+        None => state.auto_login.clone().map(|p| (p, false)),
+    }
+}
+
+/// Removes a one-shot cookie once it has been used.
+pub fn spent_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE, "").path("/").finish();
+    c.make_removal();
+    c
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SelectQuery {
+    user: Option<String>,
+    scenario: Option<String>,
+    #[serde(default)]
+    sticky: Option<String>,
+    clear: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SelectPage<'a> {
+    cleared: bool,
+    user: Option<&'a str>,
+    scenario: &'a str,
+    sticky: bool,
+}
+
+/// `GET /select?user=<id>[&scenario=<id>][&sticky=1]`, or `?clear=1`.
+pub async fn select(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let q: SelectQuery = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| LoginError::Malformed(e.to_string()))?;
+    if q.clear.is_some() {
+        let page = SelectPage {
+            cleared: true,
+            user: None,
+            scenario: "",
+            sticky: false,
+        };
+        return confirmation(&page, spent_cookie());
+    }
+    let user = q.user.filter(|u| !u.is_empty()).ok_or_else(|| {
+        let known: Vec<_> = state
+            .directory
+            .users()
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        LoginError::MissingUser(known.join(", "))
+    })?;
+    let sticky = q.sticky.is_some_and(|s| s != "0" && s != "false");
+    let p = Preselection {
+        user,
+        scenario: q.scenario.filter(|s| !s.is_empty()),
+        sticky,
+    }
+    .validated(&state)?;
+    let value = serde_urlencoded::to_string(&p).map_err(|e| PageError::internal(e.to_string()))?;
+    let cookie = Cookie::build(COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
+    let page = SelectPage {
+        cleared: false,
+        user: Some(&p.user),
+        scenario: p.scenario.as_deref().unwrap_or("valid"),
+        sticky: p.sticky,
+    };
+    confirmation(&page, cookie)
+}
+
+fn confirmation(page: &SelectPage<'_>, cookie: Cookie<'static>) -> Result<HttpResponse, PageError> {
+    let body = render::page("select", page).map_err(PageError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(cookie)
+        .body(body))
+}
