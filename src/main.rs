@@ -12,7 +12,8 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use mock_idp::saml::sp::{Policy, Registry};
-use mock_idp::server::config::{self, Cli, Config, Endpoints};
+use mock_idp::server::config::{self, Cli, Command, Config, Endpoints};
+use mock_idp::server::healthcheck;
 use mock_idp::server::keys::{self, LoadedKeys};
 use mock_idp::server::sps;
 use mock_idp::server::users::{self, Directory};
@@ -26,7 +27,17 @@ const RUNTIME_FAILURE: u8 = 1;
 const USERS_SHOWN: usize = 10;
 
 fn main() -> ExitCode {
-    let config = Config::from(Cli::parse());
+    let cli = Cli::parse();
+    if let Some(Command::Healthcheck) = cli.command {
+        return match healthcheck::check(&cli.bind) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::from(RUNTIME_FAILURE)
+            }
+        };
+    }
+    let config = Config::from(cli);
     let (listener, state) = match start(&config) {
         Ok(started) => started,
         Err(e) => {

@@ -14,8 +14,16 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "mock-idp", version, about)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (`host:port`); port 0 picks a free port.
-    #[arg(long, env = "MOCK_IDP_BIND", default_value = "127.0.0.1:7000")]
+    #[arg(
+        long,
+        env = "MOCK_IDP_BIND",
+        default_value = "127.0.0.1:7000",
+        global = true
+    )]
     pub bind: String,
 
     /// Public base URL the service providers reach this IdP at, e.g. `https://idp.test:7000`
@@ -59,6 +67,14 @@ pub struct Cli {
         requires = "auto_login"
     )]
     pub auto_scenario: Option<String>,
+}
+
+/// What to do instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Ask the server at --bind (MOCK_IDP_BIND) for /healthz; exit 0 when it answers 200.
+    /// For container health checks: no shell or curl needed.
+    Healthcheck,
 }
 
 /// The validated-at-use settings the server starts from.

@@ -132,3 +132,20 @@ fn keys_are_reused_across_restarts() {
     assert_eq!(pem1, pem2);
     assert!(second.banner.contains("loaded"));
 }
+
+#[test]
+fn the_healthcheck_subcommand_reports_a_running_server_and_a_stopped_one() {
+    let s = Server::start();
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .args(["healthcheck", "--bind", &addr])
+            .output()
+            .unwrap()
+    };
+    assert!(run().status.success());
+    drop(s);
+    let out = run();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unhealthy"));
+}
