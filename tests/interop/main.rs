@@ -12,6 +12,11 @@
 //! held; negative controls (another IdP certificate, another audience, a changed NameID) are
 //! checks too, so a validator that accepts anything cannot make a test pass.
 //!
+//! Some scenarios start the server with a service-provider registry from
+//! `tests/fixtures/sps/` (`--sps`, and `--strict` for the strict-mode scenario): the help-desk
+//! presets (Desk.com, DeskPRO, ServiceDesk Plus through Zoho) are then judged by SP libraries
+//! configured the way each help desk configures its IdP, SP-initiated and IdP-initiated.
+//!
 //! The tools come from `tests/run`, which installs xmlsec1 and python3-saml (in
 //! `tests/interop/.venv`) and runs `npm ci` in `tests/interop/node`. A missing tool fails the
 //! test with that advice; nothing is skipped. Each verdict is also written to
@@ -53,26 +58,85 @@ fn interop_dir() -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // The server under test
 
+/// How the server under test is started.
+#[derive(Clone, Copy, Debug, Default)]
+struct Setup {
+    /// A service-provider registry in `tests/fixtures/sps/`, given with `--sps`.
+    sps: Option<&'static str>,
+    /// `--strict`: refuse SPs and ACS URLs the registry does not list.
+    strict: bool,
+}
+
+impl Setup {
+    /// Registered SPs; unknown ones answered with a warning.
+    fn registry(file: &'static str) -> Setup {
+        Setup {
+            sps: Some(file),
+            strict: false,
+        }
+    }
+
+    /// Registered SPs only.
+    fn strict(file: &'static str) -> Setup {
+        Setup {
+            sps: Some(file),
+            strict: true,
+        }
+    }
+
+    fn describe(self) -> Value {
+        json!({ "sps": self.sps, "strict": self.strict })
+    }
+
+    /// The server's flags, for failure messages.
+    fn flags(self) -> String {
+        let mut out = String::new();
+        if let Some(file) = self.sps {
+            out.push_str(&format!(" --sps tests/fixtures/sps/{file}"));
+        }
+        if self.strict {
+            out.push_str(" --strict");
+        }
+        out
+    }
+}
+
+fn sps_fixture(file: &str) -> PathBuf {
+    repo().join("tests").join("fixtures").join("sps").join(file)
+}
+
 /// A running `mock-idp`, killed when dropped.
 struct Server {
     child: Child,
     base: String,
+    /// The SHA-1 fingerprint the banner printed, as an admin would copy it.
+    banner_sha1: Option<String>,
     stderr_path: PathBuf,
     _certs: tempfile::TempDir,
 }
 
 impl Server {
-    fn start() -> Server {
+    fn start(setup: Setup) -> Server {
         let certs = tempfile::tempdir().expect("temporary certificate directory");
         let stderr_path = certs.path().join("mock-idp.stderr");
         let stderr = fs::File::create(&stderr_path).expect("stderr file for mock-idp");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-            .arg("--bind")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
+        cmd.arg("--bind")
             .arg("127.0.0.1:0")
             .arg("--users")
             .arg(repo().join("users.yaml"))
             .arg("--certs")
-            .arg(certs.path())
+            .arg(certs.path());
+        if let Some(file) = setup.sps {
+            cmd.arg("--sps").arg(sps_fixture(file));
+        }
+        if setup.strict {
+            cmd.arg("--strict");
+        }
+        // The registry and the policy come from the command line only.
+        let mut child = cmd
+            .env_remove("MOCK_IDP_SPS")
+            .env_remove("MOCK_IDP_STRICT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -118,9 +182,15 @@ impl Server {
             "unexpected listening URL {base:?}; banner:\n{}",
             banner.join("\n")
         );
+        let banner_sha1 = banner.iter().find_map(|line| {
+            line.trim_start()
+                .strip_prefix("SHA-1")
+                .map(|fp| fp.trim().to_string())
+        });
         Server {
             child,
             base,
+            banner_sha1,
             stderr_path,
             _certs: certs,
         }
@@ -365,6 +435,11 @@ fn truncate(s: &str, max: usize) -> String {
 /// Run one driver scenario against a fresh server and return its verdict, failing the test
 /// unless every check the driver made held.
 fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
+    interop_with(driver, scenario, who, Setup::default())
+}
+
+/// As [`interop`], against a server started as `setup` says.
+fn interop_with(driver: Driver, scenario: &str, who: Who, setup: Setup) -> Value {
     let mut cmd = driver.command().unwrap_or_else(|why| {
         panic!(
             "{} is not installed ({why}): {RUN_TESTS_HINT}",
@@ -372,7 +447,10 @@ fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
         )
     });
     let expect = user_for(who);
-    let server = Server::start();
+    let server = Server::start(setup);
+    if let Some(fp) = &server.banner_sha1 {
+        cmd.arg("--banner-sha1").arg(fp);
+    }
 
     let out_dir = tempfile::tempdir().expect("driver output directory");
     let stdout_path = out_dir.path().join("stdout");
@@ -417,7 +495,7 @@ fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
             truncate(&server.stderr(), 4000)
         );
     };
-    record(driver, scenario, &expect, &verdict);
+    record(driver, scenario, &expect, &verdict, setup);
     report(driver, scenario, &verdict);
 
     assert_eq!(
@@ -429,10 +507,11 @@ fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
     let failed: Vec<&Value> = checks.iter().filter(|c| c["ok"] != json!(true)).collect();
     if verdict["ok"] != json!(true) || checks.is_empty() || !failed.is_empty() {
         let mut msg = format!(
-            "{} / {scenario}: {} of {} checks failed",
+            "{} / {scenario}: {} of {} checks failed (mock-idp{})",
             verdict["library"].as_str().unwrap_or(driver.name()),
             failed.len(),
-            checks.len()
+            checks.len(),
+            setup.flags()
         );
         for c in &failed {
             msg.push_str(&format!(
@@ -474,16 +553,21 @@ fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
     verdict
 }
 
-/// Keep the verdict where `tests/run` prints the scenario x library table from.
-fn record(driver: Driver, scenario: &str, expect: &Value, verdict: &Value) {
+/// Keep the verdict where `tests/run` prints the scenario x library table from, with how the
+/// server was started.
+fn record(driver: Driver, scenario: &str, expect: &Value, verdict: &Value, setup: Setup) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("interop")
         .join("verdicts");
     let user = expect["user"].as_str().unwrap_or("?");
+    let mut kept = verdict.clone();
+    if let Some(map) = kept.as_object_mut() {
+        map.insert("server".into(), setup.describe());
+    }
     if fs::create_dir_all(&dir).is_ok() {
         let _ = fs::write(
             dir.join(format!("{}__{scenario}__{user}.json", driver.name())),
-            verdict.to_string(),
+            kept.to_string(),
         );
     }
 }
@@ -766,6 +850,275 @@ fn xmlsec1_fixture_requests() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Help desks registered through the presets (tests/fixtures/sps/), each judged by an SP library
+// configured the way that help desk configures its IdP, SP-initiated and IdP-initiated.
+
+/// The accepted logins of one flow: "sp-initiated" or "idp-initiated".
+fn accepted_in<'a>(verdict: &'a Value, flow: &str) -> Vec<&'a Value> {
+    accepted(verdict)
+        .into_iter()
+        .filter(|l| l["flow"] == json!(flow))
+        .collect()
+}
+
+/// Independent of the driver's own checks: at least `sp` SP-initiated and `idp` IdP-initiated
+/// logins were accepted, each names the user, and the IdP-initiated ones answer no request.
+fn assert_flows(verdict: &Value, who: Who, sp: usize, idp: usize) {
+    let expect = user_for(who);
+    for (flow, least) in [("sp-initiated", sp), ("idp-initiated", idp)] {
+        let n = accepted_in(verdict, flow).len();
+        assert!(n >= least, "{n} accepted {flow} logins, expected {least}");
+    }
+    for l in accepted(verdict) {
+        assert_eq!(l["nameid"], expect["nameid"], "NameID of {}", l["label"]);
+    }
+    for l in accepted_in(verdict, "idp-initiated") {
+        assert!(
+            l["response"]["in_response_to"].is_null(),
+            "{} answers a request: {}",
+            l["label"],
+            l["response"]["in_response_to"]
+        );
+    }
+}
+
+/// Every accepted login is an AD FS-style response: the AD FS issuer, the assertion signed alone.
+fn assert_adfs(verdict: &Value) {
+    let logins = accepted(verdict);
+    assert!(!logins.is_empty(), "no accepted login in {verdict}");
+    for l in logins {
+        let issuer = l["response"]["issuer"].as_str().unwrap_or_default();
+        assert!(
+            issuer.starts_with("http://127.0.0.1:") && issuer.ends_with("/adfs/services/trust"),
+            "Issuer of {}: {issuer:?}",
+            l["label"]
+        );
+        assert_eq!(
+            l["signed"],
+            json!(["assertion"]),
+            "signed in {}",
+            l["label"]
+        );
+    }
+}
+
+/// DeskPRO's agent auto-creation reads email, name, first_name and last_name.
+fn assert_deskpro_attributes(verdict: &Value, who: Who) {
+    let expect = user_for(who);
+    let logins = accepted(verdict);
+    assert!(!logins.is_empty(), "no accepted login in {verdict}");
+    for l in logins {
+        for (name, from) in [
+            ("email", "email"),
+            ("name", "displayName"),
+            ("first_name", "firstName"),
+            ("last_name", "lastName"),
+        ] {
+            assert_eq!(
+                l["attributes"][name], expect["attributes"][from],
+                "attribute {name} of {}",
+                l["label"]
+            );
+        }
+    }
+}
+
+#[test]
+fn python3_saml_desk() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "desk",
+        Who::Alice,
+        Setup::registry("desk.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 1, 2);
+    assert_identity(&v, Who::Alice);
+    assert_formats(&v, EMAIL, 3);
+}
+
+#[test]
+fn python3_saml_deskpro() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "deskpro",
+        Who::Alice,
+        Setup::registry("deskpro.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 1, 2);
+    assert_deskpro_attributes(&v, Who::Alice);
+}
+
+#[test]
+fn python3_saml_deskpro_non_ascii_user() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "deskpro",
+        Who::NonAscii,
+        Setup::registry("deskpro.yaml"),
+    );
+    assert_flows(&v, Who::NonAscii, 1, 2);
+    assert_deskpro_attributes(&v, Who::NonAscii);
+}
+
+/// Zoho's HTTP-POST AuthnRequest to /adfs/ls/, rsa-sha256 (the preset's) and rsa-sha1 (chosen
+/// per login; python3-saml needs `rejectDeprecatedAlgorithm: false` for it).
+#[test]
+fn python3_saml_servicedesk_plus() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "servicedesk_plus",
+        Who::Alice,
+        Setup::registry("servicedesk-plus.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 2, 2);
+    assert_adfs(&v);
+    assert_formats(&v, EMAIL, 4);
+}
+
+// node-saml trusts the certificate (idpCert from /certs/idp.crt) and runs against the combined
+// registry. For the IdP-initiated logins it is configured with validateInResponseTo
+// "ifPresent": with "always" it refuses any response without an InResponseTo, which the
+// scenario checks as well.
+
+#[test]
+fn node_saml_desk() {
+    let v = interop_with(
+        Driver::NodeSaml,
+        "desk",
+        Who::Alice,
+        Setup::registry("helpdesks.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 1, 1);
+    assert_identity(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_deskpro() {
+    let v = interop_with(
+        Driver::NodeSaml,
+        "deskpro",
+        Who::Alice,
+        Setup::registry("helpdesks.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 1, 1);
+    assert_deskpro_attributes(&v, Who::Alice);
+}
+
+#[test]
+fn node_saml_servicedesk_plus() {
+    let v = interop_with(
+        Driver::NodeSaml,
+        "servicedesk_plus",
+        Who::Alice,
+        Setup::registry("helpdesks.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 2, 1);
+    assert_adfs(&v);
+}
+
+#[test]
+fn xmlsec1_servicedesk_plus() {
+    interop_with(
+        Driver::Xmlsec1,
+        "servicedesk_plus",
+        Who::Alice,
+        Setup::registry("servicedesk-plus.yaml"),
+    );
+}
+
+/// The combined registry lists each help desk's entry exactly as its own file does.
+#[test]
+fn sps_fixture_combines_the_help_desks() {
+    let entries = |file: &str| -> Vec<serde_yaml::Value> {
+        let path = sps_fixture(file);
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+        doc["service_providers"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_else(|| panic!("{} has no `service_providers:` list", path.display()))
+    };
+    let combined = entries("helpdesks.yaml");
+    let mut expected = 0;
+    for (file, preset) in [
+        ("desk.yaml", "desk"),
+        ("deskpro.yaml", "deskpro"),
+        ("servicedesk-plus.yaml", "servicedesk-plus"),
+    ] {
+        let own = entries(file);
+        assert_eq!(own.len(), 1, "{file} registers one help desk");
+        assert_eq!(own[0]["preset"].as_str(), Some(preset), "{file}");
+        assert!(
+            combined.contains(&own[0]),
+            "helpdesks.yaml lacks {file}'s entry"
+        );
+        expected += 1;
+    }
+    assert_eq!(
+        combined.len(),
+        expected,
+        "helpdesks.yaml lists more than the three"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// AD FS style chosen per login for an SP that is not registered
+
+/// python3-saml set up as for AD FS (its issuer, /adfs/ls/, assertion signature required):
+/// `style=adfs` chosen on the picker (reached through GET /adfs/ls/) and in the API.
+#[test]
+fn python3_saml_adfs_style() {
+    let v = interop(Driver::Python3Saml, "adfs_style", Who::Alice);
+    assert_adfs(&v);
+    assert_formats(&v, EMAIL, 2);
+}
+
+/// xmlsec1 verifies the assertion signature, with the IdP certificate and with the certificate
+/// read from the KeyInfo that redeclares the default namespace.
+#[test]
+fn xmlsec1_adfs_style() {
+    interop(Driver::Xmlsec1, "adfs_style", Who::Alice);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict and permissive mode, with the help desks registered
+
+/// With `--strict`, an unregistered issuer and a registered one naming an unregistered ACS
+/// URL are refused with 403 on every route (GET and POST /sso, /adfs/ls/, /sso/login,
+/// /api/sso), with no SAMLResponse and no form; registered SPs are still answered.
+#[test]
+fn python3_saml_strict_mode() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "strict_refusals",
+        Who::Alice,
+        Setup::strict("helpdesks.yaml"),
+    );
+    for l in accepted(&v) {
+        assert!(
+            ["mysite", "zoho.com"].contains(&l["sp"].as_str().unwrap_or_default()),
+            "strict mode answered {}",
+            l["sp"]
+        );
+    }
+    assert_flows(&v, Who::Alice, 2, 1);
+}
+
+/// Without `--strict`, the same requests are answered, each with its warning on the picker.
+#[test]
+fn python3_saml_permissive_mode() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "permissive_warnings",
+        Who::Alice,
+        Setup::registry("helpdesks.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 6, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The fixtures themselves
 
 /// Every AuthnRequest fixture is well-formed, is an AuthnRequest, and has its provenance row.
@@ -853,6 +1206,10 @@ fn xmlsec1_verifies_every_golden_response() {
     let mut checked = 0;
     for entry in fs::read_dir(repo().join("src/saml/testdata")).unwrap() {
         let path = entry.unwrap().path();
+        // The response goldens only; subdirectories hold other goldens.
+        if !path.is_file() || path.extension().and_then(|e| e.to_str()) != Some("xml") {
+            continue;
+        }
         let xml = fs::read_to_string(&path).unwrap();
         let signatures = xml.matches("<ds:Signature ").count();
         // The Response's own Signature comes before its Status; the Assertion's after.

@@ -2,6 +2,8 @@
 
 Usage: python3 summary.py target/tmp/interop/verdicts
 Each cell is "ok N" (all N checks held), "FAIL k/N" (k of N checks failed) or "-" (not run).
+The last column says how the server was started for that row: the registry file from
+tests/fixtures/sps/ given with --sps, and "strict" for --strict (empty: neither).
 """
 
 import glob
@@ -12,8 +14,20 @@ import sys
 COLUMNS = ["python3-saml", "node-saml", "xmlsec1"]
 
 
+def describe_server(server):
+    if not isinstance(server, dict):
+        return ""
+    parts = []
+    if server.get("sps"):
+        parts.append(server["sps"])
+    if server.get("strict"):
+        parts.append("strict")
+    return " ".join(parts)
+
+
 def main(directory):
     cells = {}
+    servers = {}
     libraries = {}
     for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
         try:
@@ -32,6 +46,7 @@ def main(directory):
         else:
             cell = "FAIL %d/%d" % (failed, len(checks))
         cells[(row, driver)] = cell
+        servers.setdefault(row, set()).add(describe_server(verdict.get("server")))
         if verdict.get("library"):
             libraries[driver] = verdict["library"]
     if not cells:
@@ -41,9 +56,11 @@ def main(directory):
     width = max(len(r) for r in rows + ["scenario"])
     print()
     print("interop verdicts (checks per scenario):")
-    print("  %-*s  %s" % (width, "scenario", "  ".join("%-12s" % c for c in COLUMNS)))
+    print("  %-*s  %s  %s" % (width, "scenario", "  ".join("%-12s" % c for c in COLUMNS), "server"))
     for row in rows:
-        print("  %-*s  %s" % (width, row, "  ".join("%-12s" % cells.get((row, c), "-") for c in COLUMNS)))
+        server = ", ".join(sorted(s for s in servers.get(row, ()) if s))
+        print("  %-*s  %s  %s" % (width, row, "  ".join("%-12s" % cells.get((row, c), "-") for c in COLUMNS),
+                                 server))
     print("  " + "; ".join(libraries[c] for c in COLUMNS if c in libraries))
 
 

@@ -81,6 +81,29 @@ fn a_scenario_is_applied_inside_the_live_flow() {
 }
 
 #[test]
+fn replay_reposts_the_previous_response_byte_for_byte() {
+    let s = Server::start();
+    let first = AuthnRequest::new("_first");
+    let (status, v) = sso(
+        &s,
+        json!({"SAMLRequest": first.redirect_param(), "user": "alice", "scenario": "replay"}),
+    );
+    assert_eq!(status, 400, "nothing to replay yet: {v}");
+    assert!(v["error"].as_str().unwrap().contains("log in once first"));
+    let (_, original) = sso(
+        &s,
+        json!({"SAMLRequest": first.redirect_param(), "user": "alice"}),
+    );
+    let second = AuthnRequest::new("_second");
+    let (status, replayed) = sso(
+        &s,
+        json!({"SAMLRequest": second.redirect_param(), "user": "alice", "scenario": "replay"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(replayed["SAMLResponse"], original["SAMLResponse"]);
+}
+
+#[test]
 fn select_cookie_answers_the_next_sso_request_without_the_picker() {
     let s = Server::start();
     let browser = reqwest::blocking::Client::builder()

@@ -250,14 +250,19 @@ fn picker(
                 selected: *s == defaults.style,
             })
             .collect(),
-        signs: Sign::ALL
-            .iter()
-            .map(|s| Choice {
-                value: s.id(),
-                label: s.id(),
-                selected: *s == defaults.sign,
-            })
-            .collect(),
+        // Empty: what the SP's settings (or the chosen style) sign. A browser always submits
+        // the select, so an explicit default here would override a style change.
+        signs: std::iter::once(Choice {
+            value: "",
+            label: "the style's default",
+            selected: true,
+        })
+        .chain(Sign::ALL.iter().map(|s| Choice {
+            value: s.id(),
+            label: s.id(),
+            selected: false,
+        }))
+        .collect(),
         algorithms: SignatureAlgorithm::ALL
             .iter()
             .map(|a| Choice {

@@ -122,11 +122,21 @@ async function postJson(url, payload) {
   return parsed;
 }
 
-// Click the user's button on the picker, then read the auto-post page.
-async function loginViaPicker(base, pickerHtml, user, sign, algorithm) {
+// The warning paragraphs of a picker page, as text.
+function warningsOf(page) {
+  const out = [];
+  const re = /<p class="warn">([\s\S]*?)<\/p>/g;
+  let m;
+  while ((m = re.exec(page)) !== null) out.push(unescapeHtml(m[1].replace(/<[^>]*>/g, "")).trim());
+  return out;
+}
+
+// Click the user's button on the picker, then read the auto-post page. `choices` sets other
+// picker fields (style, digest, ...) as a person changing those drop-downs does.
+async function loginViaPicker(base, pickerHtml, user, sign, algorithm, choices) {
   const picker = parseForms(pickerHtml).find((f) => f.method === "post" && f.action === "/sso/login");
   if (!picker) throw new Error(`no <form method="post" action="/sso/login"> in page:\n${pickerHtml.slice(0, 2000)}`);
-  const overrides = {};
+  const overrides = { ...(choices || {}) };
   if (sign) overrides.sign = sign;
   if (algorithm) overrides.algorithm = algorithm;
   const pairs = submission(picker, "user", user, overrides);
@@ -137,7 +147,27 @@ async function loginViaPicker(base, pickerHtml, user, sign, algorithm) {
     acsUrl: autopost.action,
     SAMLResponse: autopost.hidden.SAMLResponse,
     RelayState: autopost.hidden.RelayState,
+    pickerHidden: picker.hidden,
+    pickerWarnings: warningsOf(pickerHtml),
   };
 }
 
-module.exports = { parseForms, submission, getOk, postForm, postJson, loginViaPicker, unescapeHtml };
+// Open the IdP-initiated link of a registered SP, then log in on the picker.
+async function idpInitiated(base, entityId, relayState, user, sign, algorithm, choices) {
+  const query = new URLSearchParams({ sp: entityId });
+  if (relayState !== undefined && relayState !== null) query.set("RelayState", relayState);
+  const picker = await getOk(`${base}/sso/idp-initiated?${query}`);
+  return loginViaPicker(base, picker, user, sign, algorithm, choices);
+}
+
+module.exports = {
+  parseForms,
+  submission,
+  getOk,
+  postForm,
+  postJson,
+  loginViaPicker,
+  idpInitiated,
+  unescapeHtml,
+  warningsOf,
+};

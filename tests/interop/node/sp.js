@@ -3,12 +3,17 @@
 // A service provider built on @node-saml/node-saml, played against a running mock-idp.
 //
 // Usage: node sp.js --idp http://127.0.0.1:PORT --scenario NAME --expect JSON --other-cert PEM
+//                   [--banner-sha1 FINGERPRINT (not used here)]
+//
+// The help-desk scenarios (desk, deskpro, servicedesk_plus) expect the server to run with a
+// registry from tests/fixtures/sps/ that registers the help desk.
 //
 // node-saml builds the AuthnRequest (HTTP-Redirect URL or HTTP-POST form), the browser carries
 // it to the IdP, walks the picker and the auto-post page, and node-saml validates the
 // SAMLResponse with secure settings. One JSON line on stdout tells the verdict:
 // {"driver", "library", "scenario", "ok", "checks": [{"name", "ok", "detail"}], "logins": [...]}.
 
+const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 const zlib = require("zlib");
@@ -41,7 +46,56 @@ const NS = {
   ds: "http://www.w3.org/2000/09/xmldsig#",
 };
 
-const acsUrl = (sp) => `https://${sp.host}/acs`;
+const acsUrl = (sp) => sp.acs || `https://${sp.host}/acs`;
+
+// The help desks the registry presets describe, written from their admin guides (see
+// tests/interop/python/helpdesks.py, which holds the same values, and tests/fixtures/sps/).
+const DESK = { name: "Desk.com", entityId: "mysite", acs: "https://mysite.desk.com/auth/saml/acs" };
+const DESKPRO = {
+  name: "DeskPRO",
+  entityId: "https://acme.deskpro.com/saml/metadata/1.xml",
+  acs: "https://acme.deskpro.com/login/authenticate-callback/1",
+};
+const ZOHO = {
+  name: "ServiceDesk Plus (Zoho)",
+  entityId: "zoho.com",
+  acs: "https://accounts.zoho.com/signin/samlsp/90000000000",
+};
+const DESKPRO_ATTRIBUTES = { email: "email", name: "displayName", first_name: "firstName", last_name: "lastName" };
+const CLAIMS = {
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": "email",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "email",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": "displayName",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": "firstName",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": "lastName",
+  "http://schemas.microsoft.com/ws/2008/06/identity/claims/role": "role",
+  "http://schemas.xmlsoap.org/claims/Group": "groups",
+};
+const CLAIM_EMAIL = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
+const ADFS_SSO_PATH = "/adfs/ls/";
+const KEYINFO_DEFAULT_NAMESPACE = '<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#">';
+const ZOHO_SAMPLE = path.join(__dirname, "..", "..", "fixtures", "requests", "servicedesk-plus-sample.xml");
+
+// `http://<host:port>/adfs/services/trust`: AD FS writes http whatever it is served over.
+const adfsEntityId = (base) => `http://${new URL(base).host}/adfs/services/trust`;
+
+// Zoho's AuthnRequest: the published sample with a fresh ID and IssueInstant, addressed to the
+// IdP's AD FS endpoint.
+function zohoAuthnRequest(base) {
+  let xml = fs.readFileSync(ZOHO_SAMPLE, "utf8");
+  const id = "_" + crypto.randomBytes(20).toString("hex").slice(0, 39);
+  const replacements = [
+    [/\bID="[^"]*"/, `ID="${id}"`],
+    [/\bIssueInstant="[^"]*"/, `IssueInstant="${new Date().toISOString()}"`],
+    [/\bDestination="[^"]*"/, `Destination="${base}${ADFS_SSO_PATH}"`],
+    [/\bAssertionConsumerServiceURL=\s*"[^"]*"/, `AssertionConsumerServiceURL=\n"${ZOHO.acs}"`],
+  ];
+  for (const [re, value] of replacements) {
+    if (!re.test(xml)) throw new Error(`the Zoho sample has no ${re}`);
+    xml = xml.replace(re, () => value);
+  }
+  return { xml, id };
+}
 
 function parseArgs(argv) {
   const out = {};
@@ -82,13 +136,28 @@ function responseFacts(xml) {
     throw new Error("SAMLResponse is not a samlp:Response");
   }
   const assertion = child(root, NS.saml, "Assertion");
+  const text = (el) => (el ? el.textContent.trim() : null);
   const facts = {
     response_id: root.getAttribute("ID"),
-    in_response_to: root.getAttribute("InResponseTo"),
+    in_response_to: root.getAttribute("InResponseTo") || null,
     destination: root.getAttribute("Destination"),
+    issuer: text(child(root, NS.saml, "Issuer")),
+    assertion_issuer: assertion ? text(child(assertion, NS.saml, "Issuer")) : null,
     response_signature: signatureFacts(root),
     assertion_signature: assertion ? signatureFacts(assertion) : null,
+    key_info_default_namespace: xml.includes(KEYINFO_DEFAULT_NAMESPACE),
+    attributes: [],
   };
+  const statement = assertion && child(assertion, NS.saml, "AttributeStatement");
+  for (let n = statement ? statement.firstChild : null; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && n.namespaceURI === NS.saml && n.localName === "Attribute") {
+      facts.attributes.push({ name: n.getAttribute("Name"), name_format: n.getAttribute("NameFormat") || null });
+    }
+  }
+  const subject = assertion && child(assertion, NS.saml, "Subject");
+  const confirmation = subject && child(subject, NS.saml, "SubjectConfirmation");
+  const scd = confirmation && child(confirmation, NS.saml, "SubjectConfirmationData");
+  facts.confirmation_in_response_to = scd ? scd.getAttribute("InResponseTo") || null : null;
   facts.signed = [];
   if (facts.response_signature) facts.signed.push("response");
   if (facts.assertion_signature) facts.signed.push("assertion");
@@ -106,6 +175,9 @@ function requestIdOf(samlRequest, deflated) {
   const doc = new DOMParser().parseFromString(xml, "text/xml");
   return { id: doc.documentElement.getAttribute("ID"), xml };
 }
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const orNull = (v) => (v === undefined ? null : v);
 
 function arrayOf(v) {
   if (v === undefined || v === null) return v;
@@ -137,18 +209,19 @@ class Run {
     const entityId = opts.entityId || sp.entityId;
     const options = {
       callbackUrl: acsUrl(sp),
-      entryPoint: this.base + "/sso",
+      entryPoint: opts.entryPoint || this.base + "/sso",
       issuer: entityId,
       audience: entityId,
       idpCert: opts.cert || this.cert,
-      idpIssuer: this.base + "/metadata",
+      idpIssuer: opts.idpIssuer || this.base + "/metadata",
       wantAssertionsSigned: opts.wantAssertionsSigned !== undefined ? opts.wantAssertionsSigned : true,
       wantAuthnResponseSigned: opts.wantAuthnResponseSigned !== undefined ? opts.wantAuthnResponseSigned : true,
-      validateInResponseTo: "always",
+      validateInResponseTo: opts.validateInResponseTo || "always",
       acceptedClockSkewMs: 1000,
       authnRequestBinding: opts.binding === "post" ? "HTTP-POST" : "HTTP-Redirect",
     };
     if ("identifierFormat" in opts) options.identifierFormat = opts.identifierFormat;
+    if (opts.signatureAlgorithm) options.signatureAlgorithm = opts.signatureAlgorithm;
     const saml = new SAML(options);
     saml.spInfo = sp;
     return saml;
@@ -202,7 +275,7 @@ class Run {
   }
 
   async validate(saml, delivered, requestId, seed) {
-    if (seed) await saml.cacheProvider.saveAsync(requestId, new Date().toISOString());
+    if (seed && requestId) await saml.cacheProvider.saveAsync(requestId, new Date().toISOString());
     try {
       const { profile } = await saml.validatePostResponseAsync({
         SAMLResponse: delivered.SAMLResponse,
@@ -307,6 +380,175 @@ class Run {
     this.logins.push({ label, sp: saml.options.issuer, request_id: requestId, ...result });
   }
 
+  checkDelivery(label, saml, delivered) {
+    this.check(`${label}: browser posts to the SP's ACS URL`, delivered.acsUrl === acsUrl(saml.spInfo), {
+      expected: acsUrl(saml.spInfo),
+      got: delivered.acsUrl,
+    });
+    this.check(`${label}: RelayState comes back unchanged`, delivered.RelayState === RELAY_STATE, {
+      sent: RELAY_STATE,
+      got: delivered.RelayState,
+    });
+  }
+
+  // node-saml validates one delivered response; the login is recorded either way.
+  async judge(saml, delivered, requestId, label, flow, seed) {
+    const xml = Buffer.from(delivered.SAMLResponse, "base64").toString("utf8");
+    const facts = responseFacts(xml);
+    const result = await this.validate(saml, delivered, requestId, seed);
+    const entry = {
+      label,
+      sp: saml.options.issuer,
+      flow,
+      request_id: requestId,
+      signed: facts.signed,
+      response: facts,
+      ...result,
+    };
+    if (!result.authenticated) entry.response_xml = xml;
+    this.logins.push(entry);
+    this.check(`${label}: node-saml accepts the response`, result.authenticated, result.error);
+    if (result.authenticated && requestId) {
+      this.check(`${label}: InResponseTo is the request ID`, result.in_response_to === requestId, {
+        sent: requestId,
+        got: result.in_response_to,
+      });
+    }
+    return entry;
+  }
+
+  // SP-initiated with node-saml's own HTTP-Redirect AuthnRequest.
+  async spInitiated(saml, label) {
+    const { delivered, requestId } = await this.deliver(saml, "redirect", undefined, undefined, label);
+    const entry = await this.judge(saml, delivered, requestId, label, "sp-initiated", false);
+    return { entry, delivered, requestId };
+  }
+
+  // IdP-initiated: the user opens the SP's link on the IdP, the SP gets an unsolicited response.
+  async idpLogin(saml, label, algorithm) {
+    const entityId = saml.options.issuer;
+    const delivered = await browser.idpInitiated(this.base, entityId, RELAY_STATE, this.user, undefined, algorithm);
+    const hidden = delivered.pickerHidden;
+    this.check(
+      `${label}: the picker carries the SP's entity ID and no SAMLRequest`,
+      hidden.sp === entityId && !("SAMLRequest" in hidden),
+      hidden,
+    );
+    this.checkDelivery(label, saml, delivered);
+    const entry = await this.judge(saml, delivered, null, label, "idp-initiated", false);
+    const facts = entry.response;
+    this.check(
+      `${label}: unsolicited: no InResponseTo on the Response or its SubjectConfirmationData`,
+      facts.in_response_to === null && facts.confirmation_in_response_to === null,
+      { Response: facts.in_response_to, SubjectConfirmationData: facts.confirmation_in_response_to },
+    );
+    return { entry, delivered };
+  }
+
+  expectIssuer(entry, issuer) {
+    if (!entry.authenticated) return;
+    const both = entry.response.issuer === issuer && entry.issuer === issuer;
+    this.check(`${entry.label}: Issuer of the Response and the Assertion`, both, {
+      expected: issuer,
+      response: entry.response.issuer,
+      assertion: entry.issuer,
+    });
+  }
+
+  expectEmailNameId(entry) {
+    if (!entry.authenticated) return;
+    const ok = entry.nameid === this.expect.email && entry.nameid === this.expect.nameid;
+    this.check(`${entry.label}: NameID is the user's email`, ok, { expected: this.expect.email, got: entry.nameid });
+    this.check(`${entry.label}: NameID Format`, entry.nameid_format === FORMATS.emailAddress, entry.nameid_format);
+  }
+
+  // The attributes other than `skip` carry the user's values under their own names.
+  expectOwnAttributes(entry, skip) {
+    const mismatched = {};
+    for (const [name, values] of Object.entries(this.expect.attributes)) {
+      if (skip.includes(name)) continue;
+      const got = orNull(entry.attributes[name]);
+      if (!same(got, values)) mismatched[name] = { expected: values, got };
+    }
+    this.check(`${entry.label}: the user's own attributes`, Object.keys(mismatched).length === 0, {
+      mismatched,
+      received: Object.keys(entry.attributes).sort(),
+    });
+  }
+
+  expectDeskproAttributes(entry) {
+    if (!entry.authenticated) return;
+    for (const [name, key] of Object.entries(DESKPRO_ATTRIBUTES)) {
+      const want = this.expect.attributes[key];
+      const got = orNull(entry.attributes[name]);
+      this.check(`${entry.label}: attribute ${name} is the user's ${key}`, same(got, want), { expected: want, got });
+    }
+    this.expectOwnAttributes(entry, Object.values(DESKPRO_ATTRIBUTES));
+  }
+
+  // The shape AD FS gives a response, and the claims it carries.
+  expectAdfs(entry, algorithm) {
+    const label = entry.label;
+    this.expectSigned(entry, ["assertion"], algorithm);
+    this.check(
+      `${label}: KeyInfo redeclares the dsig namespace as the default one`,
+      entry.response.key_info_default_namespace,
+      KEYINFO_DEFAULT_NAMESPACE,
+    );
+    const claims = entry.response.attributes.filter((a) => a.name in CLAIMS);
+    this.check(
+      `${label}: claim attributes carry no NameFormat`,
+      claims.length > 0 && claims.every((a) => a.name_format === null),
+      claims,
+    );
+    if (!entry.authenticated) return;
+    this.expectIssuer(entry, adfsEntityId(this.base));
+    this.expectEmailNameId(entry);
+    const email = orNull(entry.attributes[CLAIM_EMAIL]);
+    this.check(`${label}: email claim is the user's email`, same(email, [this.expect.email]), {
+      expected: [this.expect.email],
+      got: email,
+    });
+    const mismatched = {};
+    for (const [claim, key] of Object.entries(CLAIMS)) {
+      if (!(key in this.expect.attributes)) continue;
+      const got = orNull(entry.attributes[claim]);
+      if (!same(got, this.expect.attributes[key])) mismatched[claim] = { expected: this.expect.attributes[key], got };
+    }
+    this.check(`${label}: claims`, Object.keys(mismatched).length === 0, {
+      mismatched,
+      received: Object.keys(entry.attributes).sort(),
+    });
+  }
+
+  // SP-initiated login and IdP-initiated login at one help desk. node-saml validates the
+  // unsolicited response only with validateInResponseTo "ifPresent" (with "always" it demands
+  // an InResponseTo), so the IdP-initiated SP is configured that way, and the "always" SP must
+  // refuse the same response.
+  async helpdesk(spOpts, sp, idp) {
+    const saml = this.sp(spOpts);
+    const spInitiated = await sp(saml);
+    const unsolicited = this.sp({ ...spOpts, validateInResponseTo: "ifPresent" });
+    const { entry, delivered } = await this.idpLogin(unsolicited, "IdP-initiated");
+    idp(entry);
+    const label = "the unsolicited response to an SP with validateInResponseTo always";
+    await this.rejects(label, saml, delivered, null, /InResponseTo is missing/);
+    return spInitiated;
+  }
+
+  async zohoLogin(saml, label, algorithm) {
+    const request = zohoAuthnRequest(this.base);
+    const picker = await browser.postForm(this.base + ADFS_SSO_PATH, [
+      ["SAMLRequest", Buffer.from(request.xml, "utf8").toString("base64")],
+      ["RelayState", RELAY_STATE],
+    ]);
+    const delivered = await browser.loginViaPicker(this.base, picker, this.user, undefined, algorithm);
+    this.checkDelivery(label, saml, delivered);
+    // Zoho's request is not node-saml's own: node-saml learns its ID as if it had sent it.
+    const entry = await this.judge(saml, delivered, request.id, label, "sp-initiated", true);
+    return { entry, delivered, requestId: request.id };
+  }
+
   // Scenarios -----------------------------------------------------------------------------
 
   async redirect_default() {
@@ -402,6 +644,70 @@ class Run {
     const control = await this.validate(sp, delivered, requestId, false);
     this.check("control: the same response passes for the SP that asked", control.authenticated, control.error);
   }
+
+  async desk() {
+    // Desk.com: the bare site name as entity ID, an emailAddress NameID, HTTP-Redirect.
+    const opts = { sp: DESK, identifierFormat: FORMATS.emailAddress };
+    await this.helpdesk(
+      opts,
+      async (saml) => {
+        const { entry } = await this.spInitiated(saml, "SP-initiated");
+        this.expectIssuer(entry, this.base + "/metadata");
+        this.expectIdentity(entry);
+        this.expectSigned(entry, ["response", "assertion"], "rsa-sha256");
+      },
+      (entry) => {
+        this.expectIssuer(entry, this.base + "/metadata");
+        this.expectIdentity(entry);
+      },
+    );
+  }
+
+  async deskpro() {
+    // DeskPRO: its metadata URL as entity ID; the attributes its agent auto-creation reads.
+    const opts = { sp: DESKPRO };
+    await this.helpdesk(
+      opts,
+      async (saml) => {
+        const { entry } = await this.spInitiated(saml, "SP-initiated");
+        this.expectIssuer(entry, this.base + "/metadata");
+        this.expectEmailNameId(entry);
+        this.expectDeskproAttributes(entry);
+      },
+      (entry) => {
+        this.expectEmailNameId(entry);
+        this.expectDeskproAttributes(entry);
+      },
+    );
+  }
+
+  async servicedesk_plus() {
+    // Zoho set up from an AD FS guide: the AD FS issuer and /adfs/ls/, the assertion signed and
+    // the Response not, the algorithm the relying-party trust signs with (signatureAlgorithm
+    // matches it; node-saml itself accepts rsa-sha1 and rsa-sha256 signatures alike).
+    const opts = {
+      sp: ZOHO,
+      entryPoint: this.base + ADFS_SSO_PATH,
+      idpIssuer: adfsEntityId(this.base),
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      signatureAlgorithm: "sha256",
+    };
+    await this.helpdesk(
+      opts,
+      async (saml) => {
+        const { entry } = await this.zohoLogin(saml, "SP-initiated rsa-sha256 (preset default)");
+        this.expectAdfs(entry, "rsa-sha256");
+        const sha1 = this.sp({ ...opts, signatureAlgorithm: "sha1" });
+        const second = await this.zohoLogin(sha1, "SP-initiated rsa-sha1", "rsa-sha1");
+        this.expectAdfs(second.entry, "rsa-sha1");
+        const signedResponse = this.sp({ ...opts, wantAuthnResponseSigned: true });
+        const { delivered, requestId } = second;
+        await this.rejects("an SP requiring a signed Response", signedResponse, delivered, requestId, /Invalid document/);
+      },
+      (entry) => this.expectAdfs(entry, "rsa-sha256"),
+    );
+  }
 }
 
 const SCENARIOS = [
@@ -417,6 +723,9 @@ const SCENARIOS = [
   "nameid_transient",
   "reject_wrong_cert",
   "reject_audience",
+  "desk",
+  "deskpro",
+  "servicedesk_plus",
 ];
 
 async function main() {

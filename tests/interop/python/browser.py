@@ -7,7 +7,9 @@ is used, so the module works in any Python 3 that the drivers run under.
 """
 
 import base64
+import html as html_lib
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -206,66 +208,102 @@ def post_encode(xml):
     return base64.b64encode(raw).decode("ascii")
 
 
-def login_via_picker(base, picker_html, user, sign=None, algorithm=None):
+def _overrides(sign=None, algorithm=None, choices=None):
+    """The picker fields a tester changes: sign, algorithm and any other per-login choice."""
+    out = dict(choices or {})
+    if sign is not None:
+        out["sign"] = sign
+    if algorithm is not None:
+        out["algorithm"] = algorithm
+    return out
+
+
+def read_autopost(page):
+    """The auto-post page's form: where it posts and the fields it carries."""
+    for form in parse_forms(page):
+        if form.method == "post" and "SAMLResponse" in form.hidden:
+            return form
+    raise ValueError("no auto-post form with SAMLResponse in page:\n%s" % page[:2000])
+
+
+def login_via_picker(base, picker_html, user, sign=None, algorithm=None, choices=None):
     """Click the user's button on the picker, then read the auto-post page.
 
+    `choices` sets other picker fields (style, digest, name_id_format, authn_context), as a
+    person changing those drop-downs does; the rest keep the values the page selected.
     Returns a dict with the ACS URL the page posts to, SAMLResponse and RelayState as the
     browser would send them, and the picker's hidden fields.
     """
     picker = find_form(picker_html, SSO_LOGIN_PATH)
-    overrides = {}
-    if sign is not None:
-        overrides["sign"] = sign
-    if algorithm is not None:
-        overrides["algorithm"] = algorithm
-    body = picker.submission("user", user, overrides)
+    body = picker.submission("user", user, _overrides(sign, algorithm, choices))
     action = urllib.parse.urljoin(base + "/", picker.action)
-    autopost_html = post_form(action, body)
-    autopost = None
-    for form in parse_forms(autopost_html):
-        if form.method == "post" and "SAMLResponse" in form.hidden:
-            autopost = form
-            break
-    if autopost is None:
-        raise ValueError("no auto-post form with SAMLResponse in page:\n%s" % autopost_html[:2000])
+    autopost = read_autopost(post_form(action, body))
     return {
         "acs_url": autopost.action,
         "SAMLResponse": autopost.hidden["SAMLResponse"],
         "RelayState": autopost.hidden.get("RelayState"),
         "post_fields": dict(autopost.fields),
         "picker_hidden": picker.hidden,
+        "picker_fields": dict(picker.fields),
         "picker_users": [v for n, v in picker.buttons if n == "user"],
+        "picker_warnings": warnings_of(picker_html),
     }
 
 
-def sso_redirect(base, redirect_url, user, sign=None, algorithm=None):
-    """Follow the SP's HTTP-Redirect URL to the IdP's /sso, then log in on the picker."""
-    if not redirect_url.startswith(base + "/sso?"):
-        raise ValueError("redirect URL %r does not point at %s/sso" % (redirect_url, base))
+def warnings_of(page):
+    """The warning paragraphs of a picker page, as text."""
+    out = []
+    for m in re.finditer(r'<p class="warn">(.*?)</p>', page, re.S):
+        out.append(html_lib.unescape(re.sub(r"<[^>]*>", "", m.group(1))).strip())
+    return out
+
+
+def sso_redirect(base, redirect_url, user, sign=None, algorithm=None, choices=None, path="/sso"):
+    """Follow the SP's HTTP-Redirect URL to the IdP's SSO endpoint, then log in on the picker."""
+    if not redirect_url.startswith(base + path + "?"):
+        raise ValueError("redirect URL %r does not point at %s%s" % (redirect_url, base, path))
     picker_html = get_ok(redirect_url)
-    return login_via_picker(base, picker_html, user, sign, algorithm)
+    return login_via_picker(base, picker_html, user, sign, algorithm, choices)
 
 
-def sso_post(base, authn_request_xml, relay_state, user, sign=None, algorithm=None):
-    """POST the AuthnRequest (HTTP-POST binding) to /sso, then log in on the picker."""
+def sso_post(base, authn_request_xml, relay_state, user, sign=None, algorithm=None, choices=None,
+             path="/sso"):
+    """POST the AuthnRequest (HTTP-POST binding) to the SSO endpoint, then log in on the picker."""
     fields = {"SAMLRequest": post_encode(authn_request_xml)}
     if relay_state is not None:
         fields["RelayState"] = relay_state
-    picker_html = post_form(base + "/sso", fields)
-    return login_via_picker(base, picker_html, user, sign, algorithm)
+    picker_html = post_form(base + path, fields)
+    return login_via_picker(base, picker_html, user, sign, algorithm, choices)
 
 
-def sso_api(base, saml_request, relay_state, binding, user, sign=None, algorithm=None):
+def idp_initiated(base, entity_id, relay_state, user, sign=None, algorithm=None, choices=None):
+    """Open the IdP-initiated link of a registered SP, then log in on the picker."""
+    query = {"sp": entity_id}
+    if relay_state is not None:
+        query["RelayState"] = relay_state
+    picker_html = get_ok(base + "/sso/idp-initiated?" + urllib.parse.urlencode(query))
+    return login_via_picker(base, picker_html, user, sign, algorithm, choices)
+
+
+def sso_api(base, saml_request, relay_state, binding, user, sign=None, algorithm=None, choices=None):
     payload = {"SAMLRequest": saml_request, "user": user}
     if relay_state is not None:
         payload["RelayState"] = relay_state
     if binding is not None:
         payload["binding"] = binding
-    if sign is not None:
-        payload["sign"] = sign
-    if algorithm is not None:
-        payload["algorithm"] = algorithm
+    payload.update(_overrides(sign, algorithm, choices))
     status, parsed, body = post_json(base + "/api/sso", payload)
     if status != 200 or not isinstance(parsed, dict):
         raise HttpError("POST", base + "/api/sso", status, body)
+    return parsed
+
+
+def idp_initiated_api(base, entity_id, relay_state, user, sign=None, algorithm=None, choices=None):
+    payload = {"sp": entity_id, "user": user}
+    if relay_state is not None:
+        payload["RelayState"] = relay_state
+    payload.update(_overrides(sign, algorithm, choices))
+    status, parsed, body = post_json(base + "/api/idp-initiated", payload)
+    if status != 200 or not isinstance(parsed, dict):
+        raise HttpError("POST", base + "/api/idp-initiated", status, body)
     return parsed

@@ -19,6 +19,9 @@ ALGORITHMS = {
     "rsa-sha512": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
 }
 
+# The KeyInfo as AD FS writes it: the dsig namespace redeclared as the default one.
+KEYINFO_DEFAULT_NAMESPACE = '<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#">'
+
 NAMEID_FORMATS = {
     "emailAddress": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
     "unspecified": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
@@ -78,10 +81,19 @@ def response_facts(xml_text):
                 "in_response_to": scd.get("InResponseTo"),
                 "not_on_or_after": scd.get("NotOnOrAfter"),
             }
+        facts["attributes"] = [
+            {
+                "name": a.get("Name"),
+                "name_format": a.get("NameFormat"),
+                "values": [v.text or "" for v in a.findall("saml:AttributeValue", NS)],
+            }
+            for a in assertion.findall("saml:AttributeStatement/saml:Attribute", NS)
+        ]
         facts["audiences"] = [
             (a.text or "").strip()
             for a in assertion.findall("saml:Conditions/saml:AudienceRestriction/saml:Audience", NS)
         ]
+    facts["key_info_default_namespace"] = KEYINFO_DEFAULT_NAMESPACE in xml_text
     return facts
 
 

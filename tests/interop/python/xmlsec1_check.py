@@ -1,7 +1,7 @@
 """Checks mock-idp's signatures with the xmlsec1 command-line tool.
 
 Usage: xmlsec1_check.py --idp http://127.0.0.1:PORT --scenario NAME --expect JSON
-                        --other-cert PEM [--fixtures DIR]
+                        --other-cert PEM [--fixtures DIR] [--banner-sha1 FINGERPRINT]
 
 The AuthnRequest is built by python3-saml (or taken from a fixture file), the user logs in
 through the picker like a browser, and every signature in the SAMLResponse is verified on its
@@ -20,11 +20,13 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import browser  # noqa: E402
+import helpdesks  # noqa: E402
 import samlxml  # noqa: E402
 from python3_saml_sp import SP_A, SP_B, RELAY_STATE, Sp  # noqa: E402
 
@@ -47,13 +49,19 @@ def xmlsec1_version():
         return None
 
 
-def verify(xml_text, cert_path, part, workdir):
-    """Verify the signature of one element ("response" or "assertion"); True when xmlsec1 says OK."""
+def verify(xml_text, cert_path, part, workdir, key_from_key_info=False):
+    """Verify the signature of one element ("response" or "assertion"); True when xmlsec1 says OK.
+
+    By default the key is the certificate at `cert_path`. With `key_from_key_info`, xmlsec1
+    reads the certificate from the signature's own KeyInfo and accepts it only if it is the
+    trusted certificate at `cert_path`.
+    """
     path = os.path.join(workdir, "response.xml")
     with open(path, "w", encoding="utf-8") as f:
         f.write(xml_text)
-    cmd = ["xmlsec1", "--verify", "--pubkey-cert-pem", cert_path, "--enabled-reference-uris",
-           "same-doc"] + ID_ATTRS + ["--node-xpath", XPATH[part], path]
+    key = ["--trusted-pem", cert_path] if key_from_key_info else ["--pubkey-cert-pem", cert_path]
+    cmd = ["xmlsec1", "--verify"] + key + ["--enabled-reference-uris",
+                                           "same-doc"] + ID_ATTRS + ["--node-xpath", XPATH[part], path]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     tail = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()][-3:]
     return proc.returncode == 0, {"rc": proc.returncode, "output": tail}
@@ -199,12 +207,73 @@ class Run:
                        {"expected": [issuer], "got": facts.get("audiences")})
 
 
+    # AD FS style -----------------------------------------------------------------------
+
+    def verify_adfs(self, label, xml, algorithm):
+        """An AD FS-style response: only the assertion is signed, by the IdP key, under the AD FS
+        issuer; xmlsec1 also finds the key in the KeyInfo that redeclares the default namespace."""
+        facts = self.verify_all(label, xml, ["assertion"], algorithm)
+        adfs = helpdesks.adfs_entity_id(self.base)
+        self.check("%s: Issuer is the AD FS entity ID" % label, facts.get("issuer") == adfs,
+                   {"expected": adfs, "got": facts.get("issuer")})
+        self.check("%s: KeyInfo redeclares the dsig namespace as the default one" % label,
+                   facts.get("key_info_default_namespace"), samlxml.KEYINFO_DEFAULT_NAMESPACE)
+        ok, detail = verify(xml, self.cert_path, "assertion", self.workdir, key_from_key_info=True)
+        self.check("%s: xmlsec1 verifies with the certificate from KeyInfo, trusting the IdP's" % label,
+                   ok, detail)
+        ok, detail = verify(xml, self.other_cert_path, "assertion", self.workdir, key_from_key_info=True)
+        self.check("%s: xmlsec1 refuses the certificate from KeyInfo when trusting another" % label,
+                   not ok, detail)
+        self.expect_email_nameid(label, facts)
+        return facts
+
+    def scenario_adfs_style(self):
+        # An unregistered SP; the AD FS style is the tester's choice for each login.
+        sp = self.sp()
+        for algorithm in ("rsa-sha256", "rsa-sha1"):
+            url, _, _ = sp.redirect_login_url(RELAY_STATE)
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+            choices = {"style": "adfs"}
+            if algorithm != "rsa-sha256":
+                choices["algorithm"] = algorithm
+            answer = browser.sso_api(self.base, query["SAMLRequest"][0], RELAY_STATE, "redirect", self.user,
+                                     choices=choices)
+            self.verify_adfs("api style=adfs %s" % algorithm, samlxml.decode_response(answer["SAMLResponse"]),
+                             algorithm)
+        request_xml, _ = sp.post_authn_request()
+        delivered = browser.sso_post(self.base, request_xml, RELAY_STATE, self.user,
+                                     choices={"style": "adfs", "sign": "assertion"}, path=helpdesks.ADFS_SSO_PATH)
+        self.verify_adfs("POST /adfs/ls/, picker style=adfs sign=assertion",
+                         samlxml.decode_response(delivered["SAMLResponse"]), "rsa-sha256")
+
+    def scenario_servicedesk_plus(self):
+        # Zoho's AuthnRequest to the AD FS endpoint, answered as the registered preset says.
+        for algorithm, choice in (("rsa-sha256", None), ("rsa-sha1", "rsa-sha1")):
+            request_xml, request_id = helpdesks.zoho_authn_request(self.base)
+            delivered = browser.sso_post(self.base, request_xml, RELAY_STATE, self.user, algorithm=choice,
+                                         path=helpdesks.ADFS_SSO_PATH)
+            label = "Zoho SP-initiated %s" % algorithm
+            self.check("%s: posted to Zoho's ACS URL" % label, delivered["acs_url"] == helpdesks.ZOHO["acs"],
+                       {"expected": helpdesks.ZOHO["acs"], "got": delivered["acs_url"]})
+            facts = self.verify_adfs(label, samlxml.decode_response(delivered["SAMLResponse"]), algorithm)
+            self.check("%s: InResponseTo" % label, facts.get("in_response_to") == request_id,
+                       {"sent": request_id, "got": facts.get("in_response_to")})
+            self.check("%s: Audience is zoho.com" % label, facts.get("audiences") == [helpdesks.ZOHO["entity_id"]],
+                       facts.get("audiences"))
+        delivered = browser.idp_initiated(self.base, helpdesks.ZOHO["entity_id"], RELAY_STATE, self.user)
+        facts = self.verify_adfs("Zoho IdP-initiated", samlxml.decode_response(delivered["SAMLResponse"]),
+                                 "rsa-sha256")
+        self.check("Zoho IdP-initiated: no InResponseTo", facts.get("in_response_to") is None,
+                   facts.get("in_response_to"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--idp", required=True)
     ap.add_argument("--scenario", required=True)
     ap.add_argument("--expect", required=True)
     ap.add_argument("--other-cert", required=True)
+    ap.add_argument("--banner-sha1", help="not used here; the other drivers check it")
     ap.add_argument("--fixtures", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "requests"))
     args = ap.parse_args()
