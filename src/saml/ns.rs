@@ -24,6 +24,10 @@ pub mod status {
     pub const VERSION_MISMATCH: &str = "urn:oasis:names:tc:SAML:2.0:status:VersionMismatch";
     pub const INVALID_NAME_ID_POLICY: &str =
         "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy";
+    pub const AUTHN_FAILED: &str = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed";
+    pub const NO_PASSIVE: &str = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
+    pub const REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
+    pub const UNKNOWN_PRINCIPAL: &str = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal";
 }
 
 /// NameID formats (saml-core 8.3).

@@ -8,12 +8,6 @@ use super::{Family, Scenario, ShapeContext, SigningPlan, Verdict};
 use crate::saml::ns;
 use crate::saml::response::{ResponseSpec, StatusSpec};
 
-/// Second-level status codes (saml-core 3.2.2.2).
-const AUTHN_FAILED: &str = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed";
-const NO_PASSIVE: &str = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
-const REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
-const UNKNOWN_PRINCIPAL: &str = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal";
-
 const NOT_SUCCESS: Verdict = Verdict::Reject("not a successful status; no session");
 
 pub const ALL: &[Scenario] = &[
@@ -140,7 +134,7 @@ fn authn_failed(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     fail(
         spec,
         ns::status::RESPONDER,
-        Some(AUTHN_FAILED),
+        Some(ns::status::AUTHN_FAILED),
         "The user could not be authenticated.",
     );
 }
@@ -149,7 +143,7 @@ fn no_passive(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     fail(
         spec,
         ns::status::RESPONDER,
-        Some(NO_PASSIVE),
+        Some(ns::status::NO_PASSIVE),
         "The user cannot be authenticated without interaction.",
     );
 }
@@ -158,7 +152,7 @@ fn request_denied(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     fail(
         spec,
         ns::status::RESPONDER,
-        Some(REQUEST_DENIED),
+        Some(ns::status::REQUEST_DENIED),
         "The identity provider refuses to answer this request.",
     );
 }
@@ -167,7 +161,7 @@ fn unknown_principal(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     fail(
         spec,
         ns::status::RESPONDER,
-        Some(UNKNOWN_PRINCIPAL),
+        Some(ns::status::UNKNOWN_PRINCIPAL),
         "The user is not known to the identity provider.",
     );
 }
