@@ -141,6 +141,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
         .route("/adfs/ls/", web::get().to(sso::redirect_binding))
         .route("/adfs/ls/", web::post().to(sso::post_binding))
+        .route("/adfs/ls", web::get().to(sso::redirect_binding))
+        .route("/adfs/ls", web::post().to(sso::post_binding))
         .route(
             pages::FEDERATION_METADATA,
             web::get().to(pages::federation_metadata),
