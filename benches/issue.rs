@@ -71,6 +71,7 @@ fn bench(c: &mut Criterion) {
             principal: &principal,
             profile: &profile,
             previous_request_id: None,
+            session: None,
         };
         group.bench_function(name, |b| {
             b.iter(|| {

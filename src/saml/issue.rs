@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use super::authn_request::AuthnRequest;
 use super::binding;
 use super::dsig::{self, Algorithms, DsigError};
-use super::nameid::{self, NameIdInputs};
+use super::nameid::{self, NameId, NameIdInputs};
 use super::ns;
 use super::principal::Principal;
 use super::response::{
@@ -101,6 +101,14 @@ impl ResponseProfile {
     }
 }
 
+/// The IdP session a login belongs to: its responses assert when the user authenticated and
+/// one SessionIndex for the whole session (saml-core 2.7.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub authn_instant: OffsetDateTime,
+    pub session_index: String,
+}
+
 /// One login to answer.
 pub struct Login<'a> {
     /// `None`: an unsolicited, IdP-initiated response.
@@ -110,6 +118,8 @@ pub struct Login<'a> {
     pub profile: &'a ResponseProfile,
     /// The ID of this SP's request before the current one (scenario `reused-request-id`).
     pub previous_request_id: Option<&'a str>,
+    /// The IdP session this login continues; `None`: a fresh authentication now.
+    pub session: Option<&'a SessionInfo>,
 }
 
 /// Stage 1: decide every value of the response.
@@ -177,11 +187,13 @@ pub fn plan(
         }
     };
     let assertion_id = next_id();
-    let session_index = match style {
+    let session_index = match (style, login.session) {
         // AD FS uses the assertion ID as the session index.
-        ResponseStyle::Adfs => assertion_id.clone(),
-        ResponseStyle::Standard => next_id(),
+        (ResponseStyle::Adfs, _) => assertion_id.clone(),
+        (ResponseStyle::Standard, Some(s)) => s.session_index.clone(),
+        (ResponseStyle::Standard, None) => next_id(),
     };
+    let authn_instant = login.session.map_or(now, |s| s.authn_instant);
     let v = profile.validity;
     spec.assertion = Some(AssertionSpec {
         version: ns::VERSION_2_0.to_owned(),
@@ -200,10 +212,10 @@ pub fn plan(
             audiences: vec![login.target.audience.clone()],
         }),
         authn: Some(AuthnSpec {
-            instant: now,
+            instant: authn_instant,
             session_index,
             session_not_on_or_after: match style {
-                ResponseStyle::Standard => Some(now + v.session),
+                ResponseStyle::Standard => Some(authn_instant + v.session),
                 ResponseStyle::Adfs => None,
             },
             class_ref: authn_class(profile.authn_context.as_deref(), login.request),
@@ -360,6 +372,9 @@ pub struct IssuedResponse {
     pub xml: String,
     /// Base64 of `xml`, the `SAMLResponse` form value.
     pub saml_response: String,
+    /// The NameID and SessionIndex asserted, if any: what a later logout names.
+    pub name_id: Option<NameId>,
+    pub session_index: Option<String>,
 }
 
 /// Stage 3: serialise and encode for the HTTP-POST binding, addressed to `target`'s ACS
@@ -369,7 +384,12 @@ pub fn encode(signed: SignedResponse, target: &Target, scenario: &Scenario) -> I
     if let Some(encode) = scenario.encode {
         encode(&mut xml);
     }
+    let assertion = signed.spec.assertion.as_ref();
     IssuedResponse {
+        name_id: assertion.and_then(|a| a.name_id.clone()),
+        session_index: assertion
+            .and_then(|a| a.authn.as_ref())
+            .map(|s| s.session_index.clone()),
         acs_url: target.acs_url.clone(),
         response_id: signed.spec.id,
         request_id: signed.spec.in_response_to,
@@ -465,6 +485,7 @@ mod tests {
             principal: &principal,
             profile: &profile,
             previous_request_id: None,
+            session: None,
         };
         issue(&login, &idp, NOW, &mut SequentialIds::default(), &VALID).unwrap()
     }

@@ -65,6 +65,8 @@ mod tests {
             status: StatusSpec::success(),
             xml: String::new(),
             saml_response: String::new(),
+            name_id: None,
+            session_index: None,
         }
     }
 

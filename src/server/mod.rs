@@ -6,6 +6,7 @@ pub mod config;
 pub mod healthcheck;
 pub mod history;
 pub mod keys;
+pub mod sessions;
 pub mod sps;
 pub mod users;
 pub mod web;

@@ -10,5 +10,6 @@ mod boundary;
 mod endpoints;
 mod registry;
 mod scenarios;
+mod sessions;
 mod sso;
 mod support;

@@ -99,6 +99,7 @@ pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedRespons
         principal: &principal,
         profile,
         previous_request_id: Some(PREVIOUS_REQUEST_ID),
+        session: None,
     };
     issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario).unwrap()
 }

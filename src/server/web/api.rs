@@ -76,6 +76,7 @@ pub async fn sso(
         &destination,
         user,
         &call.choices,
+        None,
     )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
@@ -99,7 +100,7 @@ pub async fn idp_initiated(
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, call.sp.as_deref())?;
     let user = call.user.as_deref();
-    let issued = login::answer(&state, None, &destination, user, &call.choices)?;
+    let issued = login::answer(&state, None, &destination, user, &call.choices, None)?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
-use crate::saml::issue::{self, Idp, IssueError, IssuedResponse, Login, ResponseProfile};
+use crate::saml::issue::{
+    self, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo,
+};
 use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
@@ -309,6 +311,7 @@ pub fn answer(
     destination: &Destination<'_>,
     user: Option<&str>,
     choices: &Choices,
+    session: Option<&SessionInfo>,
 ) -> Result<IssuedResponse, LoginError> {
     let profile = choices.profile(destination.sp)?;
     let scenario = choices.scenario()?;
@@ -351,6 +354,7 @@ pub fn answer(
         principal,
         profile: &profile,
         previous_request_id: previous.as_deref(),
+        session,
     };
     let issued = issue::issue(&login, &idp, clock::now(), &mut clock::RandomIds, scenario)?;
     state
@@ -358,3 +362,30 @@ pub fn answer(
         .record(sp, request.map(|r| r.id.as_str()), &issued);
     Ok(issued)
 }
+
+/// The answer to an `IsPassive` request when there is no IdP session: the status
+/// Responder/NoPassive and no assertion (saml-core 3.4.1), signed like any response.
+pub fn answer_no_passive(
+    state: &AppState,
+    request: &AuthnRequest,
+    destination: &Destination<'_>,
+) -> Result<IssuedResponse, LoginError> {
+    let choices = Choices {
+        scenario: Some(NO_PASSIVE.to_owned()),
+        ..Choices::default()
+    };
+    // The scenario drops the assertion, so whose it would have been does not matter; the
+    // pipeline needs a user to plan one, and the first is as good as any.
+    let anyone = state.directory.users().first().map(|u| u.id.clone());
+    answer(
+        state,
+        Some(request),
+        destination,
+        anyone.as_deref(),
+        &choices,
+        None,
+    )
+}
+
+/// The catalogue's Responder/NoPassive response.
+const NO_PASSIVE: &str = "status-no-passive";

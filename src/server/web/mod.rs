@@ -9,6 +9,7 @@ mod login;
 mod pages;
 mod render;
 mod select;
+mod session;
 mod sso;
 
 use std::net::TcpListener;
@@ -20,6 +21,7 @@ use crate::saml::scenario::{attacker_signers, Keys};
 use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
 use crate::server::history::History;
+use crate::server::sessions::Sessions;
 use crate::server::users::Directory;
 
 pub use login::LoginError;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub policy: Policy,
     /// The last response and request per SP, for the replay scenarios.
     pub history: History,
+    /// IdP sessions by cookie.
+    pub sessions: Sessions,
     /// `--auto-login`: answer every SSO request as this user, without the picker.
     pub auto_login: Option<Preselection>,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
@@ -78,6 +82,7 @@ impl AppState {
             policy: Policy::default(),
             history: History::default(),
             auto_login: None,
+            sessions: Sessions::default(),
             persistent_secret,
         })
     }

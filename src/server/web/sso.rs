@@ -18,7 +18,9 @@ use crate::saml::sp::{ResponseStyle, Sign};
 use super::error::PageError;
 use super::login::{self, Choices, Destination, LoginError, Received};
 use super::select::{self, Preselection};
+use super::session;
 use super::{render, AppState};
+use crate::server::sessions::Session;
 
 /// The query string or form of an incoming AuthnRequest (saml-bindings 3.4.4, 3.5.4).
 #[derive(Debug, Default, Deserialize)]
@@ -69,13 +71,22 @@ pub async fn idp_initiated(
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
     if let Some(pre) = select::for_request(&state, &req) {
-        return preselected(&state, None, &destination, pre, relay_state);
+        return preselected(&state, &req, None, &destination, pre, relay_state);
     }
     let fields = vec![Field {
         label: "Flow",
         value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
     }];
-    picker(&state, None, &destination, fields, Vec::new(), relay_state)
+    let session = session::current(&state, &req);
+    picker(
+        &state,
+        session.as_ref(),
+        None,
+        &destination,
+        fields,
+        Vec::new(),
+        relay_state,
+    )
 }
 
 fn sp_initiated(
@@ -88,9 +99,13 @@ fn sp_initiated(
     login::check_relay_state(relay_state)?;
     let received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
     let destination = login::destination_for_request(state, &received.request)?;
+    if received.request.is_passive {
+        return passive(state, req, &received.request, &destination, relay_state);
+    }
     if let Some(pre) = select::for_request(state, req) {
         return preselected(
             state,
+            req,
             Some(&received.request),
             &destination,
             pre,
@@ -116,14 +131,13 @@ fn sp_initiated(
     if r.has_signature || incoming.signature.is_some() {
         warnings.push("The request is signed; the signature is not checked.".to_owned());
     }
-    if r.is_passive {
-        warnings.push(
-            "IsPassive=\"true\": there is no IdP session to answer from, so the picker is shown."
-                .to_owned(),
-        );
+    let session = session::current(state, req).filter(|_| !r.force_authn);
+    if r.force_authn {
+        warnings.push("ForceAuthn=\"true\": the service provider asks for a fresh login, so the IdP session is not reused.".to_owned());
     }
     picker(
         state,
+        session.as_ref(),
         Some(&received),
         &destination,
         request_fields(&received),
@@ -194,6 +208,8 @@ struct UserCard<'a> {
 
 #[derive(Serialize)]
 struct PickerPage<'a> {
+    /// The user of this browser's IdP session: one click continues it.
+    continue_as: Option<UserCard<'a>>,
     sp: &'a str,
     sp_name: Option<&'a str>,
     acs_url: &'a str,
@@ -217,6 +233,7 @@ struct PickerPage<'a> {
 
 fn picker(
     state: &AppState,
+    session: Option<&Session>,
     received: Option<&Received>,
     destination: &Destination<'_>,
     fields: Vec<Field>,
@@ -226,7 +243,15 @@ fn picker(
     let target = &destination.resolution.target;
     warnings.splice(0..0, destination.resolution.warnings.iter().cloned());
     let defaults = ResponseProfile::for_sp(destination.sp);
+    let continue_as = session
+        .and_then(|s| state.directory.get(&s.user))
+        .map(|u| UserCard {
+            id: &u.id,
+            display_name: &u.display_name,
+            email: &u.email,
+        });
     let page = PickerPage {
+        continue_as,
         sp: &target.sp_entity_id,
         sp_name: destination.sp.and_then(|s| s.name.as_deref()),
         acs_url: &target.acs_url,
@@ -406,59 +431,103 @@ struct PostPage<'a> {
 
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form: LoginForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
     let relay_state = form.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
-    let issued = if form.saml_request.as_deref().is_some_and(|r| !r.is_empty()) || form.sp.is_none()
-    {
-        let binding = login::parse_binding(form.binding.as_deref())?;
-        let received = login::receive(form.saml_request.as_deref(), binding)?;
-        let destination = login::destination_for_request(&state, &received.request)?;
-        login::answer(
-            &state,
-            Some(&received.request),
-            &destination,
-            form.user.as_deref(),
-            &form.choices,
-        )?
-    } else {
-        let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
-        login::answer(
-            &state,
-            None,
-            &destination,
-            form.user.as_deref(),
-            &form.choices,
-        )?
-    };
-    let user = form.user.as_deref().unwrap_or_default();
-    post_page(&issued.acs_url, &issued.saml_response, relay_state, user)
+    let user = form
+        .user
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| {
+            let known: Vec<_> = state
+                .directory
+                .users()
+                .iter()
+                .map(|u| u.id.as_str())
+                .collect();
+            LoginError::MissingUser(known.join(", "))
+        })?;
+    let (issued, cookie) =
+        if form.saml_request.as_deref().is_some_and(|r| !r.is_empty()) || form.sp.is_none() {
+            let binding = login::parse_binding(form.binding.as_deref())?;
+            let received = login::receive(form.saml_request.as_deref(), binding)?;
+            let destination = login::destination_for_request(&state, &received.request)?;
+            let request = Some(&received.request);
+            session::answer(&state, &req, request, &destination, user, &form.choices)?
+        } else {
+            let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
+            session::answer(&state, &req, None, &destination, user, &form.choices)?
+        };
+    let mut response = post_page(&issued.acs_url, &issued.saml_response, relay_state, user)?;
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| PageError::internal(e.to_string()))?;
+    Ok(response)
 }
 
 /// Answers at once with the preselected user and scenario; a one-shot cookie is spent.
 fn preselected(
     state: &AppState,
+    req: &HttpRequest,
     request: Option<&AuthnRequest>,
     destination: &Destination<'_>,
     (pre, from_cookie): (Preselection, bool),
     relay_state: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let issued = login::answer(state, request, destination, Some(&pre.user), &pre.choices())?;
+    let (issued, cookie) =
+        session::answer(state, req, request, destination, &pre.user, &pre.choices())?;
     let mut response = post_page(
         &issued.acs_url,
         &issued.saml_response,
         relay_state,
         &pre.user,
     )?;
+    response
+        .add_cookie(&cookie)
+        .map_err(|e| PageError::internal(e.to_string()))?;
     if from_cookie && !pre.sticky {
         response
             .add_cookie(&select::spent_cookie())
             .map_err(|e| PageError::internal(e.to_string()))?;
     }
     Ok(response)
+}
+
+/// `IsPassive="true"` (saml-core 3.4.1): answer from the IdP session without showing anything,
+/// or, with no session, with the status Responder/NoPassive, never with a page to fill in.
+fn passive(
+    state: &AppState,
+    req: &HttpRequest,
+    request: &AuthnRequest,
+    destination: &Destination<'_>,
+    relay_state: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    match session::current(state, req) {
+        Some(s) if !request.force_authn => {
+            let choices = Choices::default();
+            let (issued, cookie) =
+                session::answer(state, req, Some(request), destination, &s.user, &choices)?;
+            let mut response =
+                post_page(&issued.acs_url, &issued.saml_response, relay_state, &s.user)?;
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| PageError::internal(e.to_string()))?;
+            Ok(response)
+        }
+        _ => {
+            let issued = login::answer_no_passive(state, request, destination)?;
+            post_page(
+                &issued.acs_url,
+                &issued.saml_response,
+                relay_state,
+                "nobody (no IdP session)",
+            )
+        }
+    }
 }
 
 fn post_page(
