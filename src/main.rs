@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use mock_idp::saml::sp::{Policy, Registry};
-use mock_idp::server::config::{self, Cli, Command, Config, Endpoints};
+use mock_idp::server::config::{self, Cli, Command, Config, Endpoints, LogFormat};
 use mock_idp::server::healthcheck;
 use mock_idp::server::keys::{self, LoadedKeys};
 use mock_idp::server::sps;
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         };
     }
     let config = Config::from(cli);
+    init_logging(config.log_format);
     let (listener, state) = match start(&config) {
         Ok(started) => started,
         Err(e) => {
@@ -181,6 +182,18 @@ fn banner(
     // Tests read this exact line to learn the port; keep it last and unchanged.
     lines.push(format!("mock-idp listening on http://{bound}"));
     lines
+}
+
+/// Log lines go to stderr; stdout carries the banner, whose last line tests wait for.
+fn init_logging(format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // A second initialisation is the only failure, and there is none: ignore it.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
 }
 
 fn print_banner(lines: &[String]) {

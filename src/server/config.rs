@@ -59,6 +59,11 @@ pub struct Cli {
     #[arg(long, env = "MOCK_IDP_AUTO_LOGIN", value_name = "USER")]
     pub auto_login: Option<String>,
 
+    /// How log lines are written: `text` for people, `json` for machines. One line per
+    /// answered login (SP, user, scenario, result); keys and secrets are never logged.
+    #[arg(long, env = "MOCK_IDP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// The scenario `--auto-login` answers with (default: valid).
     #[arg(
         long,
@@ -67,6 +72,13 @@ pub struct Cli {
         requires = "auto_login"
     )]
     pub auto_scenario: Option<String>,
+}
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// What to do instead of serving.
@@ -89,6 +101,7 @@ pub struct Config {
     pub strict: bool,
     pub auto_login: Option<String>,
     pub auto_scenario: Option<String>,
+    pub log_format: LogFormat,
 }
 
 impl From<Cli> for Config {
@@ -103,6 +116,7 @@ impl From<Cli> for Config {
             strict: cli.strict,
             auto_login: cli.auto_login.filter(|u| !u.is_empty()),
             auto_scenario: cli.auto_scenario.filter(|s| !s.is_empty()),
+            log_format: cli.log_format,
         }
     }
 }
@@ -219,6 +233,7 @@ mod tests {
             strict: false,
             auto_login: None,
             auto_scenario: None,
+            log_format: LogFormat::Text,
         }
     }
 

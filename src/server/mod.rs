@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod healthcheck;
 pub mod history;
+pub mod inspector;
 pub mod keys;
 pub mod sessions;
 pub mod sps;

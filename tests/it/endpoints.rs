@@ -149,3 +149,74 @@ fn the_healthcheck_subcommand_reports_a_running_server_and_a_stopped_one() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unhealthy"));
 }
+
+#[test]
+fn the_inspector_shows_recent_exchanges_with_request_and_response() {
+    use crate::support::AuthnRequest;
+    let s = Server::start();
+    let empty = client()
+        .get(s.url("/inspector"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(empty.contains("Nothing yet"));
+    let req = AuthnRequest::new("_insp1");
+    let body = serde_json::json!({"SAMLRequest": req.redirect_param(), "user": "alice", "scenario": "expired", "RelayState": "<script>x</script>"});
+    let v: serde_json::Value = client()
+        .post(s.url("/api/sso"))
+        .json(&body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let list = client()
+        .get(s.url("/inspector"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        list.contains("/inspector/1")
+            && list.contains("expired")
+            && list.contains("https://sp.test/metadata")
+    );
+    let detail = client()
+        .get(s.url("/inspector/1"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(detail.contains("Expired assertion"));
+    assert!(
+        detail.contains("&lt;samlp:AuthnRequest"),
+        "the request, escaped"
+    );
+    assert!(detail.contains("_insp1"));
+    let raw = client()
+        .get(s.url("/inspector/1/response.xml"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(
+        raw,
+        crate::support::decode_response(v["SAMLResponse"].as_str().unwrap())
+    );
+    assert_eq!(
+        client()
+            .get(s.url("/inspector/99"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client()
+            .get(s.url("/inspector/abc"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+}

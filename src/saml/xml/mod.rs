@@ -11,6 +11,7 @@
 //! tree, refusing DTDs and processing instructions.
 
 pub mod c14n;
+pub mod pretty;
 pub mod reader;
 mod tree;
 

@@ -72,7 +72,7 @@ pub async fn sso(
     let user = call.user.as_deref();
     let issued = login::answer(
         &state,
-        Some(&received.request),
+        Some(&received),
         &destination,
         user,
         &call.choices,

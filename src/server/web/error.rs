@@ -63,6 +63,12 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        tracing::warn!(
+            status = self.status.as_u16(),
+            title = self.title,
+            "{}",
+            self.detail
+        );
         let data = ErrorPage {
             status: self.status.as_u16(),
             title: self.title,
@@ -103,6 +109,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        tracing::warn!(status = self.status.as_u16(), "{}", self.error);
         HttpResponse::build(self.status).json(serde_json::json!({ "error": self.error }))
     }
 }

@@ -15,6 +15,7 @@ use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
 };
 use crate::server::clock;
+use crate::server::inspector::Exchange;
 
 use super::AppState;
 
@@ -111,6 +112,8 @@ pub struct Received {
     pub encoding: Encoding,
     pub binding: Binding,
     pub request: AuthnRequest,
+    /// The Redirect query carried a `Signature` parameter.
+    pub signed_query: bool,
 }
 
 /// Decodes and parses a `SAMLRequest` parameter. `binding` is how it arrived, when known.
@@ -128,6 +131,7 @@ pub fn receive(
         encoding: decoded.encoding,
         xml: decoded.xml,
         request,
+        signed_query: false,
     })
 }
 
@@ -307,12 +311,13 @@ fn choice<T>(
 /// Issues the signed response for `user`, broken as the chosen scenario says.
 pub fn answer(
     state: &AppState,
-    request: Option<&AuthnRequest>,
+    received: Option<&Received>,
     destination: &Destination<'_>,
     user: Option<&str>,
     choices: &Choices,
     session: Option<&SessionInfo>,
 ) -> Result<IssuedResponse, LoginError> {
+    let request = received.map(|r| &r.request);
     let profile = choices.profile(destination.sp)?;
     let scenario = choices.scenario()?;
     let known = || {
@@ -333,10 +338,12 @@ pub fn answer(
         .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
     let sp = destination.resolution.target.sp_entity_id.as_str();
     if scenario.special == Some(Special::Replay) {
-        return state
+        let issued = state
             .history
             .last_response(sp)
-            .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()));
+            .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()))?;
+        record(state, received, destination, user, scenario.id, &issued);
+        return Ok(issued);
     }
     let previous = state.history.previous_request(sp);
     if scenario.special == Some(Special::PreviousRequest) && previous.is_none() {
@@ -360,14 +367,54 @@ pub fn answer(
     state
         .history
         .record(sp, request.map(|r| r.id.as_str()), &issued);
+    record(state, received, destination, user, scenario.id, &issued);
     Ok(issued)
+}
+
+/// One log line and one inspector entry per answered login.
+fn record(
+    state: &AppState,
+    received: Option<&Received>,
+    destination: &Destination<'_>,
+    user: &str,
+    scenario: &'static str,
+    issued: &IssuedResponse,
+) {
+    let sp = destination.resolution.target.sp_entity_id.as_str();
+    let binding = received.map_or("idp-initiated", |r| r.binding.id());
+    let status = issued
+        .status
+        .code
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    tracing::info!(sp, user, scenario, binding, status = %status, acs = %issued.acs_url, "login answered");
+    let request_signature = match received {
+        None => "no request".to_owned(),
+        Some(r) if r.request.has_signature || r.signed_query => "signed (not checked)".to_owned(),
+        Some(_) => "unsigned".to_owned(),
+    };
+    state.inspector.record(Exchange {
+        seq: 0,
+        at: clock::now(),
+        sp: sp.to_owned(),
+        user: user.to_owned(),
+        scenario,
+        binding,
+        request_signature,
+        request_xml: received.map(|r| r.xml.clone()),
+        response_xml: issued.xml.clone(),
+        acs_url: issued.acs_url.clone(),
+        status,
+    });
 }
 
 /// The answer to an `IsPassive` request when there is no IdP session: the status
 /// Responder/NoPassive and no assertion (saml-core 3.4.1), signed like any response.
 pub fn answer_no_passive(
     state: &AppState,
-    request: &AuthnRequest,
+    received: &Received,
     destination: &Destination<'_>,
 ) -> Result<IssuedResponse, LoginError> {
     let choices = Choices {
@@ -379,7 +426,7 @@ pub fn answer_no_passive(
     let anyone = state.directory.users().first().map(|u| u.id.clone());
     answer(
         state,
-        Some(request),
+        Some(received),
         destination,
         anyone.as_deref(),
         &choices,

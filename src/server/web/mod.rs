@@ -5,6 +5,7 @@
 
 mod api;
 mod error;
+mod inspector;
 mod login;
 mod pages;
 mod render;
@@ -21,6 +22,7 @@ use crate::saml::scenario::{attacker_signers, Keys};
 use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
 use crate::server::history::History;
+use crate::server::inspector::Inspector;
 use crate::server::sessions::Sessions;
 use crate::server::users::Directory;
 
@@ -54,6 +56,8 @@ pub struct AppState {
     pub history: History,
     /// IdP sessions by cookie.
     pub sessions: Sessions,
+    /// The recent exchanges, for `/inspector`.
+    pub inspector: Inspector,
     /// `--auto-login`: answer every SSO request as this user, without the picker.
     pub auto_login: Option<Preselection>,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
@@ -83,6 +87,7 @@ impl AppState {
             history: History::default(),
             auto_login: None,
             sessions: Sessions::default(),
+            inspector: Inspector::default(),
             persistent_secret,
         })
     }
@@ -143,6 +148,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
         .route("/select", web::get().to(select::select))
+        .route("/inspector", web::get().to(inspector::list))
+        .route("/inspector/{seq}", web::get().to(inspector::detail))
+        .route(
+            "/inspector/{seq}/request.xml",
+            web::get().to(inspector::request_xml),
+        )
+        .route(
+            "/inspector/{seq}/response.xml",
+            web::get().to(inspector::response_xml),
+        )
         // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
         .route("/adfs/ls/", web::get().to(sso::redirect_binding))
         .route("/adfs/ls/", web::post().to(sso::post_binding))

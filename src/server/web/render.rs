@@ -7,13 +7,18 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("home", include_str!("../../../templates/home.hbs")),
     ("picker", include_str!("../../../templates/picker.hbs")),
     ("post", include_str!("../../../templates/post.hbs")),
     ("error", include_str!("../../../templates/error.hbs")),
     ("select", include_str!("../../../templates/select.hbs")),
+    (
+        "inspector",
+        include_str!("../../../templates/inspector.hbs"),
+    ),
+    ("exchange", include_str!("../../../templates/exchange.hbs")),
 ];
 
 #[derive(Debug, Clone, thiserror::Error)]

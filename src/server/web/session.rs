@@ -4,12 +4,11 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use crate::saml::authn_request::AuthnRequest;
 use crate::saml::issue::{IdSource, IssuedResponse};
 use crate::server::clock;
 use crate::server::sessions::{Participation, Session, COOKIE};
 
-use super::login::{self, Choices, Destination, LoginError};
+use super::login::{self, Choices, Destination, LoginError, Received};
 use super::AppState;
 
 /// The live session this browser's cookie names, if any.
@@ -25,12 +24,12 @@ pub fn current(state: &AppState, req: &HttpRequest) -> Option<Session> {
 pub fn answer(
     state: &AppState,
     req: &HttpRequest,
-    request: Option<&AuthnRequest>,
+    received: Option<&Received>,
     destination: &Destination<'_>,
     user: &str,
     choices: &Choices,
 ) -> Result<(IssuedResponse, Cookie<'static>), LoginError> {
-    let force = request.is_some_and(|r| r.force_authn);
+    let force = received.is_some_and(|r| r.request.force_authn);
     let session = match current(state, req) {
         Some(s) if s.user == user && !force => s,
         _ => {
@@ -42,7 +41,7 @@ pub fn answer(
     };
     let issued = login::answer(
         state,
-        request,
+        received,
         destination,
         Some(user),
         choices,

@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::saml::authn_request::AuthnRequest;
 use crate::saml::binding::{self, Binding};
 use crate::saml::dsig::SignatureAlgorithm;
 use crate::saml::issue::ResponseProfile;
@@ -97,20 +96,14 @@ fn sp_initiated(
 ) -> Result<HttpResponse, PageError> {
     let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
-    let received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
+    let mut received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
+    received.signed_query = incoming.signature.is_some();
     let destination = login::destination_for_request(state, &received.request)?;
     if received.request.is_passive {
-        return passive(state, req, &received.request, &destination, relay_state);
+        return passive(state, req, &received, &destination, relay_state);
     }
     if let Some(pre) = select::for_request(state, req) {
-        return preselected(
-            state,
-            req,
-            Some(&received.request),
-            &destination,
-            pre,
-            relay_state,
-        );
+        return preselected(state, req, Some(&received), &destination, pre, relay_state);
     }
     let r = &received.request;
     let mut warnings = Vec::new();
@@ -456,8 +449,14 @@ pub async fn login(
             let binding = login::parse_binding(form.binding.as_deref())?;
             let received = login::receive(form.saml_request.as_deref(), binding)?;
             let destination = login::destination_for_request(&state, &received.request)?;
-            let request = Some(&received.request);
-            session::answer(&state, &req, request, &destination, user, &form.choices)?
+            session::answer(
+                &state,
+                &req,
+                Some(&received),
+                &destination,
+                user,
+                &form.choices,
+            )?
         } else {
             let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
             session::answer(&state, &req, None, &destination, user, &form.choices)?
@@ -473,7 +472,7 @@ pub async fn login(
 fn preselected(
     state: &AppState,
     req: &HttpRequest,
-    request: Option<&AuthnRequest>,
+    request: Option<&Received>,
     destination: &Destination<'_>,
     (pre, from_cookie): (Preselection, bool),
     relay_state: Option<&str>,
@@ -502,15 +501,15 @@ fn preselected(
 fn passive(
     state: &AppState,
     req: &HttpRequest,
-    request: &AuthnRequest,
+    received: &Received,
     destination: &Destination<'_>,
     relay_state: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     match session::current(state, req) {
-        Some(s) if !request.force_authn => {
+        Some(s) if !received.request.force_authn => {
             let choices = Choices::default();
             let (issued, cookie) =
-                session::answer(state, req, Some(request), destination, &s.user, &choices)?;
+                session::answer(state, req, Some(received), destination, &s.user, &choices)?;
             let mut response =
                 post_page(&issued.acs_url, &issued.saml_response, relay_state, &s.user)?;
             response
@@ -519,7 +518,7 @@ fn passive(
             Ok(response)
         }
         _ => {
-            let issued = login::answer_no_passive(state, request, destination)?;
+            let issued = login::answer_no_passive(state, received, destination)?;
             post_page(
                 &issued.acs_url,
                 &issued.saml_response,

@@ -1,0 +1,140 @@
+//! `/inspector`: the recent exchanges, newest first, each opening the decoded AuthnRequest and
+//! the Response as posted, indented for reading, with download links for the exact bytes.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::saml::scenario;
+use crate::saml::xml::pretty::pretty;
+use crate::saml::xml::reader::{parse, Limits};
+use crate::server::inspector::Exchange;
+
+use super::error::PageError;
+use super::{render, AppState};
+
+#[derive(Serialize)]
+struct Row {
+    seq: u64,
+    at: String,
+    sp: String,
+    user: String,
+    scenario: &'static str,
+    binding: &'static str,
+    request_signature: String,
+    status: String,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    exchanges: Vec<Row>,
+}
+
+fn row(e: &Exchange) -> Row {
+    Row {
+        seq: e.seq,
+        at: crate::saml::response::format_instant(e.at),
+        sp: e.sp.clone(),
+        user: e.user.clone(),
+        scenario: e.scenario,
+        binding: e.binding,
+        request_signature: e.request_signature.clone(),
+        status: e.status.clone(),
+    }
+}
+
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let page = ListPage {
+        exchanges: state.inspector.recent().iter().map(row).collect(),
+    };
+    html(render::page("inspector", &page).map_err(PageError::internal)?)
+}
+
+#[derive(Serialize)]
+struct DetailPage {
+    #[serde(flatten)]
+    row: Row,
+    acs_url: String,
+    scenario_title: &'static str,
+    scenario_explanation: &'static str,
+    is_valid: bool,
+    request: Option<String>,
+    response: String,
+}
+
+/// Indented XML, or the text as it is when it does not parse (malformed scenarios).
+fn readable(xml: &str) -> String {
+    parse(
+        xml.as_bytes(),
+        Limits {
+            max_depth: 128,
+            max_attributes: 256,
+        },
+    )
+    .map_or_else(|_| xml.to_owned(), |el| pretty(&el))
+}
+
+fn find(state: &AppState, seq: u64) -> Result<Exchange, PageError> {
+    state.inspector.get(seq).ok_or_else(|| {
+        PageError::not_found(&format!(
+            "/inspector/{seq} (only the recent exchanges are kept)"
+        ))
+    })
+}
+
+pub async fn detail(
+    state: web::Data<AppState>,
+    seq: web::Path<u64>,
+) -> Result<HttpResponse, PageError> {
+    let e = find(&state, *seq)?;
+    let s = scenario::find(e.scenario);
+    let page = DetailPage {
+        row: row(&e),
+        acs_url: e.acs_url.clone(),
+        scenario_title: s.map_or("", |s| s.title),
+        scenario_explanation: s.map_or("", |s| s.explanation),
+        is_valid: e.scenario == scenario::VALID.id,
+        request: e.request_xml.as_deref().map(readable),
+        response: readable(&e.response_xml),
+    };
+    html(render::page("exchange", &page).map_err(PageError::internal)?)
+}
+
+pub async fn request_xml(
+    state: web::Data<AppState>,
+    seq: web::Path<u64>,
+) -> Result<HttpResponse, PageError> {
+    let e = find(&state, *seq)?;
+    let xml = e.request_xml.ok_or_else(|| {
+        PageError::not_found(&format!(
+            "/inspector/{} (an IdP-initiated login has no request)",
+            e.seq
+        ))
+    })?;
+    Ok(download(xml, &format!("authn-request-{}.xml", e.seq)))
+}
+
+pub async fn response_xml(
+    state: web::Data<AppState>,
+    seq: web::Path<u64>,
+) -> Result<HttpResponse, PageError> {
+    let e = find(&state, *seq)?;
+    Ok(download(e.response_xml, &format!("response-{}.xml", e.seq)))
+}
+
+fn download(body: String, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/xml; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+fn html(body: String) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
