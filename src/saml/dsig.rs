@@ -153,6 +153,8 @@ pub enum DsigError {
     NotRsa,
     #[error("no element with ID {0:?} to sign")]
     NoSuchId(String),
+    #[error("the signature is malformed: {0}")]
+    Malformed(&'static str),
     #[error("openssl: {0}")]
     Openssl(#[from] openssl::error::ErrorStack),
 }
@@ -232,6 +234,24 @@ impl Signer {
         s.update(data)?;
         Ok(s.sign_to_vec()?)
     }
+
+    /// The SignatureValue for `signed_info`: its canonical form signed with `algorithm`.
+    pub fn sign_signed_info(
+        &self,
+        algorithm: SignatureAlgorithm,
+        signed_info: &Element,
+    ) -> Result<Vec<u8>, DsigError> {
+        self.sign_bytes(algorithm, canonicalize(signed_info).as_bytes())
+    }
+
+    /// `ds:KeyInfo` carrying this signer's certificate, written in `style`.
+    pub fn key_info(&self, style: KeyInfoStyle) -> Element {
+        let key_info = match style {
+            KeyInfoStyle::Prefixed => ds("KeyInfo"),
+            KeyInfoStyle::DefaultNamespace => Element::new(Name::default_ns(ns::DSIG, "KeyInfo")),
+        };
+        key_info.child(ds("X509Data").child(ds("X509Certificate").text(self.certificate_base64())))
+    }
 }
 
 /// A certificate that copies `original`'s subject, issuer, serial number and validity but
@@ -274,6 +294,99 @@ pub enum KeyInfoStyle {
     DefaultNamespace,
 }
 
+/// `hmac-sha1` (XML-DSig 1.0 section 6.3.1). Never used to sign a real response: only to show
+/// that an SP refuses a symmetric method keyed with something public (the key-confusion attack).
+pub const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
+
+/// The transforms of a SAML signature's Reference (saml-core 5.4.4): enveloped-signature, then
+/// exc-c14n.
+pub fn saml_transforms() -> Element {
+    ds("Transforms")
+        .child(ds("Transform").attr("Algorithm", alg::ENVELOPED_SIGNATURE))
+        .child(ds("Transform").attr("Algorithm", alg::EXC_C14N))
+}
+
+/// A `ds:Reference` to `uri` with these `transforms` and the digest `value` computed with
+/// `digest`.
+pub fn reference(uri: &str, transforms: Element, digest: DigestAlgorithm, value: &[u8]) -> Element {
+    ds("Reference")
+        .attr("URI", uri)
+        .child(transforms)
+        .child(ds("DigestMethod").attr("Algorithm", digest.uri()))
+        .child(ds("DigestValue").text(B64.encode(value)))
+}
+
+/// A `ds:SignedInfo` canonicalised with exc-c14n, for the SignatureMethod URI `method` and
+/// these references.
+pub fn signed_info(method: &str, references: impl IntoIterator<Item = Element>) -> Element {
+    let mut si = ds("SignedInfo")
+        .child(ds("CanonicalizationMethod").attr("Algorithm", alg::EXC_C14N))
+        .child(ds("SignatureMethod").attr("Algorithm", method));
+    for r in references {
+        si = si.child(r);
+    }
+    si
+}
+
+/// A `ds:Signature` from its parts: SignedInfo, the SignatureValue bytes, and an optional
+/// KeyInfo.
+pub fn signature(signed_info: Element, value: &[u8], key_info: Option<Element>) -> Element {
+    let sig = ds("Signature")
+        .child(signed_info)
+        .child(ds("SignatureValue").text(B64.encode(value)));
+    match key_info {
+        Some(k) => sig.child(k),
+        None => sig,
+    }
+}
+
+/// The digest of `el`'s canonical form (as an apex element). For an element that holds the
+/// signature being computed, pass it without that signature (the enveloped-signature transform).
+pub fn digest(el: &Element, algorithm: DigestAlgorithm) -> Result<Vec<u8>, DsigError> {
+    Ok(hash(algorithm.hash(), canonicalize(el).as_bytes())?.to_vec())
+}
+
+/// HMAC of `signed_info`'s canonical form with `key` and the hash `md` (XML-DSig 1.0 section
+/// 6.3.1).
+pub fn hmac_signed_info(
+    md: DigestAlgorithm,
+    key: &[u8],
+    signed_info: &Element,
+) -> Result<Vec<u8>, DsigError> {
+    let key = PKey::hmac(key)?;
+    let mut s = OsslSigner::new(md.hash(), &key)?;
+    s.update(canonicalize(signed_info).as_bytes())?;
+    Ok(s.sign_to_vec()?)
+}
+
+/// Recomputes the SignatureValue of `signature` over its (first) SignedInfo as it now stands:
+/// after a Reference, a transform or a digest was edited, the value matches again.
+pub fn resign(
+    signature: &mut Element,
+    algorithm: SignatureAlgorithm,
+    signer: &Signer,
+) -> Result<(), DsigError> {
+    let value = match signature.first(ns::DSIG, "SignedInfo") {
+        Some(si) => signer.sign_signed_info(algorithm, si)?,
+        None => return Err(DsigError::Malformed("no SignedInfo")),
+    };
+    set_signature_value(signature, &value)
+}
+
+/// Replaces the text of `signature`'s SignatureValue with base64 of `value`.
+pub fn set_signature_value(signature: &mut Element, value: &[u8]) -> Result<(), DsigError> {
+    let sv = signature
+        .children
+        .iter_mut()
+        .find_map(|n| match n {
+            Node::Element(e) if e.name.is(ns::DSIG, "SignatureValue") => Some(e),
+            _ => None,
+        })
+        .ok_or(DsigError::Malformed("no SignatureValue"))?;
+    sv.children = vec![Node::Text(B64.encode(value))];
+    Ok(())
+}
+
 /// Signs the element of `root` whose `ID` is `id` with an enveloped signature, inserted right
 /// after its Issuer (saml-core 5.4.1: exc-c14n, a single Reference to the element's ID, the
 /// enveloped-signature and exc-c14n transforms).
@@ -287,41 +400,24 @@ pub fn sign_enveloped(
     let target = root
         .find_by_id_mut(id)
         .ok_or_else(|| DsigError::NoSuchId(id.to_owned()))?;
-    let digest = hash(algorithms.digest.hash(), canonicalize(target).as_bytes())?;
-
-    let signed_info = ds("SignedInfo")
-        .child(ds("CanonicalizationMethod").attr("Algorithm", alg::EXC_C14N))
-        .child(ds("SignatureMethod").attr("Algorithm", algorithms.signature.uri()))
-        .child(
-            ds("Reference")
-                .attr("URI", format!("#{id}"))
-                .child(
-                    ds("Transforms")
-                        .child(ds("Transform").attr("Algorithm", alg::ENVELOPED_SIGNATURE))
-                        .child(ds("Transform").attr("Algorithm", alg::EXC_C14N)),
-                )
-                .child(ds("DigestMethod").attr("Algorithm", algorithms.digest.uri()))
-                .child(ds("DigestValue").text(B64.encode(digest))),
-        );
-    let value = signer.sign_bytes(algorithms.signature, canonicalize(&signed_info).as_bytes())?;
-
-    let key_info_el = match key_info {
-        KeyInfoStyle::Prefixed => ds("KeyInfo"),
-        KeyInfoStyle::DefaultNamespace => Element::new(Name::default_ns(ns::DSIG, "KeyInfo")),
-    };
-    let signature =
-        ds("Signature")
-            .child(signed_info)
-            .child(ds("SignatureValue").text(B64.encode(value)))
-            .child(key_info_el.child(
-                ds("X509Data").child(ds("X509Certificate").text(signer.certificate_base64())),
-            ));
+    let value = digest(target, algorithms.digest)?;
+    let si = signed_info(
+        algorithms.signature.uri(),
+        [reference(
+            &format!("#{id}"),
+            saml_transforms(),
+            algorithms.digest,
+            &value,
+        )],
+    );
+    let sig_value = signer.sign_signed_info(algorithms.signature, &si)?;
+    let sig = signature(si, &sig_value, Some(signer.key_info(key_info)));
     // Response and Assertion both carry a saml:Issuer (assertion namespace).
-    target.insert_after_first(ns::ASSERTION, "Issuer", signature);
+    target.insert_after_first(ns::ASSERTION, "Issuer", sig);
     Ok(())
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
     #[error("no element with ID {0:?}")]
     NoSuchId(String),
@@ -348,7 +444,8 @@ impl From<openssl::error::ErrorStack> for VerifyError {
 }
 
 /// Verifies the enveloped signature of the element with `ID` = `id` against `key` (never a key
-/// carried in the document). Only the profile we emit is understood: one Reference, the
+/// carried in the document): the element's own ds:Signature child must reference exactly that
+/// element. Only the profile we emit is understood: one SignedInfo with one Reference, the
 /// enveloped + exc-c14n transforms, no InclusiveNamespaces.
 pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<(), VerifyError> {
     let target = root
@@ -357,9 +454,73 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
     let sig = target
         .first(ns::DSIG, "Signature")
         .ok_or(VerifyError::Unsigned)?;
-    let signed_info = sig
-        .first(ns::DSIG, "SignedInfo")
-        .ok_or(VerifyError::Malformed("no SignedInfo"))?;
+    let covered = verify(root, sig, key, Some(&format!("#{id}")))?;
+    if std::ptr::eq(covered, target) {
+        Ok(())
+    } else {
+        // Another element earlier in the document carries the same ID.
+        Err(VerifyError::WrongReference(format!("#{id}")))
+    }
+}
+
+/// Verifies one `ds:Signature` (anywhere in `root`) as a generic XML-DSig verifier does, and
+/// returns the element its Reference covers: `""` is the whole document, `#id` the first element
+/// in document order with that `ID`, as an ID lookup that does not refuse duplicates finds it.
+/// The enveloped-signature transform removes `signature` itself when it lies inside that
+/// element. Unlike [`verify_enveloped`] it does not ask whether the covered element is the one
+/// holding the signature: that is the SAML rule signature-wrapping attacks break, and why this
+/// exists (to show what a verifier without it accepts).
+pub fn verify_signature<'a>(
+    root: &'a Element,
+    signature: &Element,
+    key: &PKey<Public>,
+) -> Result<&'a Element, VerifyError> {
+    verify(root, signature, key, None)
+}
+
+/// Checks only the SignatureValue of `signature` over its single SignedInfo with `key`, ignoring
+/// what the References say. A signature whose digests were changed after signing fails here;
+/// one whose signed content was changed does not.
+pub fn verify_signature_value(signature: &Element, key: &PKey<Public>) -> Result<(), VerifyError> {
+    let signed_info = single_signed_info(signature)?;
+    let method = signed_info
+        .first(ns::DSIG, "SignatureMethod")
+        .and_then(|e| e.attribute("Algorithm"))
+        .ok_or(VerifyError::Malformed("no SignatureMethod"))?;
+    let algorithm = SignatureAlgorithm::from_uri(method)
+        .ok_or_else(|| VerifyError::UnsupportedAlgorithm(method.to_owned()))?;
+    let value = signature
+        .first(ns::DSIG, "SignatureValue")
+        .map(|e| e.text_content())
+        .ok_or(VerifyError::Malformed("no SignatureValue"))?;
+    let value = decode_b64(&value).ok_or(VerifyError::Malformed("SignatureValue is not base64"))?;
+    let mut verifier = Verifier::new(algorithm.hash(), key)?;
+    verifier.update(canonicalize(signed_info).as_bytes())?;
+    if verifier.verify(&value)? {
+        Ok(())
+    } else {
+        Err(VerifyError::BadSignature)
+    }
+}
+
+fn single_signed_info(signature: &Element) -> Result<&Element, VerifyError> {
+    let mut all = signature.elements_named(ns::DSIG, "SignedInfo");
+    let signed_info = all.next().ok_or(VerifyError::Malformed("no SignedInfo"))?;
+    if all.next().is_some() {
+        return Err(VerifyError::Malformed("more than one SignedInfo"));
+    }
+    Ok(signed_info)
+}
+
+/// The checks in the order a verifier makes them; `expected_uri`, when given, is the only
+/// Reference URI accepted.
+fn verify<'a>(
+    root: &'a Element,
+    sig: &Element,
+    key: &PKey<Public>,
+    expected_uri: Option<&str>,
+) -> Result<&'a Element, VerifyError> {
+    let signed_info = single_signed_info(sig)?;
     let c14n = signed_info
         .first(ns::DSIG, "CanonicalizationMethod")
         .and_then(|e| e.attribute("Algorithm"))
@@ -371,17 +532,25 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
         .first(ns::DSIG, "SignatureMethod")
         .and_then(|e| e.attribute("Algorithm"))
         .ok_or(VerifyError::Malformed("no SignatureMethod"))?;
-    let algorithm = SignatureAlgorithm::from_uri(method)
-        .ok_or_else(|| VerifyError::UnsupportedAlgorithm(method.to_owned()))?;
+    if SignatureAlgorithm::from_uri(method).is_none() {
+        return Err(VerifyError::UnsupportedAlgorithm(method.to_owned()));
+    }
     let mut refs = signed_info.elements_named(ns::DSIG, "Reference");
     let reference = refs.next().ok_or(VerifyError::Malformed("no Reference"))?;
     if refs.next().is_some() {
         return Err(VerifyError::Malformed("more than one Reference"));
     }
     let uri = reference.attribute("URI").unwrap_or_default();
-    if uri != format!("#{id}") {
+    if expected_uri.is_some_and(|e| e != uri) {
         return Err(VerifyError::WrongReference(uri.to_owned()));
     }
+    let target = match uri.strip_prefix('#') {
+        None if uri.is_empty() => root,
+        None => return Err(VerifyError::WrongReference(uri.to_owned())),
+        Some(id) => root
+            .find_by_id(id)
+            .ok_or_else(|| VerifyError::NoSuchId(id.to_owned()))?,
+    };
     let transforms: Vec<&str> = reference
         .first(ns::DSIG, "Transforms")
         .map(|t| {
@@ -402,38 +571,39 @@ pub fn verify_enveloped(root: &Element, id: &str, key: &PKey<Public>) -> Result<
     let md = DigestAlgorithm::from_uri(digest_uri)
         .map(DigestAlgorithm::hash)
         .ok_or_else(|| VerifyError::UnsupportedAlgorithm(digest_uri.to_owned()))?;
+    // The element's text only: a comment inside DigestValue is not part of the value.
     let digest_value = reference
         .first(ns::DSIG, "DigestValue")
         .map(|e| e.text_content())
         .ok_or(VerifyError::Malformed("no DigestValue"))?;
 
-    // The enveloped-signature transform: the element without this Signature.
-    let mut without_sig = target.clone();
-    if let Some(pos) = without_sig
-        .children
-        .iter()
-        .position(|n| matches!(n, Node::Element(e) if e.name.is(ns::DSIG, "Signature")))
-    {
-        without_sig.children.remove(pos);
-    }
+    // The enveloped-signature transform: the referenced element without this Signature.
+    let without_sig = clone_without(target, sig);
     let digest = hash(md, canonicalize(&without_sig).as_bytes())?;
     let expected =
         decode_b64(&digest_value).ok_or(VerifyError::Malformed("DigestValue is not base64"))?;
     if digest.as_ref() != expected.as_slice() {
         return Err(VerifyError::DigestMismatch);
     }
+    verify_signature_value(sig, key)?;
+    Ok(target)
+}
 
-    let value = sig
-        .first(ns::DSIG, "SignatureValue")
-        .map(|e| e.text_content())
-        .ok_or(VerifyError::Malformed("no SignatureValue"))?;
-    let value = decode_b64(&value).ok_or(VerifyError::Malformed("SignatureValue is not base64"))?;
-    let mut verifier = Verifier::new(algorithm.hash(), key)?;
-    verifier.update(canonicalize(signed_info).as_bytes())?;
-    if verifier.verify(&value)? {
-        Ok(())
-    } else {
-        Err(VerifyError::BadSignature)
+/// A copy of `el` without the node `skip` (compared by identity, not by value: an identical
+/// copy of a signature elsewhere in the element stays).
+fn clone_without(el: &Element, skip: &Element) -> Element {
+    Element {
+        name: el.name.clone(),
+        attrs: el.attrs.clone(),
+        children: el
+            .children
+            .iter()
+            .filter(|n| !matches!(n, Node::Element(e) if std::ptr::eq(e, skip)))
+            .map(|n| match n {
+                Node::Element(e) => Node::Element(clone_without(e, skip)),
+                other => other.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -576,6 +746,247 @@ pub(crate) mod tests {
         );
         let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();
         verify_enveloped(&parsed, "_a1", &public(&s)).unwrap();
+    }
+
+    fn signed(id: &str) -> Element {
+        let mut d = doc();
+        sign_enveloped(
+            &mut d,
+            id,
+            SignatureAlgorithm::RsaSha256.into(),
+            &test_signer(),
+            KeyInfoStyle::Prefixed,
+        )
+        .unwrap();
+        d
+    }
+
+    fn assertion_mut(d: &mut Element) -> &mut Element {
+        d.find_by_id_mut("_a1").unwrap()
+    }
+
+    fn signature_mut(el: &mut Element) -> &mut Element {
+        el.children
+            .iter_mut()
+            .find_map(|n| match n {
+                Node::Element(e) if e.name.is(ns::DSIG, "Signature") => Some(e),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    fn digest_value_mut(sig: &mut Element) -> &mut Element {
+        let si = sig.children.iter_mut().find_map(|n| match n {
+            Node::Element(e) if e.name.is(ns::DSIG, "SignedInfo") => Some(e),
+            _ => None,
+        });
+        let r = si.unwrap().children.iter_mut().find_map(|n| match n {
+            Node::Element(e) if e.name.is(ns::DSIG, "Reference") => Some(e),
+            _ => None,
+        });
+        r.unwrap()
+            .children
+            .iter_mut()
+            .find_map(|n| match n {
+                Node::Element(e) if e.name.is(ns::DSIG, "DigestValue") => Some(e),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_primitives_compose_into_what_sign_enveloped_writes() {
+        let s = test_signer();
+        let mut by_hand = doc();
+        let a = by_hand.find_by_id("_a1").unwrap();
+        let value = digest(a, DigestAlgorithm::Sha256).unwrap();
+        let si = signed_info(
+            alg::RSA_SHA256,
+            [reference(
+                "#_a1",
+                saml_transforms(),
+                DigestAlgorithm::Sha256,
+                &value,
+            )],
+        );
+        let sv = s
+            .sign_signed_info(SignatureAlgorithm::RsaSha256, &si)
+            .unwrap();
+        let sig = signature(si, &sv, Some(s.key_info(KeyInfoStyle::Prefixed)));
+        assertion_mut(&mut by_hand).insert_after_first(ns::ASSERTION, "Issuer", sig);
+        assert_eq!(write_document(&by_hand), write_document(&signed("_a1")));
+    }
+
+    #[test]
+    fn resign_makes_an_edited_signed_info_verify_again_so_only_the_digest_fails() {
+        let s = test_signer();
+        let mut d = signed("_a1");
+        let sig = signature_mut(assertion_mut(&mut d));
+        *digest_value_mut(sig) = ds("DigestValue").text(B64.encode([0u8; 32]));
+        let sig = d.find_by_id("_a1").unwrap().first(ns::DSIG, "Signature");
+        assert_eq!(
+            verify_signature_value(sig.unwrap(), &public(&s)),
+            Err(VerifyError::BadSignature)
+        );
+        resign(
+            signature_mut(assertion_mut(&mut d)),
+            SignatureAlgorithm::RsaSha256,
+            &s,
+        )
+        .unwrap();
+        let sig = d.find_by_id("_a1").unwrap().first(ns::DSIG, "Signature");
+        verify_signature_value(sig.unwrap(), &public(&s)).unwrap();
+        assert_eq!(
+            verify_enveloped(&d, "_a1", &public(&s)),
+            Err(VerifyError::DigestMismatch)
+        );
+    }
+
+    #[test]
+    fn a_comment_in_digest_value_is_not_part_of_the_value() {
+        let s = test_signer();
+        let mut d = signed("_a1");
+        let dv = digest_value_mut(signature_mut(assertion_mut(&mut d)));
+        dv.children.insert(0, Node::Comment(B64.encode([1u8; 32])));
+        let xml = write_document(&d);
+        assert!(xml.contains("<ds:DigestValue><!--AQEB"));
+        let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();
+        verify_enveloped(&parsed, "_a1", &public(&s)).unwrap();
+    }
+
+    #[test]
+    fn verify_signature_reports_what_a_reference_covers() {
+        let s = test_signer();
+        let key = public(&s);
+        // URI="" covers the whole document; the enveloped transform removes the signature.
+        let mut d = doc();
+        let value = digest(&d, DigestAlgorithm::Sha256).unwrap();
+        let si = signed_info(
+            alg::RSA_SHA256,
+            [reference(
+                "",
+                saml_transforms(),
+                DigestAlgorithm::Sha256,
+                &value,
+            )],
+        );
+        let sv = s
+            .sign_signed_info(SignatureAlgorithm::RsaSha256, &si)
+            .unwrap();
+        d.insert_after_first(ns::ASSERTION, "Issuer", signature(si, &sv, None));
+        let parsed = parse(write_document(&d).as_bytes(), Limits::default()).unwrap();
+        let sig = parsed.first(ns::DSIG, "Signature").unwrap();
+        assert!(std::ptr::eq(
+            verify_signature(&parsed, sig, &key).unwrap(),
+            &parsed
+        ));
+        assert_eq!(
+            verify_enveloped(&parsed, "_r1", &key),
+            Err(VerifyError::WrongReference(String::new()))
+        );
+
+        // A signature in the Response that references the Assertion: valid, but detached.
+        let mut d = doc();
+        let a = d.find_by_id("_a1").unwrap();
+        let value = digest(a, DigestAlgorithm::Sha256).unwrap();
+        let si = signed_info(
+            alg::RSA_SHA256,
+            [reference(
+                "#_a1",
+                saml_transforms(),
+                DigestAlgorithm::Sha256,
+                &value,
+            )],
+        );
+        let sv = s
+            .sign_signed_info(SignatureAlgorithm::RsaSha256, &si)
+            .unwrap();
+        d.insert_after_first(ns::ASSERTION, "Issuer", signature(si, &sv, None));
+        let sig = d.first(ns::DSIG, "Signature").unwrap();
+        let covered = verify_signature(&d, sig, &key).unwrap();
+        assert_eq!(covered.attribute("ID"), Some("_a1"));
+        assert_eq!(
+            verify_enveloped(&d, "_r1", &key),
+            Err(VerifyError::WrongReference("#_a1".into()))
+        );
+    }
+
+    #[test]
+    fn the_enveloped_transform_removes_this_signature_only_not_an_identical_copy() {
+        let s = test_signer();
+        let mut d = signed("_a1");
+        let copy = d
+            .find_by_id("_a1")
+            .unwrap()
+            .first(ns::DSIG, "Signature")
+            .unwrap()
+            .clone();
+        assertion_mut(&mut d).children.push(Node::Element(copy));
+        assert_eq!(
+            verify_enveloped(&d, "_a1", &public(&s)),
+            Err(VerifyError::DigestMismatch)
+        );
+    }
+
+    #[test]
+    fn a_duplicate_id_earlier_in_the_document_hides_the_signed_element_from_verify_enveloped() {
+        let s = test_signer();
+        let mut d = signed("_a1");
+        let mut decoy = d.find_by_id("_a1").unwrap().clone();
+        decoy
+            .children
+            .retain(|n| !matches!(n, Node::Element(e) if e.name.is(ns::DSIG, "Signature")));
+        // The unsigned copy comes first: an ID lookup finds it, and it has no signature.
+        d.children.insert(1, Node::Element(decoy));
+        assert_eq!(
+            verify_enveloped(&d, "_a1", &public(&s)),
+            Err(VerifyError::Unsigned)
+        );
+        // The signature still verifies, over the copy found by ID (same content).
+        let a = d
+            .elements()
+            .filter(|e| e.attribute("ID") == Some("_a1"))
+            .nth(1)
+            .unwrap();
+        let covered =
+            verify_signature(&d, a.first(ns::DSIG, "Signature").unwrap(), &public(&s)).unwrap();
+        assert!(!std::ptr::eq(covered, a));
+    }
+
+    #[test]
+    fn two_signed_infos_are_refused() {
+        let s = test_signer();
+        let mut d = signed("_a1");
+        let sig = signature_mut(assertion_mut(&mut d));
+        let extra = sig.first(ns::DSIG, "SignedInfo").unwrap().clone();
+        sig.children.insert(1, Node::Element(extra));
+        let sig = d
+            .find_by_id("_a1")
+            .unwrap()
+            .first(ns::DSIG, "Signature")
+            .unwrap();
+        assert_eq!(
+            verify_signature_value(sig, &public(&s)),
+            Err(VerifyError::Malformed("more than one SignedInfo"))
+        );
+        assert_eq!(
+            verify_enveloped(&d, "_a1", &public(&s)),
+            Err(VerifyError::Malformed("more than one SignedInfo"))
+        );
+    }
+
+    #[test]
+    fn hmac_is_computed_over_the_canonical_signed_info_and_never_verifies() {
+        let si = signed_info(HMAC_SHA1, []);
+        let mac = hmac_signed_info(DigestAlgorithm::Sha1, b"key", &si).unwrap();
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        // Python: hmac.new(b"key", <canonical SignedInfo>, hashlib.sha1).hexdigest()
+        assert_eq!(hex, "8fc1ca1c18c13d553f59e09562e5f63a743ebd9e");
+        let sig = signature(si, &mac, None);
+        assert_eq!(
+            verify_signature_value(&sig, &public(&test_signer())),
+            Err(VerifyError::UnsupportedAlgorithm(HMAC_SHA1.into()))
+        );
     }
 
     #[test]
