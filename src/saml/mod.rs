@@ -24,3 +24,4 @@ pub mod scenario;
 pub mod sp;
 pub mod sp_metadata;
 pub mod xml;
+pub mod xmlenc;
