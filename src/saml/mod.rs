@@ -19,6 +19,7 @@ pub mod nameid;
 pub mod ns;
 pub mod presets;
 pub mod principal;
+pub mod request_signature;
 pub mod response;
 pub mod scenario;
 pub mod sp;
