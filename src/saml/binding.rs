@@ -4,14 +4,24 @@
 //! of the XML itself. SPs differ in practice (zlib-wrapped deflate on Redirect, deflate on
 //! POST, plain XML on Redirect), so decoding accepts all three and reports which arrived.
 //! Inflation is capped: a small deflated payload can expand a thousandfold.
+//!
+//! Encoding for Redirect ([`encode_redirect`]) writes exactly what 3.4.4.1 prescribes: raw
+//! DEFLATE, base64, form-urlencoded with uppercase escapes, the parameters in the order
+//! `SAMLRequest|SAMLResponse`, `RelayState`, `SigAlg`, and the `Signature` over those bytes.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use flate2::read::{DeflateDecoder, ZlibDecoder};
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+
+use super::dsig::{DsigError, SignatureAlgorithm};
 
 /// Largest base64 message parameter accepted.
 pub const MAX_ENCODED_LEN: usize = 256 * 1024;
@@ -160,6 +170,139 @@ pub fn encode_post(xml: &str) -> String {
     STANDARD.encode(xml.as_bytes())
 }
 
+/// The query parameter a message travels in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageParam {
+    /// `SAMLRequest`: AuthnRequest, LogoutRequest.
+    SamlRequest,
+    /// `SAMLResponse`: Response, LogoutResponse.
+    SamlResponse,
+}
+
+impl MessageParam {
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageParam::SamlRequest => "SAMLRequest",
+            MessageParam::SamlResponse => "SAMLResponse",
+        }
+    }
+}
+
+/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with RSA PKCS#1 v1.5 and the
+/// hash of `algorithm`, returning the raw signature.
+pub trait QuerySigner {
+    fn sign_query(
+        &self,
+        algorithm: SignatureAlgorithm,
+        octets: &[u8],
+    ) -> Result<Vec<u8>, DsigError>;
+}
+
+impl QuerySigner for PKey<Private> {
+    fn sign_query(
+        &self,
+        algorithm: SignatureAlgorithm,
+        octets: &[u8],
+    ) -> Result<Vec<u8>, DsigError> {
+        let md = match algorithm {
+            SignatureAlgorithm::RsaSha1 => MessageDigest::sha1(),
+            SignatureAlgorithm::RsaSha256 => MessageDigest::sha256(),
+            SignatureAlgorithm::RsaSha384 => MessageDigest::sha384(),
+            SignatureAlgorithm::RsaSha512 => MessageDigest::sha512(),
+        };
+        let mut signer = openssl::sign::Signer::new(md, self)?;
+        signer.update(octets)?;
+        Ok(signer.sign_to_vec()?)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("DEFLATE failed: {0}")]
+    Deflate(#[from] std::io::Error),
+    #[error("signing the query failed: {0}")]
+    Signing(#[from] DsigError),
+}
+
+/// Base64 of the raw DEFLATE (RFC 1951, no zlib wrapper) of `xml`: the value of the
+/// HTTP-Redirect message parameter before URL-encoding.
+pub fn deflate_base64(xml: &str) -> Result<String, EncodeError> {
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(xml.as_bytes())?;
+    Ok(STANDARD.encode(encoder.finish()?))
+}
+
+/// The HTTP-Redirect query string (without `?`) carrying `message_xml` in `param`
+/// (saml-bindings 3.4.4.1): `SAMLRequest=...&RelayState=...&SigAlg=...&Signature=...`.
+///
+/// With `signing`, `SigAlg` and `Signature` are added; the signature covers the query bytes
+/// exactly as written here, up to and excluding `&Signature=`. A message sent this way must not
+/// carry an enveloped `ds:Signature` of its own (3.4.4.1 says to remove it): build it unsigned.
+/// `relay_state` is echoed as given, even empty; 3.4.3's 80-byte limit binds the SP that chose it.
+pub fn encode_redirect(
+    message_xml: &str,
+    param: MessageParam,
+    relay_state: Option<&str>,
+    signing: Option<(&dyn QuerySigner, SignatureAlgorithm)>,
+) -> Result<String, EncodeError> {
+    let mut query = format!(
+        "{}={}",
+        param.name(),
+        form_urlencode(&deflate_base64(message_xml)?)
+    );
+    if let Some(relay) = relay_state {
+        query.push_str("&RelayState=");
+        query.push_str(&form_urlencode(relay));
+    }
+    if let Some((signer, algorithm)) = signing {
+        query.push_str("&SigAlg=");
+        query.push_str(&form_urlencode(algorithm.uri()));
+        let signature = signer.sign_query(algorithm, query.as_bytes())?;
+        query.push_str("&Signature=");
+        query.push_str(&form_urlencode(&STANDARD.encode(signature)));
+    }
+    Ok(query)
+}
+
+/// `endpoint` with `query` appended: after `?`, or after `&` when the endpoint already has a
+/// query string of its own (saml-bindings 3.4.4.1 lets it keep one).
+pub fn redirect_url(endpoint: &str, query: &str) -> String {
+    let separator = match endpoint.split_once('?') {
+        None => "?",
+        Some((_, "")) => "",
+        Some((_, existing)) if existing.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{endpoint}{separator}{query}")
+}
+
+/// application/x-www-form-urlencoded serialisation of one value, with uppercase escapes:
+/// ASCII letters, digits and `-._` stay, a space becomes `+`, every other byte of the UTF-8
+/// becomes `%XX`. So base64's `+`, `/` and `=` are escaped, and a URI's `:` and `/` too.
+///
+/// This is PHP's `urlencode` exactly, and what serde_urlencoded and browsers write except that
+/// `*` is escaped too: SPs that re-encode the decoded parameters to check a Redirect signature
+/// (php-saml, python3-saml by default) escape `*`, and escaping it costs nothing elsewhere.
+/// python3-saml alone keeps `~` as it is; PHP, Java and browsers escape it, as here.
+pub fn form_urlencode(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len() * 3 / 2);
+    for &b in value.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0x0F)]));
+            }
+        }
+    }
+    out
+}
+
 fn inflate_capped(reader: Box<dyn Read + '_>) -> Result<Vec<u8>, BindingError> {
     let mut out = Vec::new();
     reader
@@ -181,9 +324,7 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::write::{DeflateEncoder, ZlibEncoder};
-    use flate2::Compression;
-    use std::io::Write;
+    use flate2::write::ZlibEncoder;
 
     const XML: &str = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
 
@@ -254,6 +395,76 @@ mod tests {
         assert_eq!(
             decode(&"A".repeat(MAX_ENCODED_LEN + 4)),
             Err(BindingError::TooLong(MAX_ENCODED_LEN + 4))
+        );
+    }
+
+    #[test]
+    fn form_urlencoding_matches_serde_urlencoded_but_for_the_star_and_escapes_base64_specials() {
+        let samples = [
+            "abcXYZ019",
+            "a+b/c==",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "two words & more; 100% ~-._!'()",
+            "Zoë Łukasiewicz-Müller \u{1F600}",
+            "\t\r\n\0",
+        ];
+        for s in samples {
+            let theirs = serde_urlencoded::to_string([("k", s)]).unwrap();
+            assert_eq!(format!("k={}", form_urlencode(s)), theirs, "{s:?}");
+        }
+        assert_eq!(form_urlencode("+/="), "%2B%2F%3D");
+        assert_eq!(form_urlencode("*~"), "%2A%7E");
+        assert_eq!(form_urlencode("a b"), "a+b");
+        assert_eq!(form_urlencode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn redirect_query_has_the_parameters_in_order_and_decodes_back() {
+        let key = PKey::private_key_from_pem(include_bytes!("../../tests/fixtures/keys/test.key"))
+            .unwrap();
+        let q = encode_redirect(
+            XML,
+            MessageParam::SamlRequest,
+            Some("r s"),
+            Some((&key as &dyn QuerySigner, SignatureAlgorithm::RsaSha256)),
+        )
+        .unwrap();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&q).unwrap();
+        let names: Vec<_> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["SAMLRequest", "RelayState", "SigAlg", "Signature"]);
+        assert_eq!(
+            decode(&pairs[0].1),
+            Ok(Decoded {
+                xml: XML.into(),
+                encoding: Encoding::RawDeflate
+            })
+        );
+        assert_eq!(pairs[1].1, "r s");
+        assert!(q.contains("&RelayState=r+s&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&Signature="));
+        // Deterministic: DEFLATE and RSA PKCS#1 v1.5 signatures are.
+        let again = encode_redirect(
+            XML,
+            MessageParam::SamlRequest,
+            Some("r s"),
+            Some((&key as &dyn QuerySigner, SignatureAlgorithm::RsaSha256)),
+        )
+        .unwrap();
+        assert_eq!(q, again);
+        let unsigned = encode_redirect(XML, MessageParam::SamlResponse, None, None).unwrap();
+        assert!(unsigned.starts_with("SAMLResponse=") && !unsigned.contains('&'));
+    }
+
+    #[test]
+    fn redirect_url_appends_to_an_existing_query() {
+        assert_eq!(redirect_url("https://sp/slo", "a=1"), "https://sp/slo?a=1");
+        assert_eq!(
+            redirect_url("https://sp/slo?x=y", "a=1"),
+            "https://sp/slo?x=y&a=1"
+        );
+        assert_eq!(redirect_url("https://sp/slo?", "a=1"), "https://sp/slo?a=1");
+        assert_eq!(
+            redirect_url("https://sp/slo?x=y&", "a=1"),
+            "https://sp/slo?x=y&a=1"
         );
     }
 }

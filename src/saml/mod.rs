@@ -14,6 +14,7 @@ pub mod authn_request;
 pub mod binding;
 pub mod dsig;
 pub mod issue;
+pub mod logout;
 pub mod metadata;
 pub mod nameid;
 pub mod ns;
