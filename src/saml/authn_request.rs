@@ -8,6 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::ns;
+use super::received::{self, StructureError};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::Element;
 
@@ -66,11 +67,13 @@ pub enum RequestError {
     },
     #[error("the AuthnRequest contains more than one {0}")]
     Duplicate(&'static str),
+    #[error("{0}")]
+    Structure(#[from] StructureError),
 }
 
 /// Parses the XML text of an AuthnRequest.
 pub fn parse(xml: &str) -> Result<AuthnRequest, RequestError> {
-    let root = reader::parse(xml.as_bytes(), Limits::default())?;
+    let root = reader::parse(xml.as_bytes(), Limits::request())?;
     from_element(&root)
 }
 
@@ -82,6 +85,7 @@ fn from_element(root: &Element) -> Result<AuthnRequest, RequestError> {
         };
         return Err(RequestError::NotAuthnRequest { found });
     }
+    received::check(root)?;
     let id = root
         .attribute("ID")
         .ok_or(RequestError::MissingAttribute("ID"))?;

@@ -112,7 +112,7 @@ pub enum BindingError {
     TooLong(usize),
     #[error("the SAMLRequest parameter is not valid base64: {0}")]
     Base64(String),
-    #[error("the SAMLRequest is neither XML nor DEFLATE-compressed XML (raw or zlib)")]
+    #[error("the SAMLRequest is neither XML nor DEFLATE-compressed XML (raw or zlib); compressed data that was cut short reads this way too")]
     NotXmlOrDeflate,
     #[error("the SAMLRequest inflates to more than {MAX_DECODED_LEN} bytes")]
     InflatesTooLarge,
@@ -136,7 +136,7 @@ pub fn decode(param: &str) -> Result<Decoded, BindingError> {
     }
     let bytes = LENIENT
         .decode(cleaned.as_bytes())
-        .map_err(|e| BindingError::Base64(e.to_string()))?;
+        .map_err(|e| BindingError::Base64(base64_problem(&e)))?;
 
     if looks_like_xml(&bytes) {
         let xml = String::from_utf8(bytes).map_err(|_| BindingError::NotUtf8)?;
@@ -313,6 +313,28 @@ fn inflate_capped(reader: Box<dyn Read + '_>) -> Result<Vec<u8>, BindingError> {
         return Err(BindingError::InflatesTooLarge);
     }
     Ok(out)
+}
+
+/// What is wrong with a base64 value, in words a tester can act on.
+fn base64_problem(e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidByte(offset, byte) => {
+            let hint = if matches!(byte, b'-' | b'_') {
+                "; this is base64url, but the SAML bindings use standard base64 (+ and /)"
+            } else {
+                ""
+            };
+            format!(
+                "character {:?} at offset {offset} is not in the standard base64 alphabet \
+                 (A-Z, a-z, 0-9, +, /){hint}",
+                char::from(*byte)
+            )
+        }
+        base64::DecodeError::InvalidLength(n) => {
+            format!("{n} base64 characters cannot encode whole bytes (the value is cut short?)")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// XML starts with `<`, after an optional UTF-8 byte-order mark and whitespace.

@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 use super::dsig::{self, Algorithms, DsigError, KeyInfoStyle, Signer};
 use super::nameid::NameId;
 use super::ns;
+use super::received::{self, StructureError};
 use super::response::{format_instant, StatusSpec};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::{Element, Name};
@@ -112,6 +113,8 @@ pub struct LogoutResponse {
 pub enum LogoutError {
     #[error("the message is not usable XML: {0}")]
     Xml(#[from] ReadError),
+    #[error("{0}")]
+    Structure(#[from] StructureError),
     #[error(
         "the root element is {found}, not samlp:{expected} in {}",
         ns::PROTOCOL
@@ -170,13 +173,13 @@ pub enum LogoutError {
 
 /// Parses the XML text of a LogoutRequest.
 pub fn parse_logout_request(xml: &str) -> Result<LogoutRequest, LogoutError> {
-    let root = reader::parse(xml.as_bytes(), Limits::default())?;
+    let root = reader::parse(xml.as_bytes(), Limits::request())?;
     logout_request_from_element(&root)
 }
 
 /// Parses the XML text of a LogoutResponse.
 pub fn parse_logout_response(xml: &str) -> Result<LogoutResponse, LogoutError> {
-    let root = reader::parse(xml.as_bytes(), Limits::default())?;
+    let root = reader::parse(xml.as_bytes(), Limits::request())?;
     logout_response_from_element(&root)
 }
 
@@ -316,6 +319,7 @@ fn common(root: &Element, message: &'static str) -> Result<Common, LogoutError> 
             found,
         });
     }
+    received::check(root)?;
     let required = |name: &'static str| {
         root.attribute(name).ok_or(LogoutError::MissingAttribute {
             element: message,

@@ -20,6 +20,7 @@ pub mod nameid;
 pub mod ns;
 pub mod presets;
 pub mod principal;
+pub mod received;
 pub mod request_signature;
 pub mod response;
 pub mod scenario;

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod files;
 pub mod healthcheck;
 pub mod history;
 pub mod inspector;

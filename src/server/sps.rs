@@ -68,7 +68,7 @@ use crate::saml::sp_metadata::{self, SpMetadataError};
 /// paths are taken from the file's directory.
 pub fn load(path: &Path) -> Result<Registry, SpsError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| SpsError::Read {
+    let text = super::files::read_text(path).map_err(|error| SpsError::Read {
         origin: origin.clone(),
         error,
     })?;
@@ -521,7 +521,7 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
             ));
         }
         let path = ctx.base_dir.join(file);
-        let xml = std::fs::read_to_string(&path).map_err(|error| SpsError::ReadReferenced {
+        let xml = super::files::read_text(&path).map_err(|error| SpsError::ReadReferenced {
             origin: ctx.origin.to_owned(),
             line: locate(ctx.text, &at),
             field: field_name(&at),

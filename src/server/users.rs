@@ -39,7 +39,7 @@ impl Directory {
     /// Reads and validates the users file at `path`.
     pub fn load(path: &Path) -> Result<Directory, UsersError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| UsersError::Read {
+        let text = super::files::read_text(path).map_err(|error| UsersError::Read {
             origin: origin.clone(),
             error,
         })?;

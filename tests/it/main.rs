@@ -8,6 +8,7 @@
 
 mod boundary;
 mod endpoints;
+mod hostile;
 mod registry;
 mod scenarios;
 mod sessions;

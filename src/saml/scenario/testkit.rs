@@ -111,6 +111,7 @@ pub fn doc(xml: &str) -> Element {
         Limits {
             max_depth: 64,
             max_attributes: 64,
+            ..Limits::default()
         },
     )
     .unwrap()

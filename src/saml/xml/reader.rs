@@ -2,8 +2,10 @@
 //!
 //! SAML messages never need a DTD, and a DTD is how entity-expansion and external-entity
 //! attacks get in, so a DOCTYPE is refused outright, as are processing instructions inside the
-//! document. CDATA becomes text and whitespace is kept verbatim, so that the tree canonicalises
-//! to what a verifier of the received bytes would compute.
+//! document. CDATA becomes text (or, for protocol requests, is refused: see
+//! [`Limits::request`]) and whitespace is kept verbatim, so that the tree canonicalises to what
+//! a verifier of the received bytes would compute. A second root element is refused rather than
+//! letting one of the two win.
 
 use std::io::Read;
 
@@ -18,6 +20,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most attributes on one element.
     pub max_attributes: usize,
+    /// Whether `<![CDATA[...]]>` sections are read (as text) or refused.
+    pub allow_cdata: bool,
 }
 
 impl Default for Limits {
@@ -25,6 +29,19 @@ impl Default for Limits {
         Limits {
             max_depth: 64,
             max_attributes: 64,
+            allow_cdata: true,
+        }
+    }
+}
+
+impl Limits {
+    /// For the requests SPs send (AuthnRequest, LogoutRequest, LogoutResponse): SP libraries
+    /// never write CDATA there, and a CDATA section is a way to make a value read differently
+    /// by different parsers, so it is refused.
+    pub fn request() -> Self {
+        Limits {
+            allow_cdata: false,
+            ..Limits::default()
         }
     }
 }
@@ -41,6 +58,26 @@ pub enum ReadError {
     TooDeep(usize),
     #[error("the document has no root element")]
     Empty,
+    #[error("the document has a second root element <{0}> after the first one ends")]
+    SecondRoot(String),
+    #[error("a CDATA section (<![CDATA[...]]>) is not allowed in a SAML request; write the text escaped")]
+    Cdata,
+    #[error("entity reference &{0}; is not allowed: only &lt; &gt; &amp; &quot; &apos; and character references (&#...;) are")]
+    Entity(String),
+    #[error("an element has more than {0} attributes, or the document is otherwise larger than accepted")]
+    TooManyAttributes(usize),
+}
+
+/// Turns an xml-rs error into the most specific [`ReadError`].
+fn read_error(e: &xml::reader::Error, limits: Limits) -> ReadError {
+    let text = e.to_string();
+    if let Some(name) = text.split("Unexpected entity: ").nth(1) {
+        return ReadError::Entity(name.trim().to_owned());
+    }
+    if text.contains("larger/more complex than allowed") {
+        return ReadError::TooManyAttributes(limits.max_attributes);
+    }
+    ReadError::Malformed(text)
 }
 
 /// Parses `input` into its root element.
@@ -48,7 +85,7 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
     let reader = ParserConfig::new()
         .trim_whitespace(false)
         .whitespace_to_characters(true)
-        .cdata_to_characters(true)
+        .cdata_to_characters(limits.allow_cdata)
         .coalesce_characters(true)
         .ignore_comments(false)
         .ignore_root_level_whitespace(true)
@@ -58,7 +95,7 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     for event in reader {
-        match event.map_err(|e| ReadError::Malformed(e.to_string()))? {
+        match event.map_err(|e| read_error(&e, limits))? {
             XmlEvent::StartDocument { .. } | XmlEvent::EndDocument => {}
             XmlEvent::Doctype { .. } => return Err(ReadError::Doctype),
             XmlEvent::ProcessingInstruction { name, .. } => {
@@ -67,6 +104,12 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
             XmlEvent::StartElement {
                 name, attributes, ..
             } => {
+                if stack.is_empty() && root.is_some() {
+                    return Err(ReadError::SecondRoot(match &name.prefix {
+                        Some(p) => format!("{p}:{}", name.local_name),
+                        None => name.local_name,
+                    }));
+                }
                 if stack.len() >= limits.max_depth {
                     return Err(ReadError::TooDeep(limits.max_depth));
                 }
@@ -95,6 +138,7 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
                     None => root = Some(el),
                 }
             }
+            XmlEvent::CData(_) if !limits.allow_cdata => return Err(ReadError::Cdata),
             XmlEvent::Characters(t) | XmlEvent::Whitespace(t) | XmlEvent::CData(t) => {
                 // Text outside the root element is whitespace (xml-rs refuses anything else).
                 if let Some(parent) = stack.last_mut() {
@@ -159,6 +203,35 @@ mod tests {
     fn refuses_deep_nesting() {
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert_eq!(read(&deep), Err(ReadError::TooDeep(64)));
+    }
+
+    #[test]
+    fn refuses_a_second_root_instead_of_keeping_either() {
+        assert_eq!(
+            read("<a/><p:b xmlns:p=\"urn:p\"/>"),
+            Err(ReadError::SecondRoot("p:b".into()))
+        );
+    }
+
+    #[test]
+    fn cdata_is_text_by_default_and_refused_in_requests() {
+        let xml = "<a><![CDATA[x<y]]></a>";
+        assert_eq!(read(xml).unwrap().text_content(), "x<y");
+        assert_eq!(
+            parse(xml.as_bytes(), Limits::request()),
+            Err(ReadError::Cdata)
+        );
+    }
+
+    #[test]
+    fn names_undeclared_entities_and_attribute_floods() {
+        assert_eq!(read("<a>&foo;</a>"), Err(ReadError::Entity("foo".into())));
+        assert_eq!(read("<a>&lt;&#65;</a>").unwrap().text_content(), "<A");
+        let attrs: String = (0..100).map(|i| format!(" a{i}=\"v\"")).collect();
+        assert_eq!(
+            read(&format!("<a{attrs}/>")),
+            Err(ReadError::TooManyAttributes(64))
+        );
     }
 
     #[test]

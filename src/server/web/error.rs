@@ -121,3 +121,23 @@ fn status_of(e: &LoginError) -> StatusCode {
         _ => StatusCode::BAD_REQUEST,
     }
 }
+
+/// Largest request body accepted (a POSTed AuthnRequest is far smaller).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Gives the bare 413 that actix answers an oversized body with a text saying what the limit
+/// is, for browsers and scripts alike.
+pub fn body_too_large<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let (req, _) = res.into_parts();
+    let response = HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "the request body is larger than {MAX_BODY} bytes, the most accepted; a SAMLRequest \
+             is far smaller\n"
+        ));
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}

@@ -69,6 +69,7 @@ fn readable(xml: &str) -> String {
         Limits {
             max_depth: 128,
             max_attributes: 256,
+            ..Limits::default()
         },
     )
     .map_or_else(|_| xml.to_owned(), |el| pretty(&el))

@@ -174,16 +174,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(pages::not_found));
 }
 
-/// Largest request body accepted (a POSTed AuthnRequest is far smaller).
-const MAX_BODY: usize = 1024 * 1024;
-
 /// Serves until SIGINT/SIGTERM; in-flight requests are allowed to finish.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let state = web::Data::new(state);
     HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::ErrorHandlers::new().handler(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                error::body_too_large,
+            ))
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(MAX_BODY))
+            .app_data(web::PayloadConfig::new(error::MAX_BODY))
             .configure(routes)
     })
     .listen(listener)?

@@ -1,0 +1,106 @@
+//! Structural checks every protocol message received from an SP passes before it is read,
+//! whatever its type: each ID value appears once in the document, and no protocol message is
+//! nested inside another. Both are how signature-wrapping and confusion attacks smuggle a
+//! second message past a reader that picks "the" element by ID or by name.
+
+use std::collections::HashSet;
+
+use super::ns;
+use super::xml::{Element, Node};
+
+/// The protocol messages of saml-core 3 (requests and responses), none of which belongs inside
+/// another message.
+const MESSAGES: [&str; 14] = [
+    "AuthnRequest",
+    "LogoutRequest",
+    "LogoutResponse",
+    "Response",
+    "ArtifactResolve",
+    "ArtifactResponse",
+    "AttributeQuery",
+    "AuthnQuery",
+    "AuthzDecisionQuery",
+    "AssertionIDRequest",
+    "ManageNameIDRequest",
+    "ManageNameIDResponse",
+    "NameIDMappingRequest",
+    "NameIDMappingResponse",
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StructureError {
+    #[error("the ID {0:?} is carried by more than one element; every ID must be unique")]
+    DuplicateId(String),
+    #[error("a samlp:{0} is nested inside the message; one message per document")]
+    NestedMessage(String),
+}
+
+/// Runs every check on a received document's root.
+pub fn check(root: &Element) -> Result<(), StructureError> {
+    let mut ids = HashSet::new();
+    walk(root, true, &mut ids)
+}
+
+fn walk<'a>(
+    el: &'a Element,
+    is_root: bool,
+    ids: &mut HashSet<&'a str>,
+) -> Result<(), StructureError> {
+    if !is_root
+        && el.name.ns.as_deref() == Some(ns::PROTOCOL)
+        && MESSAGES.contains(&el.name.local.as_str())
+    {
+        return Err(StructureError::NestedMessage(el.name.local.clone()));
+    }
+    // SAML's ID and the Id of XML Signature and Encryption: unprefixed, so in no namespace.
+    for (name, value) in &el.attrs {
+        if name.ns.is_none() && (name.local == "ID" || name.local == "Id") && !ids.insert(value) {
+            return Err(StructureError::DuplicateId(value.clone()));
+        }
+    }
+    for child in &el.children {
+        if let Node::Element(c) = child {
+            walk(c, false, ids)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saml::xml::reader::{parse, Limits};
+
+    fn run(xml: &str) -> Result<(), StructureError> {
+        check(&parse(xml.as_bytes(), Limits::default()).unwrap())
+    }
+
+    const P: &str = "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"";
+
+    #[test]
+    fn accepts_distinct_ids_and_protocol_children_that_are_not_messages() {
+        let xml = format!(
+            "<samlp:AuthnRequest {P} ID=\"_a\"><samlp:NameIDPolicy/><x:s xmlns:x=\"urn:x\" Id=\"_b\"/></samlp:AuthnRequest>"
+        );
+        assert_eq!(run(&xml), Ok(()));
+    }
+
+    #[test]
+    fn refuses_an_id_used_twice_whether_id_or_dsig_id() {
+        let xml = format!(
+            "<samlp:AuthnRequest {P} ID=\"_a\"><samlp:Extensions><x:s xmlns:x=\"urn:x\" Id=\"_a\"/></samlp:Extensions></samlp:AuthnRequest>"
+        );
+        assert_eq!(run(&xml), Err(StructureError::DuplicateId("_a".into())));
+    }
+
+    #[test]
+    fn refuses_a_message_inside_a_message() {
+        let xml = format!(
+            "<samlp:AuthnRequest {P} ID=\"_a\"><samlp:Extensions><samlp:AuthnRequest ID=\"_b\"/></samlp:Extensions></samlp:AuthnRequest>"
+        );
+        assert_eq!(
+            run(&xml),
+            Err(StructureError::NestedMessage("AuthnRequest".into()))
+        );
+    }
+}
