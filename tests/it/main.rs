@@ -8,6 +8,9 @@
 
 mod boundary;
 mod endpoints;
+mod fuzz_corpus;
+#[path = "../../fuzz/targets.rs"]
+mod fuzz_targets;
 mod hostile;
 mod registry;
 mod scenarios;
