@@ -499,3 +499,49 @@ fn without_a_certificate_a_signature_is_reported_as_unchecked() {
     assert_eq!(v["request_signature"]["verdict"], "unsigned");
     assert_eq!(v["request_signature"]["required"], false);
 }
+
+#[test]
+fn want_signed_requests_is_advertised_and_applies_to_every_sp() {
+    let s = Server::start();
+    let md = client()
+        .get(s.url("/metadata"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(md.contains("WantAuthnRequestsSigned=\"false\""), "{md}");
+
+    let s = Server::start_with(&["--want-signed-requests"]);
+    assert!(s.banner.contains("signed AuthnRequests wanted"));
+    let md = client()
+        .get(s.url("/metadata"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(md.contains("WantAuthnRequestsSigned=\"true\""), "{md}");
+    let (status, v) = api(
+        &s,
+        json!({"SAMLRequest": AuthnRequest::new("_u").post_param(), "user": "alice"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(v["request_signature"]["verdict"], "unsigned");
+    assert_eq!(v["request_signature"]["required"], true);
+
+    let (s, _dir) = server_with(&registry(), &["--strict", "--want-signed-requests"]);
+    let mut unsigned = AuthnRequest::new("_u");
+    unsigned.issuer = NODE_SP.into();
+    unsigned.acs = "https://node-sp.example/acs".into();
+    let (status, v) = api(
+        &s,
+        json!({"SAMLRequest": unsigned.post_param(), "user": "alice"}),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("WantAuthnRequestsSigned"),
+        "{v}"
+    );
+}
