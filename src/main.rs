@@ -80,7 +80,8 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let banner = banner(&endpoints, &keys, &directory, &registry, config, bound);
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
-        .with_registry(registry, policy);
+        .with_registry(registry, policy)
+        .with_signed_requests(config.want_signed_requests);
     let state = match &config.auto_login {
         Some(user) => state
             .with_auto_login(user, config.auto_scenario.as_deref())
@@ -166,6 +167,11 @@ fn banner(
             "permissive: unregistered SPs are answered, with a warning"
         }
     ));
+    if config.want_signed_requests {
+        lines.push(
+            "  Requests       signed AuthnRequests wanted (WantAuthnRequestsSigned): unsigned ones are warned about, and refused with --strict".to_owned(),
+        );
+    }
     if keys.generated {
         lines.push(format!(
             "warning: the signing key and certificate were generated now in {}; they last only as \

@@ -13,6 +13,8 @@ pub struct IdpDescription<'a> {
     /// The single sign-on endpoint (both bindings).
     pub sso_url: &'a str,
     pub signer: &'a Signer,
+    /// `WantAuthnRequestsSigned`: SPs are expected to sign their AuthnRequests.
+    pub want_authn_requests_signed: bool,
 }
 
 /// The NameID formats we can produce, in order of preference.
@@ -36,7 +38,14 @@ fn ds(local: &str) -> Element {
 pub fn idp_metadata(d: &IdpDescription<'_>) -> String {
     let mut sso = md("IDPSSODescriptor")
         .attr("protocolSupportEnumeration", ns::PROTOCOL)
-        .attr("WantAuthnRequestsSigned", "false")
+        .attr(
+            "WantAuthnRequestsSigned",
+            if d.want_authn_requests_signed {
+                "true"
+            } else {
+                "false"
+            },
+        )
         .child(
             md("KeyDescriptor")
                 .attr("use", "signing")

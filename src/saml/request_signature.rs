@@ -32,10 +32,12 @@ use base64::Engine as _;
 use openssl::hash::{hash, MessageDigest};
 use openssl::pkey::{Id, PKey, Public};
 use openssl::sign::Verifier;
+use openssl::x509::X509;
 use xml::reader::{ParserConfig, XmlEvent};
 
 use super::dsig::{self, DigestAlgorithm, SignatureAlgorithm, VerifyError};
 use super::ns::{self, alg};
+use super::sp::ServiceProvider;
 use super::xml::c14n::{escape_attr, escape_text};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::{Element, Node};
@@ -88,15 +90,20 @@ pub enum Verdict {
     Invalid { reason: String },
     /// The message carries no signature at all.
     Unsigned,
+    /// The message is signed, but no certificate is known for the SP, so the signature cannot
+    /// be checked. (A signature that breaks the profile's rules is [`Verdict::Invalid`] even
+    /// then.)
+    NoCertificate,
 }
 
 impl Verdict {
-    /// `valid`, `invalid` or `unsigned`, for the API and logs.
+    /// `valid`, `invalid`, `unsigned` or `no-certificate`, for the API and logs.
     pub fn id(&self) -> &'static str {
         match self {
             Verdict::Valid { .. } => "valid",
             Verdict::Invalid { .. } => "invalid",
             Verdict::Unsigned => "unsigned",
+            Verdict::NoCertificate => "no-certificate",
         }
     }
 
@@ -111,6 +118,24 @@ impl Verdict {
             }
             Verdict::Invalid { reason } => format!("invalid signature: {reason}"),
             Verdict::Unsigned => "unsigned".to_owned(),
+            Verdict::NoCertificate => RequestSignatureError::NoKey.to_string(),
+        }
+    }
+
+    /// One line for the picker, the API and the log, naming the SP whose certificate was used
+    /// (or is missing).
+    pub fn describe_for(&self, sp: &str) -> String {
+        let registered = format!("the certificate registered for {sp}");
+        match self {
+            Verdict::Valid { algorithm } => {
+                format!("signed with {}; verifies with {registered}", algorithm.id())
+            }
+            Verdict::Invalid { reason } => reason.replace("the SP's certificate", &registered),
+            Verdict::Unsigned => "the request carries no signature".to_owned(),
+            Verdict::NoCertificate => format!(
+                "the request is signed, but no certificate is known for {sp} (registry or SP \
+                 metadata), so the signature cannot be checked"
+            ),
         }
     }
 
@@ -126,6 +151,7 @@ impl From<Result<Verified, RequestSignatureError>> for Verdict {
                 algorithm: v.algorithm,
             },
             Err(RequestSignatureError::Unsigned) => Verdict::Unsigned,
+            Err(RequestSignatureError::NoKey) => Verdict::NoCertificate,
             Err(e) => Verdict::Invalid {
                 reason: e.to_string(),
             },
@@ -424,8 +450,8 @@ pub fn verify_redirect(
 }
 
 /// The verdict on a Redirect query with the SP's certificates: valid when any of `keys`
-/// verifies it (an SP rolling its key over publishes two). Ask only when a certificate is known;
-/// with none, a signed query is [`Verdict::Invalid`] with [`RequestSignatureError::NoKey`].
+/// verifies it (an SP rolling its key over publishes two). With no certificate, a signed query
+/// is [`Verdict::NoCertificate`] (or [`Verdict::Invalid`] when its parameters are unusable).
 pub fn redirect_verdict(raw_query: &str, keys: &[PKey<Public>]) -> Verdict {
     first_valid(
         keys,
@@ -887,6 +913,170 @@ impl<'a> ExcC14n<'a> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The verdict on a received request, and what the IdP makes of it
+
+/// The verdict on a received message with the SP's `certificate` (DER; never a key the message
+/// carries): over the raw query string when it arrived signed by HTTP-Redirect, otherwise over
+/// the enveloped signature of the decoded XML (HTTP-POST, or a Redirect message whose XML was
+/// signed instead of the query). `redirect_query` is the part of the URL after `?`, exactly as
+/// received; `xml` is the decoded message. Serves AuthnRequests and logout messages alike.
+pub fn message_verdict(
+    redirect_query: Option<&str>,
+    xml: &str,
+    certificate: Option<&[u8]>,
+) -> Verdict {
+    let keys = match certificate.map(|der| X509::from_der(der).and_then(|c| c.public_key())) {
+        None => Vec::new(),
+        Some(Ok(key)) => vec![key],
+        Some(Err(e)) => {
+            return Verdict::Invalid {
+                reason: format!("the SP's certificate is not usable: {e}"),
+            }
+        }
+    };
+    match redirect_query {
+        Some(query) if redirect_is_signed(query) => redirect_verdict(query, &keys),
+        _ => posted_verdict(xml, &keys),
+    }
+}
+
+/// Why a request has to be signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// The SP says it signs its AuthnRequests: `AuthnRequestsSigned="true"` in its metadata, or
+    /// `want_signed_requests: true` in the registry.
+    Sp,
+    /// This IdP wants signed AuthnRequests from every SP (`WantAuthnRequestsSigned="true"` in
+    /// its metadata).
+    Idp,
+}
+
+impl Requirement {
+    fn describe(self, sp: &str) -> String {
+        match self {
+            Requirement::Sp => format!(
+                "{sp} is registered as signing its AuthnRequests (AuthnRequestsSigned in its \
+                 metadata, or want_signed_requests in the registry)"
+            ),
+            Requirement::Idp => {
+                "this IdP wants signed AuthnRequests (WantAuthnRequestsSigned)".to_owned()
+            }
+        }
+    }
+}
+
+/// A received request's signature as the IdP judged it: the verdict, whose certificate it was
+/// checked with, and whether a signature was required.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    /// The SP's entity ID.
+    pub sp: String,
+    pub required: Option<Requirement>,
+}
+
+/// Why strict mode refuses a request.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SignatureRefusal {
+    #[error("the AuthnRequest's signature is invalid: {0}")]
+    Invalid(String),
+    #[error("the AuthnRequest is unsigned, but {0}")]
+    Unsigned(String),
+    #[error(
+        "{requirement}, but no certificate is known for {sp}, so its signature cannot be checked"
+    )]
+    NoCertificate { sp: String, requirement: String },
+}
+
+impl Judgement {
+    /// The verdict on the request from `sp` (its entity ID, and its settings when registered).
+    /// `idp_wants_signed`: this IdP wants every request signed.
+    pub fn of(
+        sp_entity_id: &str,
+        sp: Option<&ServiceProvider>,
+        idp_wants_signed: bool,
+        redirect_query: Option<&str>,
+        xml: &str,
+    ) -> Judgement {
+        let certificate = sp.and_then(|s| s.certificate.as_deref());
+        let required = if sp.is_some_and(|s| s.authn_requests_signed) {
+            Some(Requirement::Sp)
+        } else if idp_wants_signed {
+            Some(Requirement::Idp)
+        } else {
+            None
+        };
+        Judgement {
+            verdict: message_verdict(redirect_query, xml, certificate),
+            sp: sp_entity_id.to_owned(),
+            required,
+        }
+    }
+
+    /// What was found and why, in one line naming the SP.
+    pub fn detail(&self) -> String {
+        self.verdict.describe_for(&self.sp)
+    }
+
+    /// `<verdict>: <detail>`, for the inspector and logs.
+    pub fn summary(&self) -> String {
+        format!("{}: {}", self.verdict.id(), self.detail())
+    }
+
+    /// What strict mode refuses: an invalid signature always; an unsigned request, or one
+    /// that cannot be checked, when a signature is required.
+    pub fn refusal(&self) -> Option<SignatureRefusal> {
+        let requirement = self.required.map(|r| r.describe(&self.sp));
+        match (&self.verdict, requirement) {
+            (Verdict::Invalid { .. }, _) => Some(SignatureRefusal::Invalid(self.detail())),
+            (Verdict::Unsigned, Some(requirement)) => Some(SignatureRefusal::Unsigned(requirement)),
+            (Verdict::NoCertificate, Some(requirement)) => Some(SignatureRefusal::NoCertificate {
+                sp: self.sp.clone(),
+                requirement,
+            }),
+            _ => None,
+        }
+    }
+
+    /// What a person should be told before the request is answered anyway (permissive mode,
+    /// or what strict mode lets through); `None` when nothing is amiss.
+    pub fn warning(&self) -> Option<String> {
+        let refused = if self.refusal().is_some() {
+            " Answering anyway (permissive mode); strict mode refuses it."
+        } else {
+            ""
+        };
+        match &self.verdict {
+            Verdict::Valid {
+                algorithm: SignatureAlgorithm::RsaSha1,
+            } => Some(format!(
+                "The request is signed with rsa-sha1; it verifies with the certificate \
+                 registered for {}, but SHA-1 signatures are deprecated (XML-DSig 1.1, \
+                 saml-v2.0-sha1 errata): rsa-sha256 is what an SP should use.",
+                self.sp
+            )),
+            Verdict::Valid { .. } => None,
+            Verdict::Invalid { .. } => Some(format!(
+                "Invalid request signature: {}.{refused}",
+                self.detail()
+            )),
+            Verdict::Unsigned => self.required.map(|r| {
+                format!(
+                    "The request is unsigned, but {}.{refused}",
+                    r.describe(&self.sp)
+                )
+            }),
+            Verdict::NoCertificate => Some(format!(
+                "The request is signed, but no certificate is known for {} (give one with \
+                 certificate: in the registry, or through the SP's metadata), so the signature \
+                 is not checked.{refused}",
+                self.sp
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
@@ -1333,12 +1523,7 @@ mod tests {
             Verdict::Unsigned
         );
         assert_eq!(redirect_verdict(&unsigned, &[]), Verdict::Unsigned);
-        assert_eq!(
-            redirect_verdict(f.text, &[]),
-            Verdict::Invalid {
-                reason: RequestSignatureError::NoKey.to_string()
-            }
-        );
+        assert_eq!(redirect_verdict(f.text, &[]), Verdict::NoCertificate);
 
         assert_eq!(
             redirect_signed_octets(&unsigned),
@@ -1719,12 +1904,7 @@ mod tests {
         assert_eq!(posted_verdict(xml, &[key]), Verdict::Unsigned);
         assert_eq!(posted_verdict(xml, &[]), Verdict::Unsigned);
         let f = posted("node-saml-post-rsa-sha256.xml");
-        assert_eq!(
-            posted_verdict(f.text, &[]),
-            Verdict::Invalid {
-                reason: RequestSignatureError::NoKey.to_string()
-            }
-        );
+        assert_eq!(posted_verdict(f.text, &[]), Verdict::NoCertificate);
     }
 
     #[test]
@@ -1959,6 +2139,139 @@ mod tests {
         assert_eq!(
             RequestSignatureError::from(VerifyError::NoSuchId("x".into())),
             RequestSignatureError::Dsig(VerifyError::NoSuchId("x".into()))
+        );
+    }
+
+    fn der(pem: &str) -> Vec<u8> {
+        X509::from_pem(pem.as_bytes()).unwrap().to_der().unwrap()
+    }
+
+    #[test]
+    fn message_verdicts_use_the_query_when_it_is_signed_and_the_xml_otherwise() {
+        let query = redirect_fixtures()[0].text;
+        let python = der(PYTHON_CERT);
+        let node = der(NODE_CERT);
+        assert!(message_verdict(Some(query), "<not-used/>", Some(&python)).is_valid());
+        assert_eq!(
+            message_verdict(Some(query), "<not-used/>", Some(&node)),
+            Verdict::Invalid {
+                reason: RequestSignatureError::BadSignature.to_string()
+            }
+        );
+        assert_eq!(
+            message_verdict(Some(query), "<not-used/>", None),
+            Verdict::NoCertificate
+        );
+        let f = posted("python3-saml-post-rsa-sha256.xml");
+        assert!(message_verdict(None, f.text, Some(&python)).is_valid());
+        // A Redirect query without a signature: the XML's own signature is what counts.
+        let unsigned_query = without(&without(query, "Signature"), "SigAlg");
+        assert!(message_verdict(Some(&unsigned_query), f.text, Some(&python)).is_valid());
+        assert!(matches!(
+            message_verdict(None, &tamper_issuer(f.text), Some(&python)),
+            Verdict::Invalid { .. }
+        ));
+        assert!(matches!(
+            message_verdict(None, f.text, Some(b"not a certificate")),
+            Verdict::Invalid { reason } if reason.contains("not usable")
+        ));
+    }
+
+    #[test]
+    fn a_certificate_carried_in_the_request_is_never_used() {
+        // node-saml's POST request carries node-sp.crt in its KeyInfo; checked against another
+        // SP's certificate it is invalid, whatever KeyInfo holds.
+        let f = posted("node-saml-post-rsa-sha256.xml");
+        assert!(f.text.contains("X509Certificate"));
+        assert!(matches!(
+            message_verdict(None, f.text, Some(&der(PYTHON_CERT))),
+            Verdict::Invalid { .. }
+        ));
+        assert_eq!(message_verdict(None, f.text, None), Verdict::NoCertificate);
+    }
+
+    fn judgement(verdict: Verdict, required: Option<Requirement>) -> Judgement {
+        Judgement {
+            verdict,
+            sp: "https://sp.example/metadata".into(),
+            required,
+        }
+    }
+
+    #[test]
+    fn strict_mode_refuses_invalid_and_missing_required_signatures() {
+        let valid = Verdict::Valid {
+            algorithm: SignatureAlgorithm::RsaSha256,
+        };
+        let invalid = Verdict::from(Err(RequestSignatureError::BadSignature));
+        for required in [None, Some(Requirement::Sp), Some(Requirement::Idp)] {
+            let j = judgement(valid.clone(), required);
+            assert_eq!(j.refusal(), None);
+            assert_eq!(j.warning(), None);
+            let j = judgement(invalid.clone(), required);
+            let refusal = j.refusal().unwrap().to_string();
+            assert_eq!(
+                refusal,
+                "the AuthnRequest's signature is invalid: the signature does not verify with \
+                 the certificate registered for https://sp.example/metadata"
+            );
+            assert!(j.warning().unwrap().contains("strict mode refuses it"));
+        }
+        assert_eq!(judgement(Verdict::Unsigned, None).refusal(), None);
+        assert_eq!(judgement(Verdict::Unsigned, None).warning(), None);
+        let unsigned = judgement(Verdict::Unsigned, Some(Requirement::Sp));
+        assert!(unsigned
+            .refusal()
+            .unwrap()
+            .to_string()
+            .contains("https://sp.example/metadata is registered as signing its AuthnRequests"));
+        assert!(judgement(Verdict::Unsigned, Some(Requirement::Idp))
+            .refusal()
+            .unwrap()
+            .to_string()
+            .contains("WantAuthnRequestsSigned"));
+        let unchecked = judgement(Verdict::NoCertificate, None);
+        assert_eq!(unchecked.refusal(), None);
+        assert!(unchecked.warning().unwrap().contains("not checked"));
+        assert!(matches!(
+            judgement(Verdict::NoCertificate, Some(Requirement::Sp)).refusal(),
+            Some(SignatureRefusal::NoCertificate { .. })
+        ));
+        let sha1 = judgement(
+            Verdict::Valid {
+                algorithm: SignatureAlgorithm::RsaSha1,
+            },
+            None,
+        );
+        assert_eq!(sha1.refusal(), None);
+        assert!(sha1.warning().unwrap().contains("signed with rsa-sha1"));
+    }
+
+    #[test]
+    fn judgements_take_the_certificate_and_the_requirement_from_the_sp() {
+        let query = redirect_fixtures()[0].text;
+        let mut sp = ServiceProvider::new("https://python-sp.example/metadata");
+        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "");
+        assert_eq!(
+            (j.verdict.clone(), j.required),
+            (Verdict::NoCertificate, None)
+        );
+        sp.certificate = Some(der(PYTHON_CERT));
+        sp.authn_requests_signed = true;
+        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "");
+        assert!(j.verdict.is_valid());
+        assert_eq!(j.required, Some(Requirement::Sp));
+        assert_eq!(
+            j.summary(),
+            "valid: signed with rsa-sha256; verifies with the certificate registered for \
+             https://python-sp.example/metadata"
+        );
+        let j = Judgement::of("https://stranger.example", None, true, None, "<x/>");
+        assert_eq!(j.required, Some(Requirement::Idp));
+        assert_eq!(
+            j.verdict.id(),
+            "invalid",
+            "not XML a signature can be read from"
         );
     }
 }

@@ -54,6 +54,12 @@ pub struct Cli {
     #[arg(long, env = "MOCK_IDP_STRICT")]
     pub strict: bool,
 
+    /// Expect every SP to sign its AuthnRequests: the metadata says
+    /// `WantAuthnRequestsSigned="true"`, unsigned requests get a warning, and `--strict` refuses
+    /// them.
+    #[arg(long, env = "MOCK_IDP_WANT_SIGNED_REQUESTS")]
+    pub want_signed_requests: bool,
+
     /// Answer every SSO request at once as this user, without showing the picker (for
     /// browser-driven tests of an SP). A browser's own `/select` choice still wins.
     #[arg(long, env = "MOCK_IDP_AUTO_LOGIN", value_name = "USER")]
@@ -102,6 +108,7 @@ pub struct Config {
     pub auto_login: Option<String>,
     pub auto_scenario: Option<String>,
     pub log_format: LogFormat,
+    pub want_signed_requests: bool,
 }
 
 impl From<Cli> for Config {
@@ -117,6 +124,7 @@ impl From<Cli> for Config {
             auto_login: cli.auto_login.filter(|u| !u.is_empty()),
             auto_scenario: cli.auto_scenario.filter(|s| !s.is_empty()),
             log_format: cli.log_format,
+            want_signed_requests: cli.want_signed_requests,
         }
     }
 }
@@ -234,6 +242,7 @@ mod tests {
             auto_login: None,
             auto_scenario: None,
             log_format: LogFormat::Text,
+            want_signed_requests: false,
         }
     }
 
@@ -295,6 +304,7 @@ mod tests {
             "MOCK_IDP_ENTITY_ID",
             "MOCK_IDP_USERS",
             "MOCK_IDP_CERTS",
+            "MOCK_IDP_WANT_SIGNED_REQUESTS",
         ] {
             assert!(help.contains(var), "{var} missing from:\n{help}");
         }

@@ -29,6 +29,8 @@
 //!                 not_before_skew_seconds: 120, session_seconds: 28800 }
 //!     authn_context: urn:federation:authentication:windows
 //!     certificate: sp.crt                          # a PEM or DER file, or an inline PEM block
+//!     want_signed_requests: true                   # its AuthnRequests must be signed (default:
+//!                                                  #   the metadata's AuthnRequestsSigned)
 //! ```
 //!
 //! Settings are layered: the preset first, then the metadata file, then each field written
@@ -255,6 +257,8 @@ struct RawSp {
     authn_context: Option<String>,
     #[serde(default)]
     certificate: Option<String>,
+    #[serde(default)]
+    want_signed_requests: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -699,6 +703,9 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
     }
     if let Some(c) = raw.certificate {
         sp.certificate = Some(certificate(ctx, &here(&["certificate"]), &c)?);
+    }
+    if let Some(want) = raw.want_signed_requests {
+        sp.authn_requests_signed = want;
     }
 
     // 4. The result must be an SP a response can be delivered to.
@@ -1337,6 +1344,21 @@ service_providers:
         );
         let msg = err("service_providers:\n  - metadata: https://sp.example.com/metadata\n");
         assert_has(&msg, &["line 2", "not fetched"]);
+    }
+
+    #[test]
+    fn want_signed_requests_overrides_the_metadata() {
+        assert!(!ok(PLAIN).all()[0].authn_requests_signed);
+        let sp = ok(&one("    want_signed_requests: true\n")).all()[0].clone();
+        assert!(sp.authn_requests_signed);
+        // node-saml.xml says AuthnRequestsSigned="true"; the field written wins.
+        let text =
+            "service_providers:\n  - metadata: node-saml.xml\n    want_signed_requests: false\n";
+        assert!(!ok(text).all()[0].authn_requests_signed);
+        assert_has(
+            &err(&one("    want_signed_requests: maybe\n")),
+            &["want_signed_requests"],
+        );
     }
 
     #[test]

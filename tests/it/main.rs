@@ -15,5 +15,6 @@ mod hostile;
 mod registry;
 mod scenarios;
 mod sessions;
+mod signed_requests;
 mod sso;
 mod support;

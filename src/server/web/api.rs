@@ -11,6 +11,7 @@ use crate::saml::scenario;
 
 use super::error::ApiError;
 use super::login::{self, Choices, LoginError};
+use super::signature::{self, SignatureView};
 use super::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -22,6 +23,9 @@ struct SsoCall {
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
     binding: Option<String>,
+    /// HTTP-Redirect: the SP's redirect URL or its query string, exactly as the SP made it, so
+    /// that its signature can be checked; replaces SAMLRequest and RelayState.
+    redirect_query: Option<String>,
     user: Option<String>,
     #[serde(flatten)]
     choices: Choices,
@@ -40,6 +44,8 @@ struct SsoAnswer<'a> {
     /// IdP-initiated logins.
     binding: Option<&'static str>,
     encoding: Option<&'static str>,
+    /// The verdict on the request's signature; `null` for IdP-initiated logins.
+    request_signature: Option<SignatureView>,
 }
 
 /// Form (`application/x-www-form-urlencoded`) or JSON, by Content-Type.
@@ -67,8 +73,15 @@ pub async fn sso(
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let binding = login::parse_binding(call.binding.as_deref())?;
-    let received = login::receive(call.saml_request.as_deref(), binding)?;
+    let (mut received, relay_state) = signature::received_from(
+        call.saml_request.as_deref(),
+        binding,
+        call.redirect_query.as_deref(),
+        relay_state,
+    )?;
+    let relay_state = relay_state.as_deref();
     let destination = login::destination_for_request(&state, &received.request)?;
+    signature::judge(&state, &mut received, &destination)?;
     let user = call.user.as_deref();
     let issued = login::answer(
         &state,
@@ -86,6 +99,7 @@ pub async fn sso(
         user: user.unwrap_or_default(),
         binding: Some(received.binding.id()),
         encoding: Some(received.encoding.id()),
+        request_signature: SignatureView::of(&received),
     }))
 }
 
@@ -109,6 +123,7 @@ pub async fn idp_initiated(
         user: user.unwrap_or_default(),
         binding: None,
         encoding: None,
+        request_signature: None,
     }))
 }
 

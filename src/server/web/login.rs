@@ -10,6 +10,7 @@ use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::issue::{
     self, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo,
 };
+use crate::saml::request_signature::{Judgement, SignatureRefusal};
 use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
@@ -55,6 +56,8 @@ pub enum LoginError {
     NoPreviousRequest(String),
     #[error("{0}")]
     Issue(#[from] IssueError),
+    #[error("{0}")]
+    Signature(#[from] SignatureRefusal),
 }
 
 impl LoginError {
@@ -74,6 +77,7 @@ impl LoginError {
             LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => {
                 "Nothing to replay yet"
             }
+            LoginError::Signature(_) => "Request signature refused in strict mode",
         }
     }
 
@@ -90,6 +94,9 @@ impl LoginError {
             }
             LoginError::Target(_) => Some(
                 "the AuthnRequest must name its Issuer and an AssertionConsumerServiceURL, or the service provider must be registered (--sps)",
+            ),
+            LoginError::Signature(_) => Some(
+                "have the service provider sign its AuthnRequests with the key of the certificate registered for it (certificate: in the --sps file, or its metadata), or run without --strict to answer with a warning",
             ),
             _ => None,
         }
@@ -112,8 +119,10 @@ pub struct Received {
     pub encoding: Encoding,
     pub binding: Binding,
     pub request: AuthnRequest,
-    /// The Redirect query carried a `Signature` parameter.
-    pub signed_query: bool,
+    /// HTTP-Redirect: the query string exactly as received (the signature covers these bytes).
+    pub redirect_query: Option<String>,
+    /// The request's signature, once judged with the SP's certificate.
+    pub signature: Option<Judgement>,
 }
 
 /// Decodes and parses a `SAMLRequest` parameter. `binding` is how it arrived, when known.
@@ -131,7 +140,8 @@ pub fn receive(
         encoding: decoded.encoding,
         xml: decoded.xml,
         request,
-        signed_query: false,
+        redirect_query: None,
+        signature: None,
     })
 }
 
@@ -389,12 +399,14 @@ fn record(
         .next()
         .unwrap_or_default()
         .to_owned();
-    tracing::info!(sp, user, scenario, binding, status = %status, acs = %issued.acs_url, "login answered");
     let request_signature = match received {
         None => "no request".to_owned(),
-        Some(r) if r.request.has_signature || r.signed_query => "signed (not checked)".to_owned(),
-        Some(_) => "unsigned".to_owned(),
+        Some(r) => r
+            .signature
+            .as_ref()
+            .map_or_else(|| "not checked".to_owned(), Judgement::summary),
     };
+    tracing::info!(sp, user, scenario, binding, status = %status, acs = %issued.acs_url, request_signature = %request_signature, "login answered");
     state.inspector.record(Exchange {
         seq: 0,
         at: clock::now(),

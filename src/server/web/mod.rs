@@ -11,6 +11,7 @@ mod pages;
 mod render;
 mod select;
 mod session;
+mod signature;
 mod sso;
 
 use std::net::TcpListener;
@@ -62,6 +63,9 @@ pub struct AppState {
     pub auto_login: Option<Preselection>,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
+    /// `--want-signed-requests`: every SP is expected to sign its AuthnRequests, and the
+    /// metadata says `WantAuthnRequestsSigned="true"`.
+    pub want_signed_requests: bool,
 }
 
 impl AppState {
@@ -89,6 +93,7 @@ impl AppState {
             sessions: Sessions::default(),
             inspector: Inspector::default(),
             persistent_secret,
+            want_signed_requests: false,
         })
     }
 
@@ -112,6 +117,12 @@ impl AppState {
     pub fn with_registry(mut self, registry: Registry, policy: Policy) -> Self {
         self.registry = registry;
         self.policy = policy;
+        self
+    }
+
+    /// Expect every SP to sign its AuthnRequests (and say so in the metadata).
+    pub fn with_signed_requests(mut self, want: bool) -> Self {
+        self.want_signed_requests = want;
         self
     }
 

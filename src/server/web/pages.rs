@@ -118,6 +118,7 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
         entity_id: &state.endpoints.entity_id,
         sso_url: &state.sso_url(),
         signer: &state.signer,
+        want_authn_requests_signed: state.want_signed_requests,
     });
     metadata_response(xml)
 }
@@ -132,6 +133,7 @@ pub async fn federation_metadata(state: web::Data<AppState>) -> HttpResponse {
         entity_id: &state.adfs_entity_id,
         sso_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
         signer: &state.signer,
+        want_authn_requests_signed: state.want_signed_requests,
     });
     metadata_response(xml)
 }

@@ -18,6 +18,7 @@ use super::error::PageError;
 use super::login::{self, Choices, Destination, LoginError, Received};
 use super::select::{self, Preselection};
 use super::session;
+use super::signature::{self, SignatureView};
 use super::{render, AppState};
 use crate::server::sessions::Session;
 
@@ -28,18 +29,17 @@ struct Incoming {
     saml_request: Option<String>,
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
-    /// Present on signed Redirect requests; the signature is not checked yet.
-    #[serde(rename = "Signature")]
-    signature: Option<String>,
 }
 
 pub async fn redirect_binding(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let incoming: Incoming = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, Binding::Redirect)
+    // The raw query string, not re-encoded parameters: a Redirect signature covers its bytes.
+    let raw_query = req.query_string();
+    let incoming: Incoming =
+        serde_urlencoded::from_str(raw_query).map_err(|e| LoginError::Malformed(e.to_string()))?;
+    sp_initiated(&state, &req, incoming, Some(raw_query))
 }
 
 pub async fn post_binding(
@@ -49,7 +49,7 @@ pub async fn post_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, Binding::Post)
+    sp_initiated(&state, &req, incoming, None)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,17 +88,23 @@ pub async fn idp_initiated(
     )
 }
 
+/// `redirect_query`: the raw query string of an HTTP-Redirect request; `None` for HTTP-POST.
 fn sp_initiated(
     state: &AppState,
     req: &HttpRequest,
     incoming: Incoming,
-    arrived: Binding,
+    redirect_query: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
+    let arrived = match redirect_query {
+        Some(_) => Binding::Redirect,
+        None => Binding::Post,
+    };
     let mut received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
-    received.signed_query = incoming.signature.is_some();
+    received.redirect_query = redirect_query.map(str::to_owned);
     let destination = login::destination_for_request(state, &received.request)?;
+    signature::judge(state, &mut received, &destination)?;
     if received.request.is_passive {
         return passive(state, req, &received, &destination, relay_state);
     }
@@ -121,9 +127,7 @@ fn sp_initiated(
             ours[0]
         ));
     }
-    if r.has_signature || incoming.signature.is_some() {
-        warnings.push("The request is signed; the signature is not checked.".to_owned());
-    }
+    warnings.extend(received.signature.as_ref().and_then(|j| j.warning()));
     let session = session::current(state, req).filter(|_| !r.force_authn);
     if r.force_authn {
         warnings.push("ForceAuthn=\"true\": the service provider asks for a fresh login, so the IdP session is not reused.".to_owned());
@@ -217,6 +221,11 @@ struct PickerPage<'a> {
     scenario_groups: Vec<ScenarioGroup>,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
     saml_request: Option<String>,
+    /// Hidden, HTTP-Redirect: the query string as received, so that /sso/login checks the
+    /// signature over the same bytes again.
+    redirect_query: Option<&'a str>,
+    /// The verdict on the request's signature.
+    request_signature: Option<SignatureView>,
     /// Hidden, IdP-initiated: the SP's entity ID.
     idp_initiated_sp: Option<&'a str>,
     relay_state: Option<&'a str>,
@@ -317,6 +326,8 @@ fn picker(
         .collect(),
         scenario_groups: scenario_groups(),
         saml_request: received.map(|r| binding::encode_post(&r.xml)),
+        redirect_query: received.and_then(|r| r.redirect_query.as_deref()),
+        request_signature: received.and_then(SignatureView::of),
         idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),
         relay_state,
         binding: received.map(|r| r.binding.id()),
@@ -409,6 +420,8 @@ struct LoginForm {
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
     binding: Option<String>,
+    /// HTTP-Redirect: the query string as it reached /sso.
+    redirect_query: Option<String>,
     user: Option<String>,
     #[serde(flatten)]
     choices: Choices,
@@ -429,8 +442,8 @@ pub async fn login(
 ) -> Result<HttpResponse, PageError> {
     let form: LoginForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    let relay_state = form.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
+    let mut relay_state = form.relay_state.clone().filter(|r| !r.is_empty());
+    login::check_relay_state(relay_state.as_deref())?;
     let user = form
         .user
         .as_deref()
@@ -444,11 +457,19 @@ pub async fn login(
                 .collect();
             LoginError::MissingUser(known.join(", "))
         })?;
+    let carried = |f: &Option<String>| f.as_deref().is_some_and(|r| !r.is_empty());
     let (issued, cookie) =
-        if form.saml_request.as_deref().is_some_and(|r| !r.is_empty()) || form.sp.is_none() {
+        if carried(&form.saml_request) || carried(&form.redirect_query) || form.sp.is_none() {
             let binding = login::parse_binding(form.binding.as_deref())?;
-            let received = login::receive(form.saml_request.as_deref(), binding)?;
+            let (mut received, carried_relay_state) = signature::received_from(
+                form.saml_request.as_deref(),
+                binding,
+                form.redirect_query.as_deref(),
+                relay_state.as_deref(),
+            )?;
+            relay_state = carried_relay_state;
             let destination = login::destination_for_request(&state, &received.request)?;
+            signature::judge(&state, &mut received, &destination)?;
             session::answer(
                 &state,
                 &req,
@@ -461,7 +482,12 @@ pub async fn login(
             let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
             session::answer(&state, &req, None, &destination, user, &form.choices)?
         };
-    let mut response = post_page(&issued.acs_url, &issued.saml_response, relay_state, user)?;
+    let mut response = post_page(
+        &issued.acs_url,
+        &issued.saml_response,
+        relay_state.as_deref(),
+        user,
+    )?;
     response
         .add_cookie(&cookie)
         .map_err(|e| PageError::internal(e.to_string()))?;

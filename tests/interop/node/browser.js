@@ -131,6 +131,13 @@ function warningsOf(page) {
   return out;
 }
 
+// The picker's request-signature line: [verdict, the text after it], or null.
+function signatureVerdict(page) {
+  const m = /<p class="signature" data-verdict="([^"]*)">([\s\S]*?)<\/p>/.exec(page);
+  if (!m) return null;
+  return [m[1], unescapeHtml(m[2].replace(/<[^>]*>/g, "")).trim()];
+}
+
 // Click the user's button on the picker, then read the auto-post page. `choices` sets other
 // picker fields (style, digest, ...) as a person changing those drop-downs does.
 async function loginViaPicker(base, pickerHtml, user, sign, algorithm, choices) {
@@ -170,4 +177,6 @@ module.exports = {
   idpInitiated,
   unescapeHtml,
   warningsOf,
+  signatureVerdict,
+  request,
 };

@@ -6,7 +6,9 @@
 //                   [--banner-sha1 FINGERPRINT (not used here)]
 //
 // The help-desk scenarios (desk, deskpro, servicedesk_plus) expect the server to run with a
-// registry from tests/fixtures/sps/ that registers the help desk.
+// registry from tests/fixtures/sps/ that registers the help desk; the signed-request scenarios
+// expect tests/fixtures/sps/signed-requests.yaml, which registers this SP with the certificate
+// of the key it signs its AuthnRequests with.
 //
 // node-saml builds the AuthnRequest (HTTP-Redirect URL or HTTP-POST form), the browser carries
 // it to the IdP, walks the picker and the auto-post page, and node-saml validates the
@@ -47,6 +49,13 @@ const NS = {
 };
 
 const acsUrl = (sp) => sp.acs || `https://${sp.host}/acs`;
+
+// The SP's signing pair for AuthnRequests (tests/fixtures/signed-requests/keys).
+const SP_KEYS = path.join(__dirname, "..", "..", "fixtures", "signed-requests", "keys");
+const spKey = (name) => fs.readFileSync(path.join(SP_KEYS, name), "utf8");
+// A RelayState node-saml encodes alike for signing (querystring) and sending (URLSearchParams);
+// RELAY_STATE, with spaces and quotes, it does not.
+const SIGNED_RELAY_STATE = "https://node-sp.example/after?next=/home";
 
 // The help desks the registry presets describe, written from their admin guides (see
 // tests/interop/python/helpdesks.py, which holds the same values, and tests/fixtures/sps/).
@@ -222,6 +231,13 @@ class Run {
     };
     if ("identifierFormat" in opts) options.identifierFormat = opts.identifierFormat;
     if (opts.signatureAlgorithm) options.signatureAlgorithm = opts.signatureAlgorithm;
+    if (opts.signRequests) {
+      // The SP signs its AuthnRequests with its own key ("sha1", "sha256" or "sha512").
+      options.privateKey = spKey("node-sp.key");
+      options.publicCert = spKey("node-sp.crt");
+      options.signatureAlgorithm = opts.signRequests;
+      options.digestAlgorithm = opts.signRequests;
+    }
     const saml = new SAML(options);
     saml.spInfo = sp;
     return saml;
@@ -710,6 +726,158 @@ class Run {
   }
 }
 
+// One character of the signed RelayState changed (`home` becomes `homf`).
+function tamperRedirect(url) {
+  const changed = url.replace("&RelayState=https%3A%2F%2Fnode-sp.example%2Fafter%3Fnext%3D%2Fhome", "&RelayState=https%3A%2F%2Fnode-sp.example%2Fafter%3Fnext%3D%2Fhomf");
+  if (changed === url) throw new Error(`no RelayState to change in ${url}`);
+  return changed;
+}
+
+// One digit of the IssueInstant's seconds changed: the digest no longer matches.
+function tamperXml(xml) {
+  const changed = xml.replace(/(IssueInstant="[0-9-]+T[0-9]{2}:[0-9]{2}:[0-9])([0-9])/, (_, head, d) => head + ((Number(d) + 1) % 10));
+  if (changed === xml) throw new Error(`no IssueInstant to change in ${xml}`);
+  return changed;
+}
+
+// Signed AuthnRequests (tests/fixtures/sps/signed-requests.yaml registered).
+Object.assign(Run.prototype, {
+  // What node-saml sends, signed live: a Redirect URL and an auto-submit form (its
+  // SAMLRequest deflated), with the copies the tests change one byte of.
+  async signedRequests(saml, postSaml) {
+    const url = await saml.getAuthorizeUrlAsync(SIGNED_RELAY_STATE, undefined, {});
+    const redirectId = requestIdOf(new URL(url).searchParams.get("SAMLRequest"), true).id;
+    const formHtml = await postSaml.getAuthorizeFormAsync(SIGNED_RELAY_STATE, undefined, {});
+    const form = browser.parseForms(formHtml).find((f) => "SAMLRequest" in f.hidden);
+    if (!form) throw new Error(`node-saml's form has no SAMLRequest:\n${formHtml}`);
+    const post = requestIdOf(form.hidden.SAMLRequest, false);
+    return {
+      url,
+      redirectId,
+      form: form.fields,
+      postId: post.id,
+      tamperedUrl: tamperRedirect(url),
+      tamperedForm: [
+        ["SAMLRequest", Buffer.from(tamperXml(post.xml), "utf8").toString("base64")],
+        ["RelayState", SIGNED_RELAY_STATE],
+      ],
+    };
+  },
+
+  expectVerdict(label, page, verdict, ...mentions) {
+    const got = browser.signatureVerdict(page);
+    this.check(`${label}: the picker's request signature verdict is ${verdict}`, got !== null && got[0] === verdict, got);
+    for (const m of mentions) this.check(`${label}: the verdict says ${JSON.stringify(m)}`, got !== null && got[1].includes(m), got);
+  },
+
+  // Walk the picker of a request whose signature verified; node-saml judges the response.
+  async signedLogin(label, saml, page, requestId) {
+    const delivered = await browser.loginViaPicker(this.base, page, this.user);
+    this.check(`${label}: RelayState comes back unchanged`, delivered.RelayState === SIGNED_RELAY_STATE, delivered.RelayState);
+    this.expectIdentity(await this.judge(saml, delivered, requestId, label, "sp-initiated", false));
+  },
+
+  async signedApi(label, saml, payload, requestId, verdict) {
+    const res = await browser.request("POST", this.base + "/api/sso", JSON.stringify({ ...payload, user: this.user }), "application/json");
+    let parsed = {};
+    try {
+      parsed = JSON.parse(res.text);
+    } catch {
+      parsed = {};
+    }
+    const got = parsed.request_signature || {};
+    this.check(`${label}: HTTP 200`, res.status === 200, { status: res.status, body: res.text.slice(0, 400) });
+    this.check(`${label}: request_signature.verdict is ${verdict}`, got.verdict === verdict, got);
+    if (res.status === 200 && verdict === "valid") {
+      const delivered = { acsUrl: parsed.acs_url, SAMLResponse: parsed.SAMLResponse, RelayState: parsed.RelayState };
+      // The picker already answered this request and node-saml forgets a request ID once it is
+      // answered: it learns the ID again, as if the request had been sent anew.
+      this.expectIdentity(await this.judge(saml, delivered, requestId, label, "sp-initiated", true));
+    }
+  },
+
+  async signed_requests() {
+    for (const alg of ["sha256", "sha1", "sha512"]) {
+      const saml = this.sp({ signRequests: alg });
+      const postSaml = this.sp({ signRequests: alg, binding: "post" });
+      const sent = await this.signedRequests(saml, postSaml);
+      let label = `Redirect rsa-${alg}`;
+      let page = await browser.getOk(sent.url);
+      this.expectVerdict(label, page, "valid", `signed with rsa-${alg}`, `certificate registered for ${SP_A.entityId}`);
+      await this.signedLogin(label, saml, page, sent.redirectId);
+      await this.signedApi(`${label}, API redirect_query`, saml, { redirect_query: sent.url }, sent.redirectId, "valid");
+      label = `Redirect rsa-${alg}, one byte of RelayState changed`;
+      page = await browser.getOk(sent.tamperedUrl);
+      this.expectVerdict(label, page, "invalid", "does not verify with the certificate registered for");
+      this.check(`${label}: the picker warns`, browser.warningsOf(page).some((w) => w.includes("Invalid request signature")), browser.warningsOf(page));
+      await this.signedApi(`${label}, API`, saml, { redirect_query: sent.tamperedUrl }, sent.redirectId, "invalid");
+      if (alg === "sha512") continue; // node-saml's POST signing: sha1 and sha256 digests
+      label = `POST rsa-${alg}`;
+      page = await browser.postForm(this.base + "/sso", sent.form);
+      this.expectVerdict(label, page, "valid", `signed with rsa-${alg}`);
+      await this.signedLogin(label, postSaml, page, sent.postId);
+      await this.signedApi(`${label}, API`, postSaml, Object.fromEntries(sent.form), sent.postId, "valid");
+      label = `POST rsa-${alg}, one byte of IssueInstant changed`;
+      page = await browser.postForm(this.base + "/sso", sent.tamperedForm);
+      this.expectVerdict(label, page, "invalid", "changed after signing");
+    }
+    // node-saml signs a RelayState with spaces as querystring encodes it (%20) but sends it as
+    // URLSearchParams does (+): the signature does not cover the query it sends.
+    const url = await this.sp({ signRequests: "sha256" }).getAuthorizeUrlAsync(RELAY_STATE, undefined, {});
+    const page = await browser.getOk(url);
+    this.expectVerdict("Redirect with a RelayState node-saml encodes twice over", page, "invalid", "does not verify");
+    // The same SP sending an unsigned request: answered, with the warning.
+    const unsigned = await this.sp().getAuthorizeUrlAsync(SIGNED_RELAY_STATE, undefined, {});
+    const unsignedPage = await browser.getOk(unsigned);
+    this.expectVerdict("unsigned", unsignedPage, "unsigned");
+    this.check(
+      "unsigned: the picker warns that the SP signs its requests",
+      browser.warningsOf(unsignedPage).some((w) => w.includes("is registered as signing its AuthnRequests")),
+      browser.warningsOf(unsignedPage),
+    );
+  },
+
+  expectRefused(label, res, mention) {
+    const text = browser.unescapeHtml(res.text);
+    this.check(`${label}: HTTP 400`, res.status === 400, { status: res.status, body: res.text.slice(0, 400) });
+    this.check(`${label}: no SAMLResponse and no form`, !res.text.includes("SAMLResponse") && !/<form/i.test(res.text), res.text.slice(0, 400));
+    this.check(`${label}: the answer names ${JSON.stringify(mention)}`, text.includes(mention), res.text.slice(0, 1200));
+  },
+
+  async refusedEverywhere(label, url, form, mention) {
+    const json = (payload) => browser.request("POST", this.base + "/api/sso", JSON.stringify({ ...payload, user: this.user }), "application/json");
+    const formBody = (pairs) => new URLSearchParams(pairs).toString();
+    const urlencoded = "application/x-www-form-urlencoded";
+    this.expectRefused(`${label}, GET /sso`, await browser.request("GET", url), mention);
+    this.expectRefused(`${label}, /api/sso redirect_query`, await json({ redirect_query: url }), mention);
+    if (form) {
+      this.expectRefused(`${label}, POST /sso`, await browser.request("POST", this.base + "/sso", formBody(form), urlencoded), mention);
+      const login = [...form, ["binding", "post"], ["user", this.user]];
+      this.expectRefused(`${label}, POST /sso/login`, await browser.request("POST", this.base + "/sso/login", formBody(login), urlencoded), mention);
+      this.expectRefused(`${label}, /api/sso`, await json(Object.fromEntries(form)), mention);
+    }
+  },
+
+  async signed_requests_strict() {
+    for (const alg of ["sha256", "sha1"]) {
+      const saml = this.sp({ signRequests: alg });
+      const postSaml = this.sp({ signRequests: alg, binding: "post" });
+      const sent = await this.signedRequests(saml, postSaml);
+      let page = await browser.getOk(sent.url);
+      this.expectVerdict(`Redirect rsa-${alg}`, page, "valid");
+      await this.signedLogin(`Redirect rsa-${alg}`, saml, page, sent.redirectId);
+      page = await browser.postForm(this.base + "/sso", sent.form);
+      this.expectVerdict(`POST rsa-${alg}`, page, "valid");
+      await this.signedLogin(`POST rsa-${alg}`, postSaml, page, sent.postId);
+      await this.refusedEverywhere(`rsa-${alg}, one byte changed`, sent.tamperedUrl, sent.tamperedForm, "signature is invalid");
+    }
+    const unsigned = await this.sp().getAuthorizeUrlAsync(SIGNED_RELAY_STATE, undefined, {});
+    const formHtml = await this.sp({ binding: "post" }).getAuthorizeFormAsync(SIGNED_RELAY_STATE, undefined, {});
+    const form = browser.parseForms(formHtml).find((f) => "SAMLRequest" in f.hidden);
+    await this.refusedEverywhere("unsigned", unsigned, form.fields, "the AuthnRequest is unsigned");
+  },
+});
+
 const SCENARIOS = [
   "redirect_default",
   "post_default",
@@ -726,6 +894,8 @@ const SCENARIOS = [
   "desk",
   "deskpro",
   "servicedesk_plus",
+  "signed_requests",
+  "signed_requests_strict",
 ];
 
 async function main() {

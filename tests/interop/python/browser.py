@@ -250,6 +250,15 @@ def login_via_picker(base, picker_html, user, sign=None, algorithm=None, choices
     }
 
 
+def signature_verdict(page):
+    """The picker's request-signature line: (verdict, the text after it), or None."""
+    m = re.search(r'<p class="signature" data-verdict="([^"]*)">(.*?)</p>', page, re.S)
+    if m is None:
+        return None
+    text = html_lib.unescape(re.sub(r"<[^>]*>", "", m.group(2))).strip()
+    return m.group(1), text
+
+
 def warnings_of(page):
     """The warning paragraphs of a picker page, as text."""
     out = []

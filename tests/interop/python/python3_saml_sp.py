@@ -5,7 +5,8 @@ Usage: python3_saml_sp.py --idp http://127.0.0.1:PORT --scenario NAME --expect J
 
 The help-desk scenarios (desk, deskpro, servicedesk_plus) and the strict/permissive ones expect
 the server to run with a registry from tests/fixtures/sps/; helpdesks.py says what each help
-desk is.
+desk is. The signed-request scenarios expect tests/fixtures/sps/signed-requests.yaml, which
+registers this SP with the certificate of the key it signs its AuthnRequests with.
 
 The SP builds its own AuthnRequest, the request travels to the IdP the way a browser carries
 it, the picker and the auto-post page are walked like a browser does, and python3-saml then
@@ -18,6 +19,7 @@ import hashlib
 import html as html_lib
 import json
 import os
+import re
 import ssl
 import sys
 import traceback
@@ -50,6 +52,22 @@ RELAY_STATE = "https://python-sp.example/app?tab=1&q=<a \"b\" 'c'>`=`"
 
 SP_A = {"host": "python-sp.example", "entity_id": "https://python-sp.example/metadata"}
 SP_B = {"host": "python-sp-b.example", "entity_id": "https://python-sp-b.example/metadata"}
+
+
+# The SP's signing pair for AuthnRequests; tests/fixtures/sps/signed-requests.yaml registers
+# the certificate for SP_A.
+SP_KEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures",
+                       "signed-requests", "keys")
+DIGESTS = {
+    "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#sha1",
+    "rsa-sha256": "http://www.w3.org/2001/04/xmlenc#sha256",
+    "rsa-sha512": "http://www.w3.org/2001/04/xmlenc#sha512",
+}
+
+
+def sp_key_file(name):
+    with open(os.path.join(SP_KEYS, name), encoding="ascii") as f:
+        return f.read()
 
 
 def acs_url(sp):
@@ -94,7 +112,7 @@ class Sp:
 
     def __init__(self, base, sp, cert=None, fingerprint=None, nameid_format="emailAddress",
                  want_assertions_signed=True, want_messages_signed=True, entity_id=None,
-                 idp=None, reject_deprecated=False):
+                 idp=None, reject_deprecated=False, sign_requests=None):
         self.base = base
         self.sp = sp
         idp = dict(idp or {
@@ -128,6 +146,16 @@ class Sp:
                 "rejectDeprecatedAlgorithm": reject_deprecated,
             },
         }
+        # sign_requests: the algorithm the SP signs its AuthnRequests with, using its own key.
+        self.sign_requests = sign_requests
+        if sign_requests is not None:
+            sp_settings["x509cert"] = sp_key_file("python-sp.crt")
+            sp_settings["privateKey"] = sp_key_file("python-sp.key")
+            self.settings["security"].update({
+                "authnRequestsSigned": True,
+                "signatureAlgorithm": samlxml.ALGORITHMS[sign_requests],
+                "digestAlgorithm": DIGESTS[sign_requests],
+            })
 
     def redirect_login_url(self, relay_state):
         auth = OneLogin_Saml2_Auth(request_data(self.sp), self.settings)
@@ -137,7 +165,15 @@ class Sp:
     def post_authn_request(self):
         settings = OneLogin_Saml2_Settings(self.settings, sp_validation_only=True)
         req = OneLogin_Saml2_Authn_Request(settings)
-        return req.get_xml(), req.get_id()
+        xml = req.get_xml()
+        if self.sign_requests is not None:
+            # python3-saml has no HTTP-POST login; its own signing helper signs the request.
+            xml = OneLogin_Saml2_Utils.add_sign(
+                xml, sp_key_file("python-sp.key"), sp_key_file("python-sp.crt"),
+                sign_algorithm=samlxml.ALGORITHMS[self.sign_requests],
+                digest_algorithm=DIGESTS[self.sign_requests])
+            xml = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        return xml, req.get_id()
 
     def process(self, delivered, request_id):
         post = {"SAMLResponse": delivered["SAMLResponse"]}
@@ -709,6 +745,152 @@ class Run:
         self.expect_identity(entry)
         self.check("Desk.com, registered ACS URL: no warning on the picker",
                    delivered["picker_warnings"] == [], delivered["picker_warnings"])
+
+    # Signed AuthnRequests (tests/fixtures/sps/signed-requests.yaml registered) ---------------
+
+    def signed_requests(self, sp):
+        """What python3-saml sends, signed live: a Redirect URL and a POSTed document, with the
+        copies the tests change one byte of."""
+        url, request_id, _ = sp.redirect_login_url(RELAY_STATE)
+        post_xml, post_id = sp.post_authn_request()
+        return {
+            "redirect": (url, request_id),
+            "post": (post_xml, post_id),
+            "redirect, one byte changed": tamper_redirect(url),
+            "post, one byte changed": tamper_xml(post_xml),
+        }
+
+    def expect_verdict(self, label, page, verdict, *mentions):
+        got = browser.signature_verdict(page)
+        self.check("%s: the picker's request signature verdict is %s" % (label, verdict),
+                   got is not None and got[0] == verdict, got)
+        for m in mentions:
+            self.check("%s: the verdict says %r" % (label, m), got is not None and m in got[1], got)
+
+    def signed_login(self, label, sp, page, request_id):
+        """Walk the picker of a request whose signature verified; python3-saml judges the
+        response."""
+        delivered = browser.login_via_picker(self.base, page, self.user)
+        self.check_delivery(label, sp, delivered)
+        xml = samlxml.decode_response(delivered["SAMLResponse"])
+        self.expect_identity(self.judge(sp, delivered, request_id, xml, label, "picker"))
+
+    def signed_api(self, label, sp, payload, request_id, verdict):
+        status, parsed, body = browser.post_json(self.base + "/api/sso", dict(payload, user=self.user))
+        got = (parsed or {}).get("request_signature") or {}
+        self.check("%s: HTTP 200" % label, status == 200, {"status": status, "body": body[:400]})
+        self.check("%s: request_signature.verdict is %s" % (label, verdict),
+                   got.get("verdict") == verdict, got)
+        if status == 200 and verdict == "valid":
+            delivered = {"acs_url": parsed.get("acs_url"), "SAMLResponse": parsed.get("SAMLResponse"),
+                         "RelayState": parsed.get("RelayState")}
+            self.check_delivery(label, sp, delivered)
+            xml = samlxml.decode_response(delivered["SAMLResponse"])
+            self.expect_identity(self.judge(sp, delivered, request_id, xml, label, "api"))
+
+    def scenario_signed_requests(self):
+        for alg in ("rsa-sha256", "rsa-sha1", "rsa-sha512"):
+            sp = self.sp(sign_requests=alg)
+            sent = self.signed_requests(sp)
+            url, request_id = sent["redirect"]
+            label = "Redirect %s" % alg
+            page = browser.get_ok(url)
+            self.expect_verdict(label, page, "valid", "signed with " + alg,
+                                "certificate registered for " + SP_A["entity_id"])
+            self.signed_login(label, sp, page, request_id)
+            self.signed_api("%s, API redirect_query" % label, sp, {"redirect_query": url}, request_id,
+                            "valid")
+            label = "Redirect %s, one byte of RelayState changed" % alg
+            page = browser.get_ok(sent["redirect, one byte changed"])
+            self.expect_verdict(label, page, "invalid", "does not verify with the certificate registered for")
+            self.check("%s: the picker warns" % label,
+                       any("Invalid request signature" in w for w in browser.warnings_of(page)),
+                       browser.warnings_of(page))
+            self.signed_api("%s, API" % label, sp, {"redirect_query": sent["redirect, one byte changed"]},
+                            request_id, "invalid")
+            xml, request_id = sent["post"]
+            label = "POST %s" % alg
+            fields = {"SAMLRequest": browser.post_encode(xml), "RelayState": RELAY_STATE}
+            page = browser.post_form(self.base + "/sso", fields)
+            self.expect_verdict(label, page, "valid", "signed with " + alg)
+            self.signed_login(label, sp, page, request_id)
+            self.signed_api("%s, API" % label, sp, fields, request_id, "valid")
+            label = "POST %s, one byte of IssueInstant changed" % alg
+            page = browser.post_form(self.base + "/sso",
+                                     {"SAMLRequest": browser.post_encode(sent["post, one byte changed"])})
+            self.expect_verdict(label, page, "invalid", "changed after signing")
+        # The same SP sending an unsigned request: answered, with the warning.
+        xml, request_id = self.sp().post_authn_request()
+        page = browser.post_form(self.base + "/sso", {"SAMLRequest": browser.post_encode(xml)})
+        self.expect_verdict("unsigned", page, "unsigned")
+        self.check("unsigned: the picker warns that the SP signs its requests",
+                   any("is registered as signing its AuthnRequests" in w for w in browser.warnings_of(page)),
+                   browser.warnings_of(page))
+
+    def expect_refused(self, label, status, body, mention):
+        text = html_lib.unescape(body)
+        self.check("%s: HTTP 400" % label, status == 400, {"status": status, "body": body[:400]})
+        self.check("%s: no SAMLResponse and no form" % label,
+                   "SAMLResponse" not in body and "<form" not in body.lower(), body[:400])
+        self.check("%s: the answer names %r" % (label, mention), mention in text, body[:1200])
+
+    def refused_everywhere(self, label, redirect_url, post_xml, mention):
+        if redirect_url is not None:
+            status, _, body = browser.http("GET", redirect_url)
+            self.expect_refused("%s, GET /sso" % label, status, body, mention)
+            status, _, body = browser.post_json(self.base + "/api/sso",
+                                                {"redirect_query": redirect_url, "user": self.user})
+            self.expect_refused("%s, /api/sso" % label, status, body, mention)
+        if post_xml is not None:
+            encoded = browser.post_encode(post_xml)
+            form = urllib.parse.urlencode({"SAMLRequest": encoded}).encode()
+            status, _, body = browser.http("POST", self.base + "/sso", form, "application/x-www-form-urlencoded")
+            self.expect_refused("%s, POST /sso" % label, status, body, mention)
+            form = urllib.parse.urlencode({"SAMLRequest": encoded, "binding": "post", "user": self.user}).encode()
+            status, _, body = browser.http("POST", self.base + browser.SSO_LOGIN_PATH, form,
+                                           "application/x-www-form-urlencoded")
+            self.expect_refused("%s, POST /sso/login" % label, status, body, mention)
+            status, _, body = browser.post_json(self.base + "/api/sso",
+                                                {"SAMLRequest": encoded, "user": self.user})
+            self.expect_refused("%s, /api/sso" % label, status, body, mention)
+
+    def scenario_signed_requests_strict(self):
+        for alg in ("rsa-sha256", "rsa-sha1"):
+            sp = self.sp(sign_requests=alg)
+            sent = self.signed_requests(sp)
+            url, request_id = sent["redirect"]
+            page = browser.get_ok(url)
+            self.expect_verdict("Redirect %s" % alg, page, "valid")
+            self.signed_login("Redirect %s" % alg, sp, page, request_id)
+            xml, request_id = sent["post"]
+            page = browser.post_form(self.base + "/sso", {"SAMLRequest": browser.post_encode(xml),
+                                                          "RelayState": RELAY_STATE})
+            self.expect_verdict("POST %s" % alg, page, "valid")
+            self.signed_login("POST %s" % alg, sp, page, request_id)
+            self.refused_everywhere("%s, one byte changed" % alg, sent["redirect, one byte changed"],
+                                    sent["post, one byte changed"], "signature is invalid")
+        unsigned = self.sp()
+        url, _, _ = unsigned.redirect_login_url(RELAY_STATE)
+        self.refused_everywhere("unsigned", url, unsigned.post_authn_request()[0],
+                                "the AuthnRequest is unsigned")
+
+
+def tamper_redirect(url):
+    """One character of the signed RelayState changed (`app` becomes `apq`)."""
+    changed = url.replace("&RelayState=https%3A%2F%2Fpython-sp.example%2Fapp",
+                          "&RelayState=https%3A%2F%2Fpython-sp.example%2Fapq", 1)
+    if changed == url:
+        raise ValueError("no RelayState to change in %s" % url)
+    return changed
+
+
+def tamper_xml(xml):
+    """One digit of the IssueInstant's seconds changed: the digest no longer matches."""
+    changed = re.sub(r'(IssueInstant="[0-9-]+T[0-9]{2}:[0-9]{2}:[0-9])([0-9])',
+                     lambda m: m.group(1) + str((int(m.group(2)) + 1) % 10), xml, count=1)
+    if changed == xml:
+        raise ValueError("no IssueInstant to change in %s" % xml)
+    return changed
 
 
 def main():
