@@ -7,6 +7,7 @@
 )]
 
 mod boundary;
+mod encryption;
 mod endpoints;
 mod registry;
 mod scenarios;
