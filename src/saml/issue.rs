@@ -5,14 +5,17 @@
 //! Target + Principal + ResponseProfile (+ AuthnRequest)
 //!      │ plan(now, ids)                 every value decided        -> ResponseSpec
 //!      │   scenario.shape
-//!      │ sign(signer)                   build tree, sign           -> SignedResponse
+//!      │ sign(signer)                   build tree, sign the       -> SignedResponse
+//!      │                                assertion, encrypt it, sign the response
 //!      │   scenario.signing, scenario.tamper
 //!      │ encode                         bytes, base64              -> IssuedResponse
 //!          scenario.encode
 //! ```
 //! Each stage has its own type, so none can be skipped or run out of order. The clock and the
-//! ID source are parameters: the same inputs give the same bytes (RSA PKCS#1 v1.5 signatures
-//! are deterministic), which is what the golden files rely on.
+//! ID source (which also supplies the random bytes of encryption keys and IVs) are parameters:
+//! the same inputs give the same bytes (RSA PKCS#1 v1.5 signatures are deterministic), which
+//! is what the golden files rely on. The one exception is an encrypted assertion's wrapped
+//! content key, whose RSA padding openssl randomises (see [`super::xmlenc`]).
 
 use time::OffsetDateTime;
 
@@ -26,10 +29,16 @@ use super::response::{
     self, AssertionSpec, AttributeSpec, AuthnSpec, ConditionsSpec, ConfirmationSpec, ResponseSpec,
     StatusSpec,
 };
-use super::scenario::{Keys, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext};
-use super::sp::{AttributeMap, NameIdRule, ResponseStyle, ServiceProvider, Sign, Target, Validity};
+use super::scenario::{
+    EncryptFor, EncryptionPlan, Keys, Scenario, ShapeContext, SigningKey, SigningPlan,
+    TamperContext,
+};
+use super::sp::{
+    AttributeMap, Encryption, NameIdRule, ResponseStyle, ServiceProvider, Sign, Target, Validity,
+};
 use super::xml::c14n::write_document;
-use super::xml::Element;
+use super::xml::{Element, Node};
+use super::xmlenc::{self, EncryptionOptions, KeyPlacement, XmlencError};
 
 /// Where fresh identifiers come from. The server draws random ones; tests count.
 pub trait IdSource {
@@ -42,16 +51,28 @@ pub trait IdSource {
     fn next_guid_id(&mut self) -> String {
         self.next_id()
     }
+
+    /// Fills `buf` with secret random bytes (content keys and IVs of encrypted assertions);
+    /// outside tests a CSPRNG.
+    fn fill_random(&mut self, buf: &mut [u8]);
 }
 
-/// `_id1`, `_id2`, ...: deterministic IDs for tests and golden files.
+/// `_id1`, `_id2`, ...: deterministic IDs for tests and golden files, and "random" bytes that
+/// only count up (0, 1, 2, ... across calls): never use outside tests.
 #[derive(Debug, Default)]
-pub struct SequentialIds(u64);
+pub struct SequentialIds(u64, u8);
 
 impl IdSource for SequentialIds {
     fn next_id(&mut self) -> String {
         self.0 += 1;
         format!("_id{}", self.0)
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            *b = self.1;
+            self.1 = self.1.wrapping_add(1);
+        }
     }
 }
 
@@ -80,6 +101,8 @@ pub struct ResponseProfile {
     /// The AuthnContextClassRef to assert; `None`: PasswordProtectedTransport, unless the SP
     /// requested only other classes.
     pub authn_context: Option<String>,
+    /// The SP's encryption certificate and algorithms; `enabled`: encrypt the assertion.
+    pub encryption: Encryption,
 }
 
 impl ResponseProfile {
@@ -96,6 +119,7 @@ impl ResponseProfile {
                 attributes: sp.attributes.clone(),
                 validity: sp.validity,
                 authn_context: sp.authn_context.clone(),
+                encryption: sp.encryption.clone(),
             },
         }
     }
@@ -313,15 +337,33 @@ pub struct SignedResponse {
 pub enum IssueError {
     #[error("signing failed: {0}")]
     Signing(#[from] DsigError),
+    #[error("encryption failed: {0}")]
+    Encryption(#[from] XmlencError),
+    /// The login or the scenario encrypts for an SP whose encryption certificate is unknown.
+    #[error(
+        "the assertion cannot be encrypted: no encryption certificate is known for {0}; register the service provider in the --sps file with `encryption: {{ certificate: <its encryption certificate, PEM file or inline> }}`, or with a `metadata` file whose KeyDescriptor use=\"encryption\" (or without use) carries it"
+    )]
+    NoEncryptionCertificate(String),
+    /// Per-login encryption asked for a scenario that rewrites the signed response.
+    #[error(
+        "scenario {0} changes the response after signing, which an encrypted assertion would hide from it: choose encrypt=none for this scenario"
+    )]
+    EncryptionConflict(&'static str),
 }
 
-/// Stage 2: build the tree and sign it, assertion first, so that the response signature
-/// covers the signed assertion.
+/// Stage 2: build the tree and sign it, assertion first; then encrypt the signed assertion
+/// if the plan says so (saml-core 6.2, sign then encrypt); then sign the response, so that
+/// its signature covers the (encrypted) signed assertion.
+///
+/// `sp_entity_id` becomes the EncryptedKey's `Recipient`; `ids` supplies the IDs and the
+/// random bytes encryption needs.
 pub fn sign(
     spec: ResponseSpec,
     profile: &ResponseProfile,
     keys: &Keys<'_>,
     scenario: &Scenario,
+    sp_entity_id: &str,
+    ids: &mut dyn IdSource,
 ) -> Result<SignedResponse, IssueError> {
     let mut plan = SigningPlan {
         assertion: profile.sign.assertion(),
@@ -329,7 +371,11 @@ pub fn sign(
         algorithms: profile.algorithms,
         key_info: spec.style.key_info(),
         key: SigningKey::Idp,
+        encryption: EncryptionPlan::from_profile(&profile.encryption),
     };
+    if profile.encryption.enabled && scenario.rewrites_signed_response() {
+        return Err(IssueError::EncryptionConflict(scenario.id));
+    }
     if let Some(signing) = scenario.signing {
         signing(&mut plan);
     }
@@ -337,6 +383,17 @@ pub fn sign(
     let mut document = response::build(&spec);
     if let (true, Some(a)) = (plan.assertion, &spec.assertion) {
         dsig::sign_enveloped(&mut document, &a.id, plan.algorithms, signer, plan.key_info)?;
+    }
+    if let (true, Some(_)) = (plan.encryption.enabled, &spec.assertion) {
+        encrypt(
+            &mut document,
+            &spec,
+            &plan,
+            profile,
+            keys,
+            sp_entity_id,
+            ids,
+        )?;
     }
     if plan.response {
         dsig::sign_enveloped(
@@ -358,6 +415,94 @@ pub fn sign(
         )?;
     }
     Ok(SignedResponse { spec, document })
+}
+
+/// Replaces the signed assertion of `document` by its encryption, as `plan.encryption` says.
+fn encrypt(
+    document: &mut Element,
+    spec: &ResponseSpec,
+    plan: &SigningPlan,
+    profile: &ResponseProfile,
+    keys: &Keys<'_>,
+    sp_entity_id: &str,
+    ids: &mut dyn IdSource,
+) -> Result<(), IssueError> {
+    let e = plan.encryption;
+    let sp_certificate;
+    let certificate = match e.recipient {
+        EncryptFor::Sp => {
+            let der = profile
+                .encryption
+                .certificate
+                .as_deref()
+                .ok_or_else(|| IssueError::NoEncryptionCertificate(sp_entity_id.to_owned()))?;
+            sp_certificate = openssl::x509::X509::from_der(der).map_err(XmlencError::from)?;
+            &sp_certificate
+        }
+        EncryptFor::Attacker => keys.attacker.certificate(),
+    };
+    let plaintext = if e.keep_plaintext {
+        plaintext_copy(spec, plan, keys, ids)?
+    } else {
+        None
+    };
+    let placement = if e.retrieval_method {
+        KeyPlacement::RetrievalMethod {
+            data_id: ids.next_id(),
+            key_id: ids.next_id(),
+        }
+    } else {
+        KeyPlacement::Inline
+    };
+    let options = EncryptionOptions {
+        data: e.data,
+        key_transport: e.key_transport,
+        placement,
+        recipient_certificate: true,
+        recipient: Some(sp_entity_id.to_owned()),
+    };
+    let mut random = |buf: &mut [u8]| ids.fill_random(buf);
+    xmlenc::encrypt_assertion_in_place(document, certificate, &options, &mut random)?;
+    if let Some(copy) = plaintext {
+        let at = document
+            .children
+            .iter()
+            .position(
+                |n| matches!(n, Node::Element(c) if c.name.is(ns::ASSERTION, "EncryptedAssertion")),
+            )
+            .map_or(document.children.len(), |i| i + 1);
+        document.children.insert(at, Node::Element(copy));
+    }
+    Ok(())
+}
+
+/// The assertion of `spec` again under a fresh ID (an ID names one element per document),
+/// signed as the plan signs assertions.
+fn plaintext_copy(
+    spec: &ResponseSpec,
+    plan: &SigningPlan,
+    keys: &Keys<'_>,
+    ids: &mut dyn IdSource,
+) -> Result<Option<Element>, IssueError> {
+    let mut copy = spec.clone();
+    let id = ids.next_id();
+    if let Some(a) = copy.assertion.as_mut() {
+        a.id.clone_from(&id);
+    }
+    let mut doc = response::build(&copy);
+    if plan.assertion {
+        dsig::sign_enveloped(
+            &mut doc,
+            &id,
+            plan.algorithms,
+            keys.get(plan.key),
+            plan.key_info,
+        )?;
+    }
+    Ok(doc.children.into_iter().find_map(|n| match n {
+        Node::Element(c) if c.name.is(ns::ASSERTION, "Assertion") => Some(c),
+        _ => None,
+    }))
 }
 
 /// Stage 3: what the auto-POST form carries to the ACS.
@@ -415,7 +560,14 @@ pub fn issue(
         };
         shape(&mut spec, &ctx);
     }
-    let signed = sign(spec, login.profile, &idp.keys, scenario)?;
+    let signed = sign(
+        spec,
+        login.profile,
+        &idp.keys,
+        scenario,
+        &login.target.sp_entity_id,
+        ids,
+    )?;
     Ok(encode(signed, login.target, scenario))
 }
 

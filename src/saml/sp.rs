@@ -10,6 +10,7 @@ use time::Duration;
 use super::authn_request::AuthnRequest;
 use super::dsig::{Algorithms, KeyInfoStyle};
 use super::ns;
+use super::xmlenc::{DataEncryption, KeyTransport};
 
 /// The shape of the XML sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,6 +175,20 @@ impl Default for Validity {
     }
 }
 
+/// Encrypted assertions (saml-core 6): the SP's encryption certificate and the algorithms to
+/// use with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Encryption {
+    /// The SP's encryption certificate (DER, an RSA key), from the registry or its metadata;
+    /// `None`: no assertion can be encrypted for it.
+    pub certificate: Option<Vec<u8>>,
+    pub data: DataEncryption,
+    pub key_transport: KeyTransport,
+    /// Encrypt the assertion: for an SP, unless a login says otherwise; in a
+    /// [`ResponseProfile`](super::issue::ResponseProfile), for this login.
+    pub enabled: bool,
+}
+
 /// An AssertionConsumerService endpoint (saml-metadata 2.2.3 IndexedEndpointType).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcsEndpoint {
@@ -208,6 +223,8 @@ pub struct ServiceProvider {
     pub authn_requests_signed: bool,
     /// From SP metadata: `WantAssertionsSigned`.
     pub want_assertions_signed: bool,
+    /// Its encryption certificate and algorithms, from the registry or its metadata.
+    pub encryption: Encryption,
 }
 
 impl ServiceProvider {
@@ -229,6 +246,7 @@ impl ServiceProvider {
             certificate: None,
             authn_requests_signed: false,
             want_assertions_signed: false,
+            encryption: Encryption::default(),
         }
     }
 

@@ -12,9 +12,10 @@ use base64::Engine as _;
 use openssl::x509::X509;
 
 use super::ns;
-use super::sp::{AcsEndpoint, ServiceProvider};
+use super::sp::{AcsEndpoint, Encryption, ServiceProvider};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::Element;
+use super::xmlenc::{DataEncryption, KeyTransport};
 
 /// What an SP's metadata says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,9 @@ pub struct SpMetadata {
     pub signing_certificates: Vec<Vec<u8>>,
     /// DER certificates of `KeyDescriptor`s with `use="encryption"` or no `use`.
     pub encryption_certificates: Vec<Vec<u8>>,
+    /// `md:EncryptionMethod` Algorithms of those KeyDescriptors, in document order: the
+    /// algorithms the SP says it decrypts (saml-metadata 2.4.1.1).
+    pub encryption_methods: Vec<String>,
     /// `NameIDFormat`s, in document order.
     pub name_id_formats: Vec<String>,
     pub authn_requests_signed: bool,
@@ -51,7 +55,38 @@ impl SpMetadata {
         sp.name_id.format = self.name_id_formats.first().cloned();
         sp.authn_requests_signed = self.authn_requests_signed;
         sp.want_assertions_signed = self.want_assertions_signed;
+        sp.encryption = self.encryption();
         sp
+    }
+
+    /// The first encryption certificate with an RSA key (the only kind XML Encryption key
+    /// transport here uses), and the first data and key-transport algorithms among the SP's
+    /// EncryptionMethod hints that are not legacy; encryption stays off until the registry
+    /// turns it on.
+    pub fn encryption(&self) -> Encryption {
+        let is_rsa = |der: &&Vec<u8>| {
+            X509::from_der(der)
+                .ok()
+                .and_then(|c| c.public_key().ok())
+                .is_some_and(|k| k.rsa().is_ok())
+        };
+        let hint = |m: &String| m.trim().to_owned();
+        Encryption {
+            certificate: self.encryption_certificates.iter().find(is_rsa).cloned(),
+            data: self
+                .encryption_methods
+                .iter()
+                .filter_map(|m| DataEncryption::from_uri(&hint(m)))
+                .find(|a| !a.is_legacy())
+                .unwrap_or_default(),
+            key_transport: self
+                .encryption_methods
+                .iter()
+                .filter_map(|m| KeyTransport::from_uri(&hint(m)))
+                .find(|a| !a.is_legacy())
+                .unwrap_or_default(),
+            enabled: false,
+        }
     }
 }
 
@@ -229,6 +264,7 @@ fn read_entity(entity: &Element) -> Result<SpMetadata, SpMetadataError> {
 
     let mut signing_certificates = Vec::new();
     let mut encryption_certificates = Vec::new();
+    let mut encryption_methods = Vec::new();
     for (i, kd) in sp.elements_named(ns::METADATA, "KeyDescriptor").enumerate() {
         let number = i + 1;
         let (signing, encryption) = match kd.attribute("use").map(str::trim) {
@@ -260,6 +296,13 @@ fn read_entity(entity: &Element) -> Result<SpMetadata, SpMetadataError> {
                 encryption_certificates.push(der);
             }
         }
+        if encryption {
+            encryption_methods.extend(
+                kd.elements_named(ns::METADATA, "EncryptionMethod")
+                    .filter_map(|m| m.attribute("Algorithm"))
+                    .map(str::to_owned),
+            );
+        }
     }
 
     let name_id_formats = sp
@@ -274,6 +317,7 @@ fn read_entity(entity: &Element) -> Result<SpMetadata, SpMetadataError> {
         slo,
         signing_certificates,
         encryption_certificates,
+        encryption_methods,
         name_id_formats,
         authn_requests_signed: flag(sp, "AuthnRequestsSigned")?,
         want_assertions_signed: flag(sp, "WantAssertionsSigned")?,
@@ -397,6 +441,75 @@ mod tests {
         assert_eq!(md.name_id_formats, [ns::nameid::EMAIL]);
         assert!(md.authn_requests_signed);
         assert!(md.want_assertions_signed);
+    }
+
+    #[test]
+    fn the_encryption_certificate_and_the_first_usable_hints_are_taken_but_not_switched_on() {
+        let md = parse(NODE).unwrap();
+        assert_eq!(
+            md.encryption_methods,
+            [
+                "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+                "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+                "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+                "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
+            ]
+        );
+        let e = md.to_service_provider().encryption;
+        assert_eq!(e.certificate, Some(der(NODE_ENCRYPTION_CERT)));
+        assert_eq!(e.data, DataEncryption::Aes256Gcm);
+        assert_eq!(e.key_transport, KeyTransport::RsaOaepMgf1p);
+        assert!(!e.enabled);
+
+        // Legacy hints are passed over; a key transport hint is honoured; a certificate
+        // without an RSA key cannot carry a content key.
+        let ec = {
+            let group =
+                openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+            let key =
+                openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap())
+                    .unwrap();
+            let mut b = openssl::x509::X509Builder::new().unwrap();
+            b.set_pubkey(&key).unwrap();
+            let now = openssl::asn1::Asn1Time::days_from_now(0).unwrap();
+            b.set_not_before(&now).unwrap();
+            b.set_not_after(&now).unwrap();
+            b.sign(&key, openssl::hash::MessageDigest::sha256())
+                .unwrap();
+            B64.encode(b.build().to_der().unwrap())
+        };
+        let key_descriptor = |cert: &str, methods: &[&str]| {
+            let methods: String = methods
+                .iter()
+                .map(|m| format!(r#"<md:EncryptionMethod Algorithm="{m}"/>"#))
+                .collect();
+            format!(
+                r#"<md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>{methods}</md:KeyDescriptor>"#
+            )
+        };
+        let xml = entity(&format!(
+            "{}{}{POST_ACS}",
+            key_descriptor(&ec, &[]),
+            key_descriptor(
+                &cert_b64(),
+                &[
+                    "http://www.w3.org/2001/04/xmlenc#tripledes-cbc",
+                    "http://www.w3.org/2001/04/xmlenc#rsa-1_5",
+                    "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+                    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+                ]
+            )
+        ));
+        let e = parse(&xml).unwrap().encryption();
+        assert_eq!(e.certificate, Some(der(PYTHON_CERT)));
+        assert_eq!(e.data, DataEncryption::Aes128Cbc);
+        assert_eq!(e.key_transport, KeyTransport::RsaOaep);
+        // Signing-only keys are no encryption keys.
+        let xml = entity(&format!(
+            r#"<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>{POST_ACS}"#,
+            cert_b64()
+        ));
+        assert_eq!(parse(&xml).unwrap().encryption(), Encryption::default());
     }
 
     #[test]

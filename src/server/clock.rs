@@ -1,5 +1,6 @@
-//! The one place that reads the wall clock and draws randomness for IDs; the engine gets both
-//! as parameters (clippy.toml forbids them everywhere else).
+//! The one place that reads the wall clock and draws randomness (IDs, and the content keys and
+//! IVs of encrypted assertions); the engine gets both as parameters (clippy.toml forbids them
+//! everywhere else).
 
 use time::OffsetDateTime;
 
@@ -41,16 +42,24 @@ impl IdSource for RandomIds {
             &hex[20..32]
         )
     }
+
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        fill(buf);
+    }
 }
 
 fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
+    fill(&mut bytes);
+    bytes
+}
+
+fn fill(buf: &mut [u8]) {
     #[allow(clippy::disallowed_methods, reason = "this is the randomness source")]
-    if openssl::rand::rand_bytes(&mut bytes).is_err() {
-        // The CSPRNG failing is not recoverable and must not yield a predictable ID.
+    if openssl::rand::rand_bytes(buf).is_err() {
+        // The CSPRNG failing is not recoverable and must not yield a predictable ID or key.
         std::process::abort();
     }
-    bytes
 }
 
 #[cfg(test)]
@@ -68,5 +77,10 @@ mod tests {
         assert_eq!(g.len(), 37);
         assert_eq!(g.matches('-').count(), 4);
         assert_eq!(&g[15..16], "4");
+        let (mut k1, mut k2) = ([0u8; 32], [0u8; 32]);
+        ids.fill_random(&mut k1);
+        ids.fill_random(&mut k2);
+        assert_ne!(k1, k2);
+        assert_ne!(k1, [0u8; 32]);
     }
 }

@@ -31,10 +31,21 @@
 //!     certificate: sp.crt                          # a PEM or DER file, or an inline PEM block
 //!     want_signed_requests: true                   # its AuthnRequests must be signed (default:
 //!                                                  #   the metadata's AuthnRequestsSigned)
+//!     encryption:                                  # encrypt assertions to this SP
+//!       certificate: sp-encryption.crt             # as above; default: the metadata's
+//!                                                  #   KeyDescriptor use="encryption" (or no use)
+//!       data: aes256-gcm                           # aes128-cbc | aes256-cbc | aes128-gcm |
+//!                                                  #   aes256-gcm; default: the metadata's
+//!                                                  #   EncryptionMethod hint, else aes256-cbc
+//!       key_transport: rsa-oaep-mgf1p              # rsa-oaep-mgf1p | rsa-oaep (xmlenc11,
+//!                                                  #   SHA-256); default: hint, else rsa-oaep-mgf1p
+//!       enabled: true                              # false: only for logins that ask
 //! ```
 //!
 //! Settings are layered: the preset first, then the metadata file, then each field written
-//! here, which wins over both. Under `attributes`, each of `drop`, `rename` and `add` that is
+//! here, which wins over both. An encryption certificate from the metadata is kept for logins
+//! and scenarios that ask for encryption; assertions are encrypted by default only when an
+//! `encryption:` block is written. Under `attributes`, each of `drop`, `rename` and `add` that is
 //! written replaces the list the preset gave; under `validity` and `name_id`, each sub-field
 //! replaces only itself.
 //!
@@ -65,6 +76,7 @@ use crate::saml::sp::{
     Sign,
 };
 use crate::saml::sp_metadata::{self, SpMetadataError};
+use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 /// Reads and validates the registry file at `path`; relative `metadata:` and `certificate:`
 /// paths are taken from the file's directory.
@@ -259,6 +271,21 @@ struct RawSp {
     certificate: Option<String>,
     #[serde(default)]
     want_signed_requests: Option<bool>,
+    #[serde(default)]
+    encryption: Option<RawEncryption>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEncryption {
+    #[serde(default)]
+    certificate: Option<String>,
+    #[serde(default)]
+    data: Option<String>,
+    #[serde(default)]
+    key_transport: Option<String>,
+    #[serde(default)]
+    enabled: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +583,9 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
         }
         sp.authn_requests_signed = from_md.authn_requests_signed;
         sp.want_assertions_signed = from_md.want_assertions_signed;
+        if from_md.encryption.certificate.is_some() {
+            sp.encryption = from_md.encryption;
+        }
         entity_id_at = at;
     }
 
@@ -707,6 +737,9 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
     if let Some(want) = raw.want_signed_requests {
         sp.authn_requests_signed = want;
     }
+    if let Some(e) = raw.encryption {
+        apply_encryption(ctx, &here(&["encryption"]), e, &mut sp)?;
+    }
 
     // 4. The result must be an SP a response can be delivered to.
     let acs_at = match acs_source {
@@ -816,6 +849,57 @@ fn apply_attributes(
         }
         sp.attributes.add = out;
     }
+    Ok(())
+}
+
+/// The encryption algorithms a registry may choose: the legacy ones exist only as scenarios.
+const DATA_IDS: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
+const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
+
+fn apply_encryption(
+    ctx: &Ctx<'_>,
+    at: &[Step],
+    raw: RawEncryption,
+    sp: &mut ServiceProvider,
+) -> Result<(), SpsError> {
+    let under = |k: &str| -> Vec<Step> {
+        let mut p = at.to_vec();
+        p.push(Step::key(k));
+        p
+    };
+    if let Some(c) = raw.certificate {
+        let der = certificate(ctx, &under("certificate"), &c)?;
+        let is_rsa = X509::from_der(&der)
+            .ok()
+            .and_then(|c| c.public_key().ok())
+            .is_some_and(|k| k.rsa().is_ok());
+        if !is_rsa {
+            return Err(ctx.invalid(
+                &under("certificate"),
+                "the certificate's key is not RSA: encrypted assertions carry their key with RSA-OAEP, so the SP's encryption certificate must hold an RSA key",
+            ));
+        }
+        sp.encryption.certificate = Some(der);
+    }
+    if sp.encryption.certificate.is_none() {
+        return Err(ctx.invalid(
+            at,
+            "no encryption certificate: give `certificate` (a PEM or DER file, or an inline PEM block), or a `metadata` file with a KeyDescriptor use=\"encryption\"",
+        ));
+    }
+    if let Some(d) = raw.data {
+        sp.encryption.data = DataEncryption::from_id(&d)
+            .filter(|a| !a.is_legacy())
+            .ok_or_else(|| ctx.invalid(&under("data"), not_one_of(&d, &DATA_IDS)))?;
+    }
+    if let Some(k) = raw.key_transport {
+        sp.encryption.key_transport = KeyTransport::from_id(&k)
+            .filter(|a| !a.is_legacy())
+            .ok_or_else(|| {
+                ctx.invalid(&under("key_transport"), not_one_of(&k, &KEY_TRANSPORT_IDS))
+            })?;
+    }
+    sp.encryption.enabled = raw.enabled.unwrap_or(true);
     Ok(())
 }
 
@@ -1372,6 +1456,134 @@ service_providers:
         std::fs::write(dir.path().join("sp.der"), der("python-sp.crt")).unwrap();
         let sp = parse(&one("    certificate: sp.der\n"), "sps.yaml", dir.path()).unwrap();
         assert_eq!(sp.all()[0].certificate, Some(der("python-sp.crt")));
+    }
+
+    #[test]
+    fn encryption_block_certificate_algorithms_and_switch() {
+        use crate::saml::sp::Encryption;
+        let sp = ok(&one(
+            "    encryption:\n      certificate: keys/node-sp-encryption.crt\n      data: aes128-gcm\n      key_transport: rsa-oaep\n",
+        ))
+        .all()[0]
+            .clone();
+        assert_eq!(
+            sp.encryption,
+            Encryption {
+                certificate: Some(der("node-sp-encryption.crt")),
+                data: DataEncryption::Aes128Gcm,
+                key_transport: KeyTransport::RsaOaep,
+                enabled: true,
+            }
+        );
+        let pem = std::fs::read_to_string(fixtures().join("keys/python-sp.crt")).unwrap();
+        let indented: String = pem.lines().map(|l| format!("        {l}\n")).collect();
+        let sp = ok(&one(&format!(
+            "    encryption:\n      enabled: false\n      certificate: |\n{indented}"
+        )))
+        .all()[0]
+            .clone();
+        assert_eq!(sp.encryption.certificate, Some(der("python-sp.crt")));
+        assert!(!sp.encryption.enabled);
+        assert_eq!(sp.encryption.data, DataEncryption::Aes256Cbc);
+        assert_eq!(sp.encryption.key_transport, KeyTransport::RsaOaepMgf1p);
+    }
+
+    #[test]
+    fn metadata_gives_the_encryption_certificate_and_an_empty_block_switches_it_on() {
+        let from_md = |extra: &str| {
+            ok(&format!(
+                "service_providers:\n  - metadata: node-saml.xml\n{extra}"
+            ))
+            .all()[0]
+                .clone()
+                .encryption
+        };
+        let e = from_md("");
+        assert_eq!(e.certificate, Some(der("node-sp-encryption.crt")));
+        assert_eq!(e.data, DataEncryption::Aes256Gcm);
+        assert!(!e.enabled);
+        let e = from_md("    encryption: {}\n");
+        assert!(e.enabled);
+        assert_eq!(e.data, DataEncryption::Aes256Gcm);
+        let e = from_md("    encryption: { data: aes256-cbc }\n");
+        assert_eq!(e.data, DataEncryption::Aes256Cbc);
+        assert!(e.enabled);
+    }
+
+    #[test]
+    fn encryption_errors_say_what_to_give() {
+        let msg = err(&one("    encryption: { data: aes256-gcm }\n"));
+        assert_has(
+            &msg,
+            &[
+                "sps.yaml line 5: service_providers[0].encryption: no encryption certificate",
+                "`certificate`",
+                "KeyDescriptor use=\"encryption\"",
+            ],
+        );
+        let with_cert = |more: &str| {
+            err(&one(&format!(
+                "    encryption:\n      certificate: keys/python-sp.crt\n{more}"
+            )))
+        };
+        assert_has(
+            &with_cert("      data: tripledes-cbc\n"),
+            &[
+                "line 7",
+                "service_providers[0].encryption.data: \"tripledes-cbc\" is not one of aes128-cbc, aes256-cbc, aes128-gcm, aes256-gcm",
+            ],
+        );
+        assert_has(
+            &with_cert("      key_transport: rsa-1_5\n"),
+            &[
+                "line 7",
+                "service_providers[0].encryption.key_transport: \"rsa-1_5\" is not one of rsa-oaep-mgf1p, rsa-oaep",
+            ],
+        );
+        assert_has(
+            &with_cert("      key: x\n"),
+            &["line 7", "unknown field `key`"],
+        );
+        let msg = err(&one("    encryption:\n      certificate: nope.crt\n"));
+        assert_has(
+            &msg,
+            &[
+                "line 6",
+                "service_providers[0].encryption.certificate",
+                "cannot read",
+            ],
+        );
+    }
+
+    #[test]
+    fn an_encryption_certificate_must_hold_an_rsa_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let group =
+            openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let key = openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap())
+            .unwrap();
+        let mut b = openssl::x509::X509Builder::new().unwrap();
+        b.set_pubkey(&key).unwrap();
+        let now = openssl::asn1::Asn1Time::days_from_now(0).unwrap();
+        b.set_not_before(&now).unwrap();
+        b.set_not_after(&now).unwrap();
+        b.sign(&key, openssl::hash::MessageDigest::sha256())
+            .unwrap();
+        std::fs::write(dir.path().join("ec.crt"), b.build().to_pem().unwrap()).unwrap();
+        let msg = parse(
+            &one("    encryption:\n      certificate: ec.crt\n"),
+            "sps.yaml",
+            dir.path(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_has(
+            &msg,
+            &[
+                "line 6",
+                "service_providers[0].encryption.certificate: the certificate's key is not RSA",
+            ],
+        );
     }
 
     #[test]

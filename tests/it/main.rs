@@ -7,6 +7,7 @@
 )]
 
 mod boundary;
+mod encryption;
 mod endpoints;
 mod fuzz_corpus;
 #[path = "../../fuzz/targets.rs"]

@@ -2,14 +2,15 @@
 "use strict";
 // node-saml as the judge of mock-idp's scenario catalogue.
 //
-// Usage: node judge.js --idp http://127.0.0.1:PORT --scenarios FILE --user ID
+// Usage: node judge.js --idp http://127.0.0.1:PORT --scenarios FILE --user ID --sp-key PEM
 //
 // FILE is the JSON array GET /api/scenarios returns. One SP (one SAML instance, one
 // InResponseTo cache, like a long-running service) goes through the whole list: for each
 // scenario node-saml builds a fresh AuthnRequest (HTTP-Redirect), the response is fetched with
 // POST /api/sso and `scenario=<id>`, and node-saml validates it with secure settings (IdP
 // certificate, audience, Response and Assertion signatures wanted, validateInResponseTo
-// "always", 1 s of clock skew). A scenario that needs a previous login gets a valid login to
+// "always", 1 s of clock skew, and SP_KEY as decryptionPvk: the SP is registered with the IdP
+// with the matching encryption certificate). A scenario that needs a previous login gets a valid login to
 // the same SP first. One JSON line per result on stdout, as tests/scenarios/judges.py writes
 // them: {"type": "library"|"verdict"|"error"|"done", "judge": "node-saml", ...}.
 //
@@ -44,7 +45,7 @@ function parseArgs(argv) {
     if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
     out[argv[i].slice(2)] = argv[i + 1];
   }
-  for (const k of ["idp", "scenarios", "user"]) if (!out[k]) throw new Error(`--${k} is required`);
+  for (const k of ["idp", "scenarios", "user", "sp-key"]) if (!out[k]) throw new Error(`--${k} is required`);
   return out;
 }
 
@@ -56,7 +57,8 @@ function children(el, ns, name) {
   return out;
 }
 
-// The NameID and attributes of the first Assertion, as DOM text content (comments left out).
+// The NameID and attributes of the first Assertion, as DOM text content (comments left out);
+// null for a response with an EncryptedAssertion (what it says is only known once decrypted).
 function xmlFacts(saml_response) {
   let doc;
   try {
@@ -68,6 +70,7 @@ function xmlFacts(saml_response) {
   }
   const root = doc && doc.documentElement;
   if (!root) return null;
+  if (children(root, NS.saml, "EncryptedAssertion").length > 0) return null;
   const assertion = children(root, NS.saml, "Assertion")[0];
   if (!assertion) return { nameid: null, attributes: {} };
   const subject = children(assertion, NS.saml, "Subject")[0];
@@ -170,6 +173,7 @@ async function main() {
     validateInResponseTo: "always",
     acceptedClockSkewMs: 1000,
     authnRequestBinding: "HTTP-Redirect",
+    decryptionPvk: fs.readFileSync(args["sp-key"], "utf8"),
   });
   emit({ type: "library", judge: JUDGE, library: LIBRARY });
   for (const s of scenarios) {

@@ -1,6 +1,7 @@
 """Two judges of mock-idp's scenario catalogue, run in one process: python3-saml and xmlsec1.
 
 Usage: judges.py --idp http://127.0.0.1:PORT --scenarios FILE --user ID [--judges a,b]
+                 --sp-key PEM --sp-cert PEM
 
 FILE is the JSON array GET /api/scenarios returns. For every scenario, each judge plays a
 service provider of its own (its own entity ID, so the IdP's memory of the last response and
@@ -13,7 +14,12 @@ request, which `replay` and `reused-request-id` use, is never shared):
   every signature found on the Response and on each of its Assertions with the IdP's
   certificate (`--pubkey-cert-pem`, so the KeyInfo is ignored), following same-document and
   empty (whole-document) references. It judges the signature layer
-  only: a response whose content is wrong but whose signatures hold is "accepted".
+  only: a response whose content is wrong but whose signatures hold is "accepted". An
+  EncryptedAssertion is decrypted first (`xmlsec1 --decrypt` with SP_KEY, any algorithm), and
+  the decrypted assertion's signature verified; the Response signature is verified as sent.
+
+Both SPs are registered with the IdP with the encryption certificate SP_CERT, and hold SP_KEY:
+python3-saml decrypts encrypted assertions (without requiring them).
 
 A scenario that needs a previous login gets one first: a valid login to the same SP, judged
 like any other. Each result is one JSON line on stdout:
@@ -23,7 +29,8 @@ like any other. Each result is one JSON line on stdout:
   {"type": "error", "judge", "scenario", "error", "traceback"}   (the IdP did not answer)
   {"type": "done", "judge"}
 "xml" holds what the response says, read independently of the judge: the NameID and the
-attribute values of its first Assertion, as XPath string values (comments left out).
+attribute values of its first Assertion, as XPath string values (comments left out); null
+when the response carries an EncryptedAssertion (what it says is only known once decrypted).
 """
 
 import argparse
@@ -56,6 +63,7 @@ NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
     "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
     "ds": "http://www.w3.org/2000/09/xmldsig#",
+    "xenc": "http://www.w3.org/2001/04/xmlenc#",
 }
 BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
@@ -138,7 +146,7 @@ def parse(raw):
 
 def xml_facts(root):
     """The NameID and attributes of the first Assertion, as XPath string values."""
-    if root is None:
+    if root is None or root.find("saml:EncryptedAssertion", NS) is not None:
         return None
     assertion = root.find("saml:Assertion", NS)
     if assertion is None:
@@ -172,7 +180,7 @@ def pem_body(pem):
     return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
 
 
-def python3_saml_settings(base, sp, cert):
+def python3_saml_settings(base, sp, cert, sp_key="", sp_cert=""):
     return {
         "strict": True,
         "debug": False,
@@ -180,8 +188,8 @@ def python3_saml_settings(base, sp, cert):
             "entityId": sp["entity_id"],
             "assertionConsumerService": {"url": acs_url(sp), "binding": BINDING_POST},
             "NameIDFormat": EMAIL_FORMAT,
-            "x509cert": "",
-            "privateKey": "",
+            "x509cert": pem_body(sp_cert) if sp_cert else "",
+            "privateKey": sp_key,
         },
         "idp": {
             "entityId": base + "/metadata",
@@ -203,9 +211,10 @@ class Python3Saml:
     name = "python3-saml"
     library = PYTHON3_SAML
 
-    def __init__(self, base, cert, workdir):
+    def __init__(self, base, cert, workdir, sp_key, sp_cert):
         self.sp = SPS[self.name]
-        self.settings = python3_saml_settings(base, self.sp, cert)
+        self.settings = python3_saml_settings(base, self.sp, cert, open(sp_key).read(),
+                                              open(sp_cert).read())
 
     def request(self):
         auth = OneLogin_Saml2_Auth(request_data(self.sp), self.settings)
@@ -248,6 +257,9 @@ ID_ATTRS = [
     "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
     "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
 ]
+# Lets `xmlsec1 --decrypt` follow a RetrievalMethod to an EncryptedKey's Id (no DTD says it is
+# an ID).
+ENCRYPTED_KEY_ID = ["--id-attr:Id", "http://www.w3.org/2001/04/xmlenc#:EncryptedKey"]
 RESPONSE_XPATH = "/*[local-name()='Response']"
 
 
@@ -255,9 +267,10 @@ class Xmlsec1:
     name = "xmlsec1"
     library = xmlsec1_version()
 
-    def __init__(self, base, cert, workdir):
+    def __init__(self, base, cert, workdir, sp_key, sp_cert):
         self.sp = SPS[self.name]
         self.settings = python3_saml_settings(base, self.sp, cert)
+        self.sp_key = sp_key
         self.workdir = workdir
         self.cert_path = os.path.join(workdir, "idp.crt")
         with open(self.cert_path, "w") as f:
@@ -286,6 +299,18 @@ class Xmlsec1:
             ok, detail = self.verify(path, RESPONSE_XPATH + "/*[local-name()='Signature']")
             return {"verdict": "accepted" if ok else "rejected",
                     "message": "" if ok else "response: " + detail}
+        failures = []
+        decrypted = None
+        if root.find("saml:EncryptedAssertion", NS) is not None:
+            proc = subprocess.run(["xmlsec1", "--decrypt", "--privkey-pem", self.sp_key] + ENCRYPTED_KEY_ID
+                                  + [path], capture_output=True, check=False)
+            if proc.returncode != 0:
+                failures.append("encrypted assertion: " + summarise_xmlsec1(
+                    proc.stderr.decode("utf-8", "replace"), path))
+            else:
+                decrypted = os.path.join(self.workdir, "decrypted.xml")
+                with open(decrypted, "wb") as f:
+                    f.write(proc.stdout)
         # Every signature that is a child of the Response or of one of its Assertions.
         targets = []
         response_signatures = root.findall("ds:Signature", NS)
@@ -301,16 +326,27 @@ class Xmlsec1:
                     label += " signature %d" % k
                 targets.append((label, "%s/*[local-name()='Assertion'][%d]/*[local-name()='Signature'][%d]"
                                 % (RESPONSE_XPATH, i, k)))
+        if decrypted is not None:
+            # xmlsec replaces the EncryptedData by the assertion, inside the EncryptedAssertion.
+            droot = parse(open(decrypted, "rb").read())
+            inner = droot.findall("saml:EncryptedAssertion/saml:Assertion", NS) if droot is not None else []
+            for i, assertion in enumerate(inner, 1):
+                for k in range(1, len(assertion.findall("ds:Signature", NS)) + 1):
+                    label = "decrypted assertion" if len(inner) == 1 else "decrypted assertion %d" % i
+                    targets.append((label, "%s/*[local-name()='EncryptedAssertion'][%d]/*[local-name()="
+                                    "'Assertion']/*[local-name()='Signature'][%d]" % (RESPONSE_XPATH, i, k),
+                                    decrypted))
         if not targets:
-            return {"verdict": "rejected", "message": "no Signature on the Response or on an Assertion"}
-        failures = []
-        for label, xpath in targets:
-            ok, detail = self.verify(path, xpath)
+            failures.append("no Signature on the Response or on an Assertion")
+            return {"verdict": "rejected", "message": "; ".join(failures)}
+        for target in targets:
+            label, xpath = target[0], target[1]
+            ok, detail = self.verify(target[2] if len(target) > 2 else path, xpath)
             if not ok:
                 failures.append("%s: %s" % (label, detail))
         if failures:
             return {"verdict": "rejected", "message": "; ".join(failures)}
-        return {"verdict": "accepted", "message": "", "signatures": [label for label, _ in targets]}
+        return {"verdict": "accepted", "message": "", "signatures": [t[0] for t in targets]}
 
 
 def summarise_xmlsec1(output, path):
@@ -366,9 +402,9 @@ def login(judge, base, user, scenario):
     return result
 
 
-def run_judge(cls, base, cert, user, scenarios):
+def run_judge(cls, base, cert, user, scenarios, sp_key, sp_cert):
     with tempfile.TemporaryDirectory(prefix="scenario-judge-") as workdir:
-        judge = cls(base, cert, workdir)
+        judge = cls(base, cert, workdir, sp_key, sp_cert)
         emit({"type": "library", "judge": judge.name, "library": judge.library})
         for s in scenarios:
             started = time.monotonic()
@@ -393,6 +429,8 @@ def main():
     ap.add_argument("--scenarios", required=True, help="JSON file: the array GET /api/scenarios returns")
     ap.add_argument("--user", required=True)
     ap.add_argument("--judges", default="python3-saml,xmlsec1")
+    ap.add_argument("--sp-key", required=True, help="the private key of the SPs' encryption certificate")
+    ap.add_argument("--sp-cert", required=True, help="the SPs' encryption certificate")
     args = ap.parse_args()
     base = args.idp.rstrip("/")
     with open(args.scenarios, encoding="utf-8") as f:
@@ -405,7 +443,8 @@ def main():
     if "xmlsec1" in names and Xmlsec1.library is None:
         raise SystemExit("xmlsec1 is not on PATH")
     # One thread per judge: xmlsec1 waits on its child processes while python3-saml works.
-    threads = [threading.Thread(target=run_judge, args=(JUDGES[n], base, cert, args.user, scenarios))
+    threads = [threading.Thread(target=run_judge,
+                                args=(JUDGES[n], base, cert, args.user, scenarios, args.sp_key, args.sp_cert))
                for n in names]
     for t in threads:
         t.start()

@@ -8,6 +8,11 @@
 //!   `judges.py`;
 //! - @node-saml/node-saml with secure settings: one Node process, `judge.js`.
 //!
+//! The judges' SPs are registered (`--sps`, written by [`Server::start`]) with the encryption
+//! certificate of `tests/fixtures/xmlenc` (`enabled: false`: plaintext unless a scenario
+//! encrypts), and each judge holds its private key, so the encryption scenarios are decrypted
+//! and judged like the others.
+//!
 //! For each scenario the SP library builds a fresh AuthnRequest, the response comes from
 //! `POST /api/sso` with `scenario=<id>` (after a valid login to the same SP when the scenario
 //! needs one), and the library validates it. The drivers stream one JSON line per verdict: the
@@ -49,6 +54,13 @@ const XMLSEC1: &str = "xmlsec1";
 const MIN_SCENARIOS: usize = 70;
 /// Who logs in.
 const USER: &str = "alice";
+/// The judges' SPs, as judges.py and judge.js name them; registered with an encryption
+/// certificate.
+const JUDGE_SPS: [&str; 3] = [
+    "python3-saml-judge.example",
+    "xmlsec1-judge.example",
+    "node-saml-judge.example",
+];
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the drivers may take for the whole catalogue.
@@ -81,6 +93,24 @@ fn docs_path() -> PathBuf {
     repo().join("docs/scenarios.md")
 }
 
+/// The key pair the judges' SPs decrypt with.
+fn sp_encryption(file: &str) -> PathBuf {
+    repo().join("tests/fixtures/xmlenc").join(file)
+}
+
+/// The judges' SPs, each with its ACS and the encryption certificate.
+fn registry() -> String {
+    let mut out = String::from("service_providers:\n");
+    for host in JUDGE_SPS {
+        let _ = write!(
+            out,
+            "  - entity_id: https://{host}/metadata\n    acs: [{{ url: \"https://{host}/acs\" }}]\n    encryption: {{ certificate: {:?}, enabled: false }}\n",
+            sp_encryption("sp.crt").display().to_string()
+        );
+    }
+    out
+}
+
 fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
 }
@@ -101,9 +131,13 @@ impl Server {
         let certs = tempfile::tempdir().expect("temporary certificate directory");
         let stderr_path = certs.path().join("mock-idp.stderr");
         let stderr = fs::File::create(&stderr_path).expect("stderr file for mock-idp");
+        let sps = certs.path().join("sps.yaml");
+        fs::write(&sps, registry()).expect("write the judges' registry");
         let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
             .arg("--bind")
             .arg("127.0.0.1:0")
+            .arg("--sps")
+            .arg(&sps)
             .arg("--users")
             .arg(repo().join("users.yaml"))
             .arg("--certs")
@@ -112,6 +146,8 @@ impl Server {
             .env_remove("MOCK_IDP_ENTITY_ID")
             .env_remove("MOCK_IDP_AUTO_LOGIN")
             .env_remove("MOCK_IDP_AUTO_SCENARIO")
+            .env_remove("MOCK_IDP_SPS")
+            .env_remove("MOCK_IDP_STRICT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -439,6 +475,10 @@ fn judge_all(server: &Server, catalogue_json: &str) -> Run {
         .arg(USER)
         .arg("--judges")
         .arg("python3-saml,xmlsec1")
+        .arg("--sp-key")
+        .arg(sp_encryption("sp.key"))
+        .arg("--sp-cert")
+        .arg(sp_encryption("sp.crt"))
         .env("PYTHONDONTWRITEBYTECODE", "1");
     let mut node = Command::new("node");
     node.arg(here.join("judge.js"))
@@ -447,7 +487,9 @@ fn judge_all(server: &Server, catalogue_json: &str) -> Run {
         .arg("--scenarios")
         .arg(&list)
         .arg("--user")
-        .arg(USER);
+        .arg(USER)
+        .arg("--sp-key")
+        .arg(sp_encryption("sp.key"));
     let mut drivers = vec![
         spawn("judges.py", python, dir.path()),
         spawn("judge.js", node, dir.path()),
@@ -792,6 +834,10 @@ allowance, legacy algorithms, provisioning of unknown users, ...).
   verdict, reason, and `needs_previous_login` for the scenarios (`replay`,
   `reused-request-id`) that answer with something from an earlier login to the same SP: log in
   once with `valid` first.
+- The encryption scenarios (`enc-*`, except `enc-wrong-key`) encrypt the assertion for the
+  SP's encryption certificate, which must be known: `encryption:` under the SP in the `--sps`
+  file, or its metadata's `KeyDescriptor use=\"encryption\"`; `GET /api/scenarios` marks them
+  with `needs_encryption_certificate`, and without a certificate they answer 400.
 
 ## How the verdicts below were produced
 
@@ -914,20 +960,26 @@ impl Judged<'_> {
                     "- **{library}**, strict mode, wanting the Response and the Assertion signed \
                      (with the IdP certificate), a NameID and an AttributeStatement; it checks \
                      times (with its fixed 300 s drift), audience, Destination, Recipient and \
-                     InResponseTo.\n"
+                     InResponseTo. Its SP holds the private key of the encryption certificate \
+                     registered for it, so it decrypts encrypted assertions (without requiring \
+                     them).\n"
                 ),
                 "node-saml" => format!(
                     "- **{library}**, with the IdP certificate and issuer, its audience, the \
                      Response and the Assertion signatures wanted, `validateInResponseTo: \
                      \"always\"` (with its in-memory cache of request IDs, shared by all the \
-                     logins of the run) and `acceptedClockSkewMs: 1000`.\n"
+                     logins of the run) and `acceptedClockSkewMs: 1000`; with `decryptionPvk`, \
+                     the private key of the encryption certificate registered for it.\n"
                 ),
                 _ => format!(
                     "- **{library}**, verifying each signature on the Response and on its \
                      Assertions with the IdP certificate (`--pubkey-cert-pem`, so KeyInfo is \
                      ignored). It judges the signature layer only: for a response whose \
                      signatures hold but whose content is wrong its verdict is *signature ok*, \
-                     recorded as `signature-only`.\n"
+                     recorded as `signature-only`. An EncryptedAssertion is decrypted first \
+                     (`xmlsec1 --decrypt` with the SP's key, whatever the algorithms), then the \
+                     decrypted assertion's signature is verified; the Response signature is \
+                     verified as sent, over the EncryptedAssertion.\n"
                 ),
             }
         };

@@ -13,6 +13,7 @@
 //! ACS) with exactly one deliberate defect. One file per family; [`catalogue`] lists them all.
 
 mod addressing;
+mod encryption;
 mod injection;
 mod probes;
 mod replay;
@@ -26,7 +27,9 @@ use ::time::OffsetDateTime;
 
 use super::dsig::{Algorithms, DsigError, KeyInfoStyle, Signer};
 use super::response::ResponseSpec;
+use super::sp::Encryption;
 use super::xml::Element;
+use super::xmlenc::{DataEncryption, KeyTransport};
 
 /// Groups of scenarios, in the order the picker shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,12 +43,14 @@ pub enum Family {
     Status,
     Structure,
     Replay,
+    /// Encrypted assertions: legacy algorithms, the wrong key, encryption without a signature.
+    Encryption,
     /// Responses a correct SP accepts: multi-valued attributes, non-ASCII, URI names, ...
     Compatibility,
 }
 
 impl Family {
-    pub const ALL: [Family; 10] = [
+    pub const ALL: [Family; 11] = [
         Family::Valid,
         Family::Time,
         Family::Addressing,
@@ -55,6 +60,7 @@ impl Family {
         Family::Status,
         Family::Structure,
         Family::Replay,
+        Family::Encryption,
         Family::Compatibility,
     ];
 
@@ -69,6 +75,7 @@ impl Family {
             Family::Status => "status",
             Family::Structure => "structure",
             Family::Replay => "replay",
+            Family::Encryption => "encryption",
             Family::Compatibility => "compatibility",
         }
     }
@@ -84,6 +91,7 @@ impl Family {
             Family::Status => "Status",
             Family::Structure => "Structure",
             Family::Replay => "Replay",
+            Family::Encryption => "Encrypted assertions",
             Family::Compatibility => "Compatibility probes (a correct SP accepts)",
         }
     }
@@ -131,6 +139,43 @@ pub enum SigningKey {
     Cloned,
 }
 
+/// Whose certificate an assertion is encrypted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncryptFor {
+    /// The SP's encryption certificate (the profile's).
+    #[default]
+    Sp,
+    /// The attacker's published certificate: the SP holds no key that decrypts it.
+    Attacker,
+}
+
+/// Whether and how the signed assertion is encrypted, before the Response is signed
+/// (saml-core 6.2: sign, then encrypt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EncryptionPlan {
+    pub enabled: bool,
+    pub data: DataEncryption,
+    pub key_transport: KeyTransport,
+    pub recipient: EncryptFor,
+    /// The EncryptedKey beside the EncryptedData, reached through a `ds:RetrievalMethod`.
+    pub retrieval_method: bool,
+    /// A second signed assertion (same content, its own ID) stays in plaintext after the
+    /// EncryptedAssertion.
+    pub keep_plaintext: bool,
+}
+
+impl EncryptionPlan {
+    /// What the profile asks for: its algorithms, for the SP, inline.
+    pub fn from_profile(e: &Encryption) -> Self {
+        EncryptionPlan {
+            enabled: e.enabled,
+            data: e.data,
+            key_transport: e.key_transport,
+            ..Default::default()
+        }
+    }
+}
+
 /// What gets signed, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SigningPlan {
@@ -139,6 +184,8 @@ pub struct SigningPlan {
     pub algorithms: Algorithms,
     pub key_info: KeyInfoStyle,
     pub key: SigningKey,
+    /// Set from the profile; encryption scenarios change it in their `signing` hook.
+    pub encryption: EncryptionPlan,
 }
 
 /// The keys a response may be signed with.
@@ -247,6 +294,32 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// Whether this scenario encrypts an assertion for the SP whatever the profile says, and
+    /// so needs the SP's encryption certificate.
+    pub fn encrypts_for_sp(&self) -> bool {
+        let Some(signing) = self.signing else {
+            return false;
+        };
+        let mut plan = SigningPlan {
+            assertion: true,
+            response: true,
+            algorithms: Algorithms::default(),
+            key_info: KeyInfoStyle::Prefixed,
+            key: SigningKey::Idp,
+            encryption: EncryptionPlan::default(),
+        };
+        signing(&mut plan);
+        plan.encryption.enabled && plan.encryption.recipient == EncryptFor::Sp
+    }
+
+    /// Whether it rewrites the response after signing (or its bytes), which an encrypted
+    /// assertion would hide from it.
+    pub fn rewrites_signed_response(&self) -> bool {
+        self.tamper.is_some() || self.encode.is_some()
+    }
+}
+
 /// The honest response.
 pub const VALID: Scenario = Scenario::new(
     "valid",
@@ -268,6 +341,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Scenario> {
         .chain(status::ALL)
         .chain(structure::ALL)
         .chain(replay::ALL)
+        .chain(encryption::ALL)
         .chain(probes::ALL)
 }
 
@@ -319,7 +393,7 @@ mod tests {
     #[test]
     fn every_scenario_matches_its_golden_file() {
         for s in catalogue().filter(|s| s.special != Some(Special::Replay)) {
-            testkit::golden(s.id, &testkit::run(s).xml);
+            testkit::golden(s.id, &testkit::stable(&testkit::run(s).xml));
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use openssl::pkey::{PKey, Public};
+use openssl::pkey::{PKey, Private, Public};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -12,11 +12,16 @@ use super::{attacker_signers, Keys, Scenario};
 use crate::saml::authn_request::{self, AuthnRequest};
 use crate::saml::dsig::tests::test_signer;
 use crate::saml::dsig::{verify_enveloped, Signer, VerifyError};
-use crate::saml::issue::{issue, Idp, IssuedResponse, Login, ResponseProfile, SequentialIds};
+use crate::saml::issue::{
+    issue, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SequentialIds,
+};
+use crate::saml::ns;
 use crate::saml::principal::{Attribute, Principal};
-use crate::saml::sp::{resolve_target, Policy};
+use crate::saml::sp::{resolve_target, Encryption, Policy};
+use crate::saml::xml::c14n::write_document;
 use crate::saml::xml::reader::{parse, Limits};
-use crate::saml::xml::Element;
+use crate::saml::xml::{Element, Node};
+use crate::saml::xmlenc::XENC;
 
 pub const NOW: OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
 pub const ACS: &str = "https://sp.example/acs";
@@ -71,12 +76,41 @@ pub fn user() -> Principal {
     }
 }
 
-/// The response `scenario` produces for the standard login, with the default profile.
+/// The SP's encryption key pair: the throwaway one of `tests/fixtures/xmlenc`.
+const SP_ENCRYPTION_KEY: &[u8] = include_bytes!("../../../tests/fixtures/xmlenc/sp.key");
+const SP_ENCRYPTION_CERT: &[u8] = include_bytes!("../../../tests/fixtures/xmlenc/sp.crt");
+
+/// The private key the SP decrypts with.
+pub fn sp_encryption_key() -> PKey<Private> {
+    PKey::private_key_from_pem(SP_ENCRYPTION_KEY).unwrap()
+}
+
+/// The default profile, with the SP's encryption certificate known (encryption not enabled).
+pub fn encryption_profile() -> ResponseProfile {
+    let cert = openssl::x509::X509::from_pem(SP_ENCRYPTION_CERT).unwrap();
+    ResponseProfile {
+        encryption: Encryption {
+            certificate: Some(cert.to_der().unwrap()),
+            ..Encryption::default()
+        },
+        ..ResponseProfile::default()
+    }
+}
+
+/// The response `scenario` produces for the standard login, with the default profile (and
+/// the SP's encryption certificate, which only encryption scenarios use).
 pub fn run(scenario: &Scenario) -> IssuedResponse {
-    run_with(scenario, &ResponseProfile::default())
+    run_with(scenario, &encryption_profile())
 }
 
 pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedResponse {
+    try_run_with(scenario, profile).unwrap()
+}
+
+pub fn try_run_with(
+    scenario: &Scenario,
+    profile: &ResponseProfile,
+) -> Result<IssuedResponse, IssueError> {
     let f = fixture();
     let idp = Idp {
         entity_id: IDP,
@@ -101,7 +135,67 @@ pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedRespons
         previous_request_id: Some(PREVIOUS_REQUEST_ID),
         session: None,
     };
-    issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario).unwrap()
+    issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario)
+}
+
+/// `xml` with what cannot be reproduced replaced by a note: an RSA-wrapped content key
+/// (openssl randomises its padding) and, when the Response signature covers one, that
+/// signature's digest and value. Everything else, the data ciphertext included (its key and IV
+/// come from the sequential IDs), is compared as it is.
+pub fn stable(xml: &str) -> String {
+    if !xml.contains("EncryptedKey") {
+        return xml.to_owned();
+    }
+    fn set_text(e: &mut Element, text: &str) {
+        e.children = vec![Node::Text(text.to_owned())];
+    }
+    fn mask_keys(e: &mut Element) {
+        for c in e.children.iter_mut() {
+            if let Node::Element(c) = c {
+                if c.name.is(XENC, "EncryptedKey") {
+                    for cd in c.children.iter_mut() {
+                        if let Node::Element(cd) = cd {
+                            if cd.name.is(XENC, "CipherData") {
+                                for cv in cd.children.iter_mut() {
+                                    if let Node::Element(cv) = cv {
+                                        set_text(cv, "(RSA-wrapped content key: random padding)");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                mask_keys(c);
+            }
+        }
+    }
+    let mut root = doc(xml);
+    mask_keys(&mut root);
+    for n in root.children.iter_mut() {
+        let Node::Element(sig) = n else { continue };
+        if !sig.name.is(ns::DSIG, "Signature") {
+            continue;
+        }
+        for part in sig.children.iter_mut() {
+            let Node::Element(part) = part else { continue };
+            if part.name.is(ns::DSIG, "SignatureValue") {
+                set_text(part, "(over the wrapped content key)");
+            }
+            if part.name.is(ns::DSIG, "SignedInfo") {
+                for r in part.children.iter_mut() {
+                    let Node::Element(r) = r else { continue };
+                    for d in r.children.iter_mut() {
+                        if let Node::Element(d) = d {
+                            if d.name.is(ns::DSIG, "DigestValue") {
+                                set_text(d, "(over the wrapped content key)");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    write_document(&root)
 }
 
 /// Parses a response (panics on malformed XML: use only on well-formed scenarios).

@@ -174,6 +174,8 @@ struct ScenarioView {
     reason: Option<&'static str>,
     /// Needs an earlier login to the same SP (`replay`, `reused-request-id`).
     needs_previous_login: bool,
+    /// Encrypts for the SP, so the SP needs an encryption certificate in the registry.
+    needs_encryption_certificate: bool,
 }
 
 /// `GET /api/scenarios`: the failure-scenario catalogue.
@@ -189,6 +191,7 @@ pub async fn scenarios() -> HttpResponse {
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
             needs_previous_login: s.special.is_some(),
+            needs_encryption_certificate: s.encrypts_for_sp(),
         })
         .collect();
     HttpResponse::Ok().json(all)

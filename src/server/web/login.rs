@@ -15,6 +15,7 @@ use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
 };
+use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 use crate::server::clock;
 use crate::server::inspector::Exchange;
 
@@ -55,9 +56,23 @@ pub enum LoginError {
     #[error("this scenario answers the request {0} sent before this one, and there is none: log in once first")]
     NoPreviousRequest(String),
     #[error("{0}")]
-    Issue(#[from] IssueError),
+    Issue(IssueError),
     #[error("{0}")]
     Signature(#[from] SignatureRefusal),
+    /// Encryption asked for where it cannot be done: no certificate, or a scenario it hides.
+    #[error("{0}")]
+    Encryption(IssueError),
+}
+
+impl From<IssueError> for LoginError {
+    fn from(e: IssueError) -> Self {
+        match e {
+            IssueError::NoEncryptionCertificate(_) | IssueError::EncryptionConflict(_) => {
+                LoginError::Encryption(e)
+            }
+            other => LoginError::Issue(other),
+        }
+    }
 }
 
 impl LoginError {
@@ -74,6 +89,7 @@ impl LoginError {
             | LoginError::RelayStateTooLong(_)
             | LoginError::Malformed(_) => "Bad request",
             LoginError::Issue(_) => "The response could not be issued",
+            LoginError::Encryption(_) => "The assertion cannot be encrypted",
             LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => {
                 "Nothing to replay yet"
             }
@@ -218,7 +234,17 @@ pub struct Choices {
     pub authn_context: Option<String>,
     /// A scenario id from the catalogue; `valid` when absent.
     pub scenario: Option<String>,
+    /// `none`, `yes` (the SP's algorithm) or a data encryption (`aes256-gcm`, ...): whether
+    /// and how the assertion is encrypted for the SP's encryption certificate.
+    pub encrypt: Option<String>,
+    /// `rsa-oaep-mgf1p` or `rsa-oaep`: how the content key travels; encrypts unless
+    /// `encrypt=none`.
+    pub key_transport: Option<String>,
 }
+
+/// What `encrypt` accepts besides `none` and `yes`; the legacy algorithms are scenarios.
+pub const ENCRYPT_IDS: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
+pub const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
 
 impl Choices {
     /// The chosen scenario.
@@ -281,6 +307,31 @@ impl Choices {
                 value: v.to_owned(),
                 allowed: "unspecified, email, x509, persistent, transient, or a format URN".into(),
             })?);
+        }
+        let off = self.encrypt.as_deref() == Some("none");
+        match self.encrypt.as_deref().filter(|v| !v.is_empty()) {
+            None => {}
+            Some("none") => p.encryption.enabled = false,
+            Some("yes") => p.encryption.enabled = true,
+            Some(v) => {
+                p.encryption.data = DataEncryption::from_id(v)
+                    .filter(|a| !a.is_legacy())
+                    .ok_or_else(|| LoginError::BadChoice {
+                        field: "encrypt",
+                        value: v.to_owned(),
+                        allowed: format!("none, yes, {}", ENCRYPT_IDS.join(", ")),
+                    })?;
+                p.encryption.enabled = true;
+            }
+        }
+        if let Some(k) = choice(
+            self.key_transport.as_deref(),
+            "key_transport",
+            |v| KeyTransport::from_id(v).filter(|a| !a.is_legacy()),
+            &KEY_TRANSPORT_IDS,
+        )? {
+            p.encryption.key_transport = k;
+            p.encryption.enabled = !off;
         }
         if let Some(c) = self.authn_context.as_deref().filter(|v| !v.is_empty()) {
             p.authn_context = Some(match c {

@@ -218,6 +218,10 @@ struct PickerPage<'a> {
     algorithms: Vec<Choice>,
     name_id_formats: Vec<Choice>,
     authn_contexts: Vec<Choice>,
+    encryptions: Vec<Choice>,
+    key_transports: Vec<Choice>,
+    /// Whether this SP's assertions are encrypted, and what is known for that.
+    encryption_note: String,
     scenario_groups: Vec<ScenarioGroup>,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
     saml_request: Option<String>,
@@ -324,6 +328,32 @@ fn picker(
             selected: value.is_empty(),
         })
         .collect(),
+        encryptions: [("", "the SP's setting"), ("none", "no"), ("yes", "yes")]
+            .into_iter()
+            .chain(login::ENCRYPT_IDS.map(|id| (id, id)))
+            .map(|(value, label)| Choice {
+                value,
+                label,
+                selected: value.is_empty(),
+            })
+            .collect(),
+        key_transports: std::iter::once(("", "the SP's setting"))
+            .chain(login::KEY_TRANSPORT_IDS.map(|id| (id, id)))
+            .map(|(value, label)| Choice {
+                value,
+                label,
+                selected: value.is_empty(),
+            })
+            .collect(),
+        encryption_note: match (&defaults.encryption.certificate, defaults.encryption.enabled) {
+            (None, _) => "no encryption certificate is registered for this SP: encryption and the encryption scenarios are refused (register one under `encryption:` in the --sps file)".to_owned(),
+            (Some(_), enabled) => format!(
+                "{} by default with {} and {}",
+                if enabled { "encrypted" } else { "plaintext" },
+                defaults.encryption.data.id(),
+                defaults.encryption.key_transport.id()
+            ),
+        },
         scenario_groups: scenario_groups(),
         saml_request: received.map(|r| binding::encode_post(&r.xml)),
         redirect_query: received.and_then(|r| r.redirect_query.as_deref()),
