@@ -12,6 +12,7 @@
 
 pub mod authn_request;
 pub mod binding;
+pub mod compare;
 pub mod dsig;
 pub mod issue;
 pub mod logout;

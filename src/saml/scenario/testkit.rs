@@ -10,9 +10,12 @@ use time::OffsetDateTime;
 
 use super::{attacker_signers, Keys, Scenario};
 use crate::saml::authn_request::{self, AuthnRequest};
+use crate::saml::compare::{valid_counterpart, Recorder};
 use crate::saml::dsig::tests::test_signer;
 use crate::saml::dsig::{verify_enveloped, Signer, VerifyError};
-use crate::saml::issue::{issue, Idp, IssuedResponse, Login, ResponseProfile, SequentialIds};
+use crate::saml::issue::{
+    issue, IdSource, Idp, IssuedResponse, Login, ResponseProfile, SequentialIds,
+};
 use crate::saml::principal::{Attribute, Principal};
 use crate::saml::sp::{resolve_target, Policy};
 use crate::saml::xml::reader::{parse, Limits};
@@ -77,6 +80,28 @@ pub fn run(scenario: &Scenario) -> IssuedResponse {
 }
 
 pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedResponse {
+    with_login(profile, |login, idp| {
+        issue(login, idp, NOW, &mut SequentialIds::default(), scenario).unwrap()
+    })
+}
+
+/// `scenario`'s response, with IDs from `_id11` on, and the valid response to the same login
+/// (see [`crate::saml::compare`]).
+pub fn with_valid_counterpart(scenario: &Scenario) -> (String, String) {
+    with_login(&ResponseProfile::default(), |login, idp| {
+        let mut ids = SequentialIds::default();
+        for _ in 0..10 {
+            ids.next_id();
+        }
+        let mut recorder = Recorder::new(ids);
+        let broken = issue(login, idp, NOW, &mut recorder, scenario).unwrap();
+        let valid = valid_counterpart(login, idp, NOW, recorder.into_drawn()).unwrap();
+        (broken.xml, valid)
+    })
+}
+
+/// Runs `f` with the standard login and the fixed keys.
+fn with_login<T>(profile: &ResponseProfile, run: impl FnOnce(&Login<'_>, &Idp<'_>) -> T) -> T {
     let f = fixture();
     let idp = Idp {
         entity_id: IDP,
@@ -101,7 +126,7 @@ pub fn run_with(scenario: &Scenario, profile: &ResponseProfile) -> IssuedRespons
         previous_request_id: Some(PREVIOUS_REQUEST_ID),
         session: None,
     };
-    issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario).unwrap()
+    run(&login, &idp)
 }
 
 /// Parses a response (panics on malformed XML: use only on well-formed scenarios).
