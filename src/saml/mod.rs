@@ -23,6 +23,7 @@ pub mod presets;
 pub mod principal;
 pub mod request_signature;
 pub mod response;
+pub mod review;
 pub mod scenario;
 pub mod sp;
 pub mod sp_metadata;
