@@ -80,7 +80,8 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let banner = banner(&endpoints, &keys, &directory, &registry, config, bound);
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
-        .with_registry(registry, policy);
+        .with_registry(registry, policy)
+        .with_review(config.review);
     let state = match &config.auto_login {
         Some(user) => state
             .with_auto_login(user, config.auto_scenario.as_deref())
@@ -171,6 +172,12 @@ fn banner(
             "  Auto-login     every SSO request is answered as {user}, scenario {}, without the picker",
             config.auto_scenario.as_deref().unwrap_or("valid")
         ));
+    }
+    if config.review {
+        lines.push(
+            "  Review         browser logins stop on a page to edit the response before it is posted"
+                .to_owned(),
+        );
     }
     if !bound.ip().is_loopback() {
         lines.push(format!(

@@ -72,6 +72,11 @@ pub struct Cli {
         requires = "auto_login"
     )]
     pub auto_scenario: Option<String>,
+
+    /// Hold every browser login on a review page where the response can be edited, then
+    /// posted as typed or re-signed (the picker's "Review before posting" box starts ticked).
+    #[arg(long, env = "MOCK_IDP_REVIEW")]
+    pub review: bool,
 }
 
 /// The log line format.
@@ -102,6 +107,7 @@ pub struct Config {
     pub auto_login: Option<String>,
     pub auto_scenario: Option<String>,
     pub log_format: LogFormat,
+    pub review: bool,
 }
 
 impl From<Cli> for Config {
@@ -117,6 +123,7 @@ impl From<Cli> for Config {
             auto_login: cli.auto_login.filter(|u| !u.is_empty()),
             auto_scenario: cli.auto_scenario.filter(|s| !s.is_empty()),
             log_format: cli.log_format,
+            review: cli.review,
         }
     }
 }
@@ -234,6 +241,7 @@ mod tests {
             auto_login: None,
             auto_scenario: None,
             log_format: LogFormat::Text,
+            review: false,
         }
     }
 

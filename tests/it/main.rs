@@ -9,6 +9,7 @@
 mod boundary;
 mod endpoints;
 mod registry;
+mod review;
 mod scenarios;
 mod sessions;
 mod sso;

@@ -9,6 +9,7 @@ mod inspector;
 mod login;
 mod pages;
 mod render;
+mod review;
 mod select;
 mod session;
 mod sso;
@@ -23,6 +24,7 @@ use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
 use crate::server::history::History;
 use crate::server::inspector::Inspector;
+use crate::server::reviews::Reviews;
 use crate::server::sessions::Sessions;
 use crate::server::users::Directory;
 
@@ -60,6 +62,10 @@ pub struct AppState {
     pub inspector: Inspector,
     /// `--auto-login`: answer every SSO request as this user, without the picker.
     pub auto_login: Option<Preselection>,
+    /// `--review`: hold browser logins on the review page (the picker's box starts ticked).
+    pub review: bool,
+    /// Responses waiting on the review page.
+    pub reviews: Reviews,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
 }
@@ -86,6 +92,8 @@ impl AppState {
             policy: Policy::default(),
             history: History::default(),
             auto_login: None,
+            review: false,
+            reviews: Reviews::default(),
             sessions: Sessions::default(),
             inspector: Inspector::default(),
             persistent_secret,
@@ -112,6 +120,12 @@ impl AppState {
     pub fn with_registry(mut self, registry: Registry, policy: Policy) -> Self {
         self.registry = registry;
         self.policy = policy;
+        self
+    }
+
+    /// Hold every browser login on the review page before posting (`--review`).
+    pub fn with_review(mut self, review: bool) -> Self {
+        self.review = review;
         self
     }
 
@@ -147,6 +161,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso", web::post().to(sso::post_binding))
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
+        .route("/sso/review", web::post().to(review::post))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
         .route("/inspector/{seq}", web::get().to(inspector::detail))
