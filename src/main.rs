@@ -81,7 +81,8 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
         .with_registry(registry, policy)
-        .with_signed_requests(config.want_signed_requests);
+        .with_signed_requests(config.want_signed_requests)
+        .with_review(config.review);
     let state = match &config.auto_login {
         Some(user) => state
             .with_auto_login(user, config.auto_scenario.as_deref())
@@ -188,6 +189,12 @@ fn banner(
             "  Auto-login     every SSO request is answered as {user}, scenario {}, without the picker",
             config.auto_scenario.as_deref().unwrap_or("valid")
         ));
+    }
+    if config.review {
+        lines.push(
+            "  Review         browser logins stop on a page to edit the response before it is posted"
+                .to_owned(),
+        );
     }
     if !bound.ip().is_loopback() {
         lines.push(format!(

@@ -12,6 +12,7 @@
 
 pub mod authn_request;
 pub mod binding;
+pub mod compare;
 pub mod dsig;
 pub mod issue;
 pub mod logout;
@@ -23,6 +24,7 @@ pub mod principal;
 pub mod received;
 pub mod request_signature;
 pub mod response;
+pub mod review;
 pub mod scenario;
 pub mod sp;
 pub mod sp_metadata;

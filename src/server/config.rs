@@ -78,6 +78,11 @@ pub struct Cli {
         requires = "auto_login"
     )]
     pub auto_scenario: Option<String>,
+
+    /// Hold every browser login on a review page where the response can be edited, then
+    /// posted as typed or re-signed (the picker's "Review before posting" box starts ticked).
+    #[arg(long, env = "MOCK_IDP_REVIEW")]
+    pub review: bool,
 }
 
 /// The log line format.
@@ -109,6 +114,7 @@ pub struct Config {
     pub auto_scenario: Option<String>,
     pub log_format: LogFormat,
     pub want_signed_requests: bool,
+    pub review: bool,
 }
 
 impl From<Cli> for Config {
@@ -125,6 +131,7 @@ impl From<Cli> for Config {
             auto_scenario: cli.auto_scenario.filter(|s| !s.is_empty()),
             log_format: cli.log_format,
             want_signed_requests: cli.want_signed_requests,
+            review: cli.review,
         }
     }
 }
@@ -243,6 +250,7 @@ mod tests {
             auto_scenario: None,
             log_format: LogFormat::Text,
             want_signed_requests: false,
+            review: false,
         }
     }
 

@@ -31,11 +31,69 @@ pub struct Exchange {
     pub acs_url: String,
     /// The top-level status code's last segment (`Success`, `Requester`, ...).
     pub status: String,
+    /// For a scenario: the response the same login gets without it (same IDs and instant),
+    /// which the inspector marks the scenario's changes against.
+    pub valid_xml: Option<String>,
+    /// Held on the review page before posting; then how it was posted.
+    pub review: Option<Review>,
+}
+
+/// What became of a response held for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    /// On the review page, not posted (yet).
+    Held,
+    /// Posted; `issued_xml` is the response as issued when the posted one differs from it.
+    Posted {
+        how: Posted,
+        issued_xml: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// Not edited: the issued bytes.
+    Unchanged,
+    /// Edited and posted as typed: signatures over the edit no longer verify.
+    AsTyped,
+    /// Edited and re-signed with the IdP's key.
+    Resigned,
+}
+
+impl Review {
+    /// A few words for the inspector.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Review::Held => "held for review, not posted",
+            Review::Posted {
+                how: Posted::Unchanged,
+                ..
+            } => "reviewed, posted unchanged",
+            Review::Posted {
+                how: Posted::AsTyped,
+                ..
+            } => "edited, posted as typed (not re-signed)",
+            Review::Posted {
+                how: Posted::Resigned,
+                ..
+            } => "edited, re-signed",
+        }
+    }
 }
 
 impl Exchange {
     fn size(&self) -> usize {
-        self.response_xml.len() + self.request_xml.as_ref().map_or(0, String::len)
+        let issued = match &self.review {
+            Some(Review::Posted {
+                issued_xml: Some(x),
+                ..
+            }) => x.len(),
+            _ => 0,
+        };
+        self.response_xml.len()
+            + self.request_xml.as_ref().map_or(0, String::len)
+            + self.valid_xml.as_ref().map_or(0, String::len)
+            + issued
     }
 }
 
@@ -59,13 +117,7 @@ impl Inspector {
         exchange.seq = ring.next;
         ring.bytes += exchange.size();
         ring.exchanges.push_back(exchange);
-        while ring.exchanges.len() > MAX_EXCHANGES
-            || (ring.bytes > MAX_BYTES && ring.exchanges.len() > 1)
-        {
-            if let Some(old) = ring.exchanges.pop_front() {
-                ring.bytes -= old.size();
-            }
-        }
+        ring.trim();
         ring.next
     }
 
@@ -78,9 +130,52 @@ impl Inspector {
         self.lock().exchanges.iter().find(|e| e.seq == seq).cloned()
     }
 
+    /// Marks the newest exchange that issued exactly `response_xml` as held for review, and
+    /// returns its number.
+    pub fn hold(&self, response_xml: &str) -> Option<u64> {
+        let mut ring = self.lock();
+        let e = ring
+            .exchanges
+            .iter_mut()
+            .rev()
+            .find(|e| e.review.is_none() && e.response_xml == response_xml)?;
+        e.review = Some(Review::Held);
+        Some(e.seq)
+    }
+
+    /// Records what exchange `seq`, held for review, finally posted; `false` when it is no
+    /// longer kept.
+    pub fn posted(&self, seq: u64, posted_xml: String, how: Posted) -> bool {
+        let mut ring = self.lock();
+        let Some(e) = ring.exchanges.iter_mut().find(|e| e.seq == seq) else {
+            return false;
+        };
+        let before = e.size();
+        let issued = std::mem::replace(&mut e.response_xml, posted_xml);
+        let issued_xml = (issued != e.response_xml).then_some(issued);
+        e.review = Some(Review::Posted { how, issued_xml });
+        let after = e.size();
+        ring.bytes = ring.bytes - before + after;
+        ring.trim();
+        true
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
         // Updates are whole pushes and pops, so a poisoned lock still holds a consistent ring.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Ring {
+    /// Drops the oldest exchanges until the ring is within its bounds (keeping at least one).
+    fn trim(&mut self) {
+        while self.exchanges.len() > MAX_EXCHANGES
+            || (self.bytes > MAX_BYTES && self.exchanges.len() > 1)
+        {
+            if let Some(old) = self.exchanges.pop_front() {
+                self.bytes -= old.size();
+            }
+        }
     }
 }
 
@@ -102,7 +197,33 @@ mod tests {
             response_xml: "x".repeat(xml_len),
             acs_url: "https://sp/acs".into(),
             status: "Success".into(),
+            valid_xml: None,
+            review: None,
         }
+    }
+
+    #[test]
+    fn a_held_response_is_found_by_its_bytes_and_replaced_by_what_was_posted() {
+        let i = Inspector::default();
+        let mut e = exchange(0);
+        e.response_xml = "<issued/>".into();
+        let seq = i.record(e.clone());
+        i.record(exchange(3));
+        assert_eq!(i.hold("<issued/>"), Some(seq));
+        assert_eq!(i.hold("<issued/>"), None, "held once");
+        assert_eq!(i.get(seq).unwrap().review, Some(Review::Held));
+        assert!(i.posted(seq, "<edited/>".into(), Posted::Resigned));
+        let got = i.get(seq).unwrap();
+        assert_eq!(got.response_xml, "<edited/>");
+        assert_eq!(
+            got.review,
+            Some(Review::Posted {
+                how: Posted::Resigned,
+                issued_xml: Some("<issued/>".into())
+            })
+        );
+        assert_eq!(i.lock().bytes, "<edited/><issued/>".len() + 3);
+        assert!(!i.posted(99, String::new(), Posted::Unchanged));
     }
 
     #[test]

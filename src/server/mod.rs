@@ -8,6 +8,7 @@ pub mod healthcheck;
 pub mod history;
 pub mod inspector;
 pub mod keys;
+pub mod reviews;
 pub mod sessions;
 pub mod sps;
 pub mod users;

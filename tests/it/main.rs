@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod fuzz_targets;
 mod hostile;
 mod registry;
+mod review;
 mod scenarios;
 mod sessions;
 mod signed_requests;

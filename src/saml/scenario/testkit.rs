@@ -10,10 +10,11 @@ use time::OffsetDateTime;
 
 use super::{attacker_signers, Keys, Scenario};
 use crate::saml::authn_request::{self, AuthnRequest};
+use crate::saml::compare::{valid_counterpart, Recorder};
 use crate::saml::dsig::tests::test_signer;
 use crate::saml::dsig::{verify_enveloped, Signer, VerifyError};
 use crate::saml::issue::{
-    issue, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SequentialIds,
+    issue, IdSource, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SequentialIds,
 };
 use crate::saml::ns;
 use crate::saml::principal::{Attribute, Principal};
@@ -111,6 +112,28 @@ pub fn try_run_with(
     scenario: &Scenario,
     profile: &ResponseProfile,
 ) -> Result<IssuedResponse, IssueError> {
+    with_login(profile, |login, idp| {
+        issue(login, idp, NOW, &mut SequentialIds::default(), scenario)
+    })
+}
+
+/// `scenario`'s response, with IDs from `_id11` on, and the valid response to the same login
+/// (see [`crate::saml::compare`]).
+pub fn with_valid_counterpart(scenario: &Scenario) -> (String, String) {
+    with_login(&ResponseProfile::default(), |login, idp| {
+        let mut ids = SequentialIds::default();
+        for _ in 0..10 {
+            ids.next_id();
+        }
+        let mut recorder = Recorder::new(ids);
+        let broken = issue(login, idp, NOW, &mut recorder, scenario).unwrap();
+        let valid = valid_counterpart(login, idp, NOW, recorder.into_drawn()).unwrap();
+        (broken.xml, valid)
+    })
+}
+
+/// Runs `f` with the standard login and the fixed keys.
+pub fn with_login<T>(profile: &ResponseProfile, run: impl FnOnce(&Login<'_>, &Idp<'_>) -> T) -> T {
     let f = fixture();
     let idp = Idp {
         entity_id: IDP,
@@ -135,7 +158,7 @@ pub fn try_run_with(
         previous_request_id: Some(PREVIOUS_REQUEST_ID),
         session: None,
     };
-    issue(&login, &idp, NOW, &mut SequentialIds::default(), scenario)
+    run(&login, &idp)
 }
 
 /// `xml` with what cannot be reproduced replaced by a note: an RSA-wrapped content key

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::login::LoginError;
 use super::render;
+use super::review::ReviewError;
 
 /// An error shown to a person.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,21 @@ impl From<LoginError> for PageError {
     fn from(e: LoginError) -> Self {
         PageError {
             status: status_of(&e),
+            title: e.title(),
+            detail: e.to_string(),
+            hint: e.hint(),
+        }
+    }
+}
+
+impl From<ReviewError> for PageError {
+    fn from(e: ReviewError) -> Self {
+        PageError {
+            status: if e.is_internal() {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::BAD_REQUEST
+            },
             title: e.title(),
             detail: e.to_string(),
             hint: e.hint(),

@@ -5,10 +5,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use crate::saml::compare::{self, Basis, Change, Comparison};
 use crate::saml::scenario;
 use crate::saml::xml::pretty::pretty;
 use crate::saml::xml::reader::{parse, Limits};
-use crate::server::inspector::Exchange;
+use crate::server::inspector::{Exchange, Review};
 
 use super::error::PageError;
 use super::{render, AppState};
@@ -23,6 +24,8 @@ struct Row {
     binding: &'static str,
     request_signature: String,
     status: String,
+    /// Held for review, edited, re-signed.
+    review: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -40,6 +43,7 @@ fn row(e: &Exchange) -> Row {
         binding: e.binding,
         request_signature: e.request_signature.clone(),
         status: e.status.clone(),
+        review: e.review.as_ref().map(Review::describe),
     }
 }
 
@@ -60,6 +64,76 @@ struct DetailPage {
     is_valid: bool,
     request: Option<String>,
     response: String,
+    /// The response with what changed marked, shown instead of `response`.
+    marked: Option<Marked>,
+    /// After an edit: what the scenario changed in the response as issued.
+    scenario_marked: Option<Marked>,
+}
+
+/// A response with the lines that differ from another marked.
+#[derive(Serialize)]
+struct Marked {
+    /// What it is compared with.
+    against: &'static str,
+    changes: usize,
+    /// Compared as bytes cut at tags rather than as indented elements.
+    bytes: bool,
+    lines: Vec<MarkedLine>,
+}
+
+#[derive(Serialize)]
+struct MarkedLine {
+    class: &'static str,
+    mark: &'static str,
+    text: String,
+}
+
+/// Longest line shown whole; the rest of a longer one is cut.
+const MAX_LINE: usize = 2000;
+/// A run of more added (or removed) lines than this shows its first [`RUN_SHOWN`].
+const MAX_RUN: usize = 40;
+const RUN_SHOWN: usize = 20;
+
+fn marked(before: &str, after: &str, against: &'static str) -> Marked {
+    let c: Comparison = compare::compare(before, after);
+    let mut lines = Vec::new();
+    for run in c.lines.chunk_by(|a, b| a.change == b.change) {
+        let change = run[0].change;
+        let long = change != Change::Same && run.len() > MAX_RUN;
+        let shown = if long { &run[..RUN_SHOWN] } else { run };
+        for l in shown {
+            let (class, mark) = match (l.change, l.is_signature_value()) {
+                (Change::Same, _) => ("d-same", "  "),
+                (Change::Added, false) => ("d-add", "+ "),
+                (Change::Added, true) => ("d-add d-sig", "+ "),
+                (Change::Removed, false) => ("d-del", "- "),
+                (Change::Removed, true) => ("d-del d-sig", "- "),
+            };
+            let text = match l.text.char_indices().nth(MAX_LINE) {
+                Some((cut, _)) => format!("{}...", &l.text[..cut]),
+                None => l.text.clone(),
+            };
+            lines.push(MarkedLine { class, mark, text });
+        }
+        if long {
+            let what = if change == Change::Added {
+                "added"
+            } else {
+                "removed"
+            };
+            lines.push(MarkedLine {
+                class: "d-more",
+                mark: "  ",
+                text: format!("... {} more {what} lines", run.len() - RUN_SHOWN),
+            });
+        }
+    }
+    Marked {
+        against,
+        changes: c.changes(),
+        bytes: c.basis == Basis::Bytes,
+        lines,
+    }
 }
 
 /// Indented XML, or the text as it is when it does not parse (malformed scenarios).
@@ -89,6 +163,33 @@ pub async fn detail(
 ) -> Result<HttpResponse, PageError> {
     let e = find(&state, *seq)?;
     let s = scenario::find(e.scenario);
+    let issued = match &e.review {
+        Some(Review::Posted {
+            issued_xml: Some(issued),
+            ..
+        }) => Some(issued.as_str()),
+        _ => None,
+    };
+    let against_valid = |xml: &str| {
+        e.valid_xml.as_deref().map(|valid| {
+            marked(
+                valid,
+                xml,
+                "the valid response to the same login (same IDs and instant)",
+            )
+        })
+    };
+    let (marked, scenario_marked) = match issued {
+        Some(issued) => (
+            Some(marked(
+                issued,
+                &e.response_xml,
+                "the response as issued, before the review",
+            )),
+            against_valid(issued),
+        ),
+        None => (against_valid(&e.response_xml), None),
+    };
     let page = DetailPage {
         row: row(&e),
         acs_url: e.acs_url.clone(),
@@ -97,6 +198,8 @@ pub async fn detail(
         is_valid: e.scenario == scenario::VALID.id,
         request: e.request_xml.as_deref().map(readable),
         response: readable(&e.response_xml),
+        marked,
+        scenario_marked,
     };
     html(render::page("exchange", &page).map_err(PageError::internal)?)
 }

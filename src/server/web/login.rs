@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
+use crate::saml::compare::{self, Recorder};
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::issue::{
     self, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo,
@@ -403,7 +404,15 @@ pub fn answer(
             .history
             .last_response(sp)
             .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()))?;
-        record(state, received, destination, user, scenario.id, &issued);
+        record(
+            state,
+            received,
+            destination,
+            user,
+            scenario.id,
+            &issued,
+            None,
+        );
         return Ok(issued);
     }
     let previous = state.history.previous_request(sp);
@@ -424,11 +433,25 @@ pub fn answer(
         previous_request_id: previous.as_deref(),
         session,
     };
-    let issued = issue::issue(&login, &idp, clock::now(), &mut clock::RandomIds, scenario)?;
+    let now = clock::now();
+    let mut ids = Recorder::new(clock::RandomIds);
+    let issued = issue::issue(&login, &idp, now, &mut ids, scenario)?;
+    // For the inspector, which marks what the scenario changed: the same login, valid.
+    let valid_xml = (scenario.id != VALID.id)
+        .then(|| compare::valid_counterpart(&login, &idp, now, ids.into_drawn()))
+        .flatten();
     state
         .history
         .record(sp, request.map(|r| r.id.as_str()), &issued);
-    record(state, received, destination, user, scenario.id, &issued);
+    record(
+        state,
+        received,
+        destination,
+        user,
+        scenario.id,
+        &issued,
+        valid_xml,
+    );
     Ok(issued)
 }
 
@@ -440,6 +463,7 @@ fn record(
     user: &str,
     scenario: &'static str,
     issued: &IssuedResponse,
+    valid_xml: Option<String>,
 ) {
     let sp = destination.resolution.target.sp_entity_id.as_str();
     let binding = received.map_or("idp-initiated", |r| r.binding.id());
@@ -470,6 +494,8 @@ fn record(
         response_xml: issued.xml.clone(),
         acs_url: issued.acs_url.clone(),
         status,
+        valid_xml,
+        review: None,
     });
 }
 

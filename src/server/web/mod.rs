@@ -9,6 +9,7 @@ mod inspector;
 mod login;
 mod pages;
 mod render;
+mod review;
 mod select;
 mod session;
 mod signature;
@@ -24,6 +25,7 @@ use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
 use crate::server::history::History;
 use crate::server::inspector::Inspector;
+use crate::server::reviews::Reviews;
 use crate::server::sessions::Sessions;
 use crate::server::users::Directory;
 
@@ -61,6 +63,10 @@ pub struct AppState {
     pub inspector: Inspector,
     /// `--auto-login`: answer every SSO request as this user, without the picker.
     pub auto_login: Option<Preselection>,
+    /// `--review`: hold browser logins on the review page (the picker's box starts ticked).
+    pub review: bool,
+    /// Responses waiting on the review page.
+    pub reviews: Reviews,
     /// Keys persistent NameIDs; derived from the signing key so they survive restarts.
     persistent_secret: Vec<u8>,
     /// `--want-signed-requests`: every SP is expected to sign its AuthnRequests, and the
@@ -90,6 +96,8 @@ impl AppState {
             policy: Policy::default(),
             history: History::default(),
             auto_login: None,
+            review: false,
+            reviews: Reviews::default(),
             sessions: Sessions::default(),
             inspector: Inspector::default(),
             persistent_secret,
@@ -126,6 +134,12 @@ impl AppState {
         self
     }
 
+    /// Hold every browser login on the review page before posting (`--review`).
+    pub fn with_review(mut self, review: bool) -> Self {
+        self.review = review;
+        self
+    }
+
     /// The keys responses may be signed with.
     pub fn keys(&self) -> Keys<'_> {
         Keys {
@@ -158,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso", web::post().to(sso::post_binding))
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
+        .route("/sso/review", web::post().to(review::post))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
         .route("/inspector/{seq}", web::get().to(inspector::detail))

@@ -16,6 +16,7 @@ use crate::saml::sp::{ResponseStyle, Sign};
 
 use super::error::PageError;
 use super::login::{self, Choices, Destination, LoginError, Received};
+use super::review;
 use super::select::{self, Preselection};
 use super::session;
 use super::signature::{self, SignatureView};
@@ -235,6 +236,8 @@ struct PickerPage<'a> {
     relay_state: Option<&'a str>,
     binding: Option<&'static str>,
     request_xml: Option<&'a str>,
+    /// The "Review before posting" box starts ticked (`--review`).
+    review: bool,
 }
 
 fn picker(
@@ -362,6 +365,7 @@ fn picker(
         relay_state,
         binding: received.map(|r| r.binding.id()),
         request_xml: received.map(|r| r.xml.as_str()),
+        review: state.review,
     };
     html(render::page("picker", &page).map_err(PageError::internal)?)
 }
@@ -453,6 +457,8 @@ struct LoginForm {
     /// HTTP-Redirect: the query string as it reached /sso.
     redirect_query: Option<String>,
     user: Option<String>,
+    /// The "Review before posting" box: hold the response on the review page.
+    review: Option<String>,
     #[serde(flatten)]
     choices: Choices,
 }
@@ -512,12 +518,17 @@ pub async fn login(
             let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
             session::answer(&state, &req, None, &destination, user, &form.choices)?
         };
-    let mut response = post_page(
-        &issued.acs_url,
-        &issued.saml_response,
-        relay_state.as_deref(),
-        user,
-    )?;
+    let review = form.review.as_deref().is_some_and(|v| !v.is_empty());
+    let mut response = if review {
+        review::hold(&state, &issued, relay_state.as_deref(), user)?
+    } else {
+        post_page(
+            &issued.acs_url,
+            &issued.saml_response,
+            relay_state.as_deref(),
+            user,
+        )?
+    };
     response
         .add_cookie(&cookie)
         .map_err(|e| PageError::internal(e.to_string()))?;
@@ -535,12 +546,16 @@ fn preselected(
 ) -> Result<HttpResponse, PageError> {
     let (issued, cookie) =
         session::answer(state, req, request, destination, &pre.user, &pre.choices())?;
-    let mut response = post_page(
-        &issued.acs_url,
-        &issued.saml_response,
-        relay_state,
-        &pre.user,
-    )?;
+    let mut response = if state.review {
+        review::hold(state, &issued, relay_state, &pre.user)?
+    } else {
+        post_page(
+            &issued.acs_url,
+            &issued.saml_response,
+            relay_state,
+            &pre.user,
+        )?
+    };
     response
         .add_cookie(&cookie)
         .map_err(|e| PageError::internal(e.to_string()))?;
@@ -585,7 +600,7 @@ fn passive(
     }
 }
 
-fn post_page(
+pub(super) fn post_page(
     acs_url: &str,
     saml_response: &str,
     relay_state: Option<&str>,
