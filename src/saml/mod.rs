@@ -23,6 +23,7 @@ pub mod principal;
 pub mod request_signature;
 pub mod response;
 pub mod scenario;
+pub mod slo;
 pub mod sp;
 pub mod sp_metadata;
 pub mod xml;

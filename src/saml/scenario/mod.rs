@@ -14,6 +14,7 @@
 
 mod addressing;
 mod injection;
+pub mod logout;
 mod probes;
 mod replay;
 mod signature;
