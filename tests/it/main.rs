@@ -11,5 +11,6 @@ mod endpoints;
 mod registry;
 mod scenarios;
 mod sessions;
+mod slo;
 mod sso;
 mod support;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::login::LoginError;
 use super::render;
+use super::slo::LogoutFlowError;
 
 /// An error shown to a person.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,24 @@ impl From<LoginError> for PageError {
     fn from(e: LoginError) -> Self {
         PageError {
             status: status_of(&e),
+            title: e.title(),
+            detail: e.to_string(),
+            hint: e.hint(),
+        }
+    }
+}
+
+impl From<LogoutFlowError> for PageError {
+    fn from(e: LogoutFlowError) -> Self {
+        let status = if e.is_internal() {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else if e.is_refusal() {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        PageError {
+            status,
             title: e.title(),
             detail: e.to_string(),
             hint: e.hint(),

@@ -11,6 +11,7 @@ mod pages;
 mod render;
 mod select;
 mod session;
+mod slo;
 mod sso;
 
 use std::net::TcpListener;
@@ -128,6 +129,11 @@ impl AppState {
         format!("{}/sso", self.endpoints.base_url)
     }
 
+    /// The single logout endpoint, both bindings.
+    pub fn slo_url(&self) -> String {
+        format!("{}/slo", self.endpoints.base_url)
+    }
+
     pub fn metadata_url(&self) -> String {
         format!("{}/metadata", self.endpoints.base_url)
     }
@@ -147,6 +153,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso", web::post().to(sso::post_binding))
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
+        .route("/slo", web::get().to(slo::redirect_binding))
+        .route("/slo", web::post().to(slo::post_binding))
+        .route("/slo/idp-initiated", web::post().to(slo::idp_initiated))
+        .route("/slo/finish", web::post().to(slo::finish_now))
+        .route("/slo/status", web::get().to(slo::status))
+        .route("/slo/select", web::get().to(slo::select))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
         .route("/inspector/{seq}", web::get().to(inspector::detail))
