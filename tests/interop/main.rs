@@ -38,6 +38,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+mod slo;
+
 /// How long the server may take to print its listening line (it may generate an RSA key).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one driver may run; a scenario makes a handful of logins.
