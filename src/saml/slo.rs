@@ -216,18 +216,21 @@ fn refused(sub_code: &str, message: String) -> StatusSpec {
     }
 }
 
-/// What the request itself must satisfy before any session is looked at: addressed to this
-/// endpoint (saml-bindings 3.4.5.2, 3.5.5.2) and not expired (saml-core 3.7.1). The error is
-/// the status to answer with.
+/// What the request itself must satisfy before any session is looked at: addressed to one of
+/// our logout endpoints, `ours` (saml-bindings 3.4.5.2, 3.5.5.2), and not expired
+/// (saml-core 3.7.1). The error is the status to answer with.
 pub fn check_request(
     request: &LogoutRequest,
-    slo_url: &str,
+    ours: &[&str],
     now: OffsetDateTime,
 ) -> Result<(), StatusSpec> {
-    if let Some(d) = request.destination.as_deref().filter(|d| *d != slo_url) {
+    if let Some(d) = request.destination.as_deref().filter(|d| !ours.contains(d)) {
         return Err(refused(
             ns::status::REQUEST_DENIED,
-            format!("the LogoutRequest's Destination is {d}, not this endpoint ({slo_url})"),
+            format!(
+                "the LogoutRequest's Destination is {d}, not this endpoint ({})",
+                ours.join(" or ")
+            ),
         ));
     }
     if let Some(t) = request.not_on_or_after.filter(|t| now >= *t) {
@@ -559,7 +562,9 @@ mod tests {
                     }
                     "slo-expired" => {
                         assert!(parsed_req.not_on_or_after.unwrap() < NOW);
-                        assert!(check_request(&parsed_req, "https://sp.example/slo", NOW).is_err());
+                        assert!(
+                            check_request(&parsed_req, &["https://sp.example/slo"], NOW).is_err()
+                        );
                     }
                     "slo-status-failure" => {
                         assert_eq!(parsed_resp.status.code, ns::status::RESPONDER)
@@ -589,12 +594,12 @@ mod tests {
     fn a_request_is_checked_for_destination_expiry_principal_and_session() {
         let xml = write_document(&build_logout_request(&request_spec()));
         let r = parse_logout_request(&xml).unwrap();
-        assert_eq!(check_request(&r, "https://sp.example/slo", NOW), Ok(()));
-        let wrong = check_request(&r, "https://idp.example/slo", NOW).unwrap_err();
+        assert_eq!(check_request(&r, &["https://sp.example/slo"], NOW), Ok(()));
+        let wrong = check_request(&r, &["https://idp.example/slo"], NOW).unwrap_err();
         assert_eq!(wrong.sub_code.as_deref(), Some(ns::status::REQUEST_DENIED));
         assert!(wrong.message.unwrap().contains("Destination"));
         let late = NOW + time::Duration::minutes(5);
-        assert!(check_request(&r, "https://sp.example/slo", late)
+        assert!(check_request(&r, &["https://sp.example/slo"], late)
             .unwrap_err()
             .message
             .unwrap()

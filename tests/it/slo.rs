@@ -721,3 +721,42 @@ fn every_logout_scenario_is_listed_and_carries_its_defect() {
         }
     }
 }
+
+#[test]
+fn the_adfs_path_takes_logout_messages_and_still_takes_sign_in() {
+    let s = start(&[]);
+    let b = browser();
+    let a = login(&s, &b, SP_A, "alice");
+    let xml = logout_request_xml(&s, "_adfs-1", SP_A, &a, "")
+        .replace(&s.url("/slo"), &s.url("/adfs/ls/"));
+    let query = redirect_query(&xml, MessageParam::SamlRequest, None, Some("python-sp"));
+    let r = b
+        .get(format!("{}?{query}", s.url("/adfs/ls/")))
+        .send()
+        .unwrap();
+    let (_, response) = response_at(&s, &location(&r));
+    assert_eq!(response.status.code, ns::status::SUCCESS);
+    assert_eq!(response.in_response_to.as_deref(), Some("_adfs-1"));
+    // An AuthnRequest at the same URL still reaches the picker.
+    let mut req = AuthnRequest::new("_adfs-login");
+    req.issuer = SP_A.into();
+    req.acs = "https://sp-a.test/acs".into();
+    let picker = browser()
+        .get(s.url("/adfs/ls/"))
+        .query(&[("SAMLRequest", req.redirect_param())])
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(picker.contains("_adfs-login"), "{picker}");
+    let md = b
+        .get(s.url("/FederationMetadata/2007-06/FederationMetadata.xml"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(md.contains(&format!(
+        r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{}/adfs/ls/">"#,
+        s.base
+    )));
+}

@@ -134,6 +134,17 @@ impl AppState {
         format!("{}/slo", self.endpoints.base_url)
     }
 
+    /// Every URL that takes logout messages (a message's Destination must be one of them):
+    /// `/slo` first, then the AD FS paths.
+    pub fn slo_urls(&self) -> [String; 3] {
+        let base = &self.endpoints.base_url;
+        [
+            self.slo_url(),
+            format!("{base}/adfs/ls/"),
+            format!("{base}/adfs/ls"),
+        ]
+    }
+
     pub fn metadata_url(&self) -> String {
         format!("{}/metadata", self.endpoints.base_url)
     }
@@ -170,11 +181,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/inspector/{seq}/response.xml",
             web::get().to(inspector::response_xml),
         )
-        // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
-        .route("/adfs/ls/", web::get().to(sso::redirect_binding))
-        .route("/adfs/ls/", web::post().to(sso::post_binding))
-        .route("/adfs/ls", web::get().to(sso::redirect_binding))
-        .route("/adfs/ls", web::post().to(sso::post_binding))
+        // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus): sign-in and,
+        // for logout messages, sign-out.
+        .route("/adfs/ls/", web::get().to(slo::adfs_redirect_binding))
+        .route("/adfs/ls/", web::post().to(slo::adfs_post_binding))
+        .route("/adfs/ls", web::get().to(slo::adfs_redirect_binding))
+        .route("/adfs/ls", web::post().to(slo::adfs_post_binding))
         .route(
             pages::FEDERATION_METADATA,
             web::get().to(pages::federation_metadata),

@@ -172,7 +172,7 @@ pub async fn federation_metadata(state: web::Data<AppState>) -> HttpResponse {
     let xml = metadata::idp_metadata(&IdpDescription {
         entity_id: &state.adfs_entity_id,
         sso_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
-        slo_url: &state.slo_url(),
+        slo_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
         signer: &state.signer,
     });
     metadata_response(xml)

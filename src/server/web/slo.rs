@@ -9,6 +9,8 @@
 //!   sent a LogoutRequest, then a summary page says what each answered.
 //! - `POST /slo/finish`: gives up on SPs that never answered and finishes the logout.
 //! - `GET /slo/select?scenario=<id>`: the logout scenario for this browser's next logout.
+//! - `GET|POST /adfs/ls/`: AD FS takes sign-in and sign-out at one URL, so logout messages
+//!   arriving there go to the logout flow and everything else to single sign-on.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
@@ -29,6 +31,7 @@ use crate::saml::slo::{
     self, Initiator, Logout, Match, Outcome, Outgoing, Sending, SloError, Step,
 };
 use crate::saml::sp::{Policy, ResponseStyle, ServiceProvider};
+use crate::saml::xml::reader::{self, Limits};
 use crate::server::clock;
 use crate::server::inspector::Exchange;
 use crate::server::sessions::{Participation, COOKIE as SESSION_COOKIE};
@@ -179,6 +182,47 @@ pub async fn post_binding(
     let incoming: Incoming = serde_urlencoded::from_bytes(&body)
         .map_err(|e| LogoutFlowError::Malformed(e.to_string()))?;
     receive(&state, &req, incoming, Binding::Post, "")
+}
+
+/// `GET /adfs/ls/`: a logout message goes to the logout flow, anything else to sign-on.
+pub async fn adfs_redirect_binding(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
+    let incoming: Incoming = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    if is_logout(&incoming) {
+        redirect_binding(state, req).await
+    } else {
+        super::sso::redirect_binding(state, req).await
+    }
+}
+
+/// `POST /adfs/ls/`: as [`adfs_redirect_binding`], for HTTP-POST.
+pub async fn adfs_post_binding(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let incoming: Incoming = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if is_logout(&incoming) {
+        post_binding(state, req, body).await
+    } else {
+        super::sso::post_binding(state, req, body).await
+    }
+}
+
+/// A LogoutResponse, or a SAMLRequest whose root element is a LogoutRequest. Anything that
+/// does not decode is left to single sign-on, which says what is wrong with it.
+fn is_logout(incoming: &Incoming) -> bool {
+    if incoming.saml_response.is_some() {
+        return true;
+    }
+    incoming
+        .saml_request
+        .as_deref()
+        .and_then(|r| binding::decode(r).ok())
+        .and_then(|d| reader::parse(d.xml.as_bytes(), Limits::default()).ok())
+        .is_some_and(|root| root.name.is(ns::PROTOCOL, "LogoutRequest"))
 }
 
 fn receive(
@@ -335,7 +379,9 @@ fn logout_request(
         "LogoutRequest received"
     );
 
-    if let Err(status) = slo::check_request(&request, &state.slo_url(), now) {
+    let ours = state.slo_urls();
+    let ours: Vec<&str> = ours.iter().map(String::as_str).collect();
+    if let Err(status) = slo::check_request(&request, &ours, now) {
         let mut response = answer_initiator(state, &initiator, status, None, scenario)?;
         add_cookies(&mut response, &cookies)?;
         return Ok(response);
@@ -649,10 +695,15 @@ fn judge_answer(
             response.issuer, step.sp_entity_id
         ));
     }
-    let ours = state.slo_url();
-    if let Some(d) = response.destination.as_deref().filter(|d| *d != ours) {
+    let ours = state.slo_urls();
+    if let Some(d) = response
+        .destination
+        .as_deref()
+        .filter(|d| !ours.iter().any(|o| o == d))
+    {
         return Outcome::Refused(format!(
-            "the LogoutResponse's Destination is {d}, not this endpoint ({ours})"
+            "the LogoutResponse's Destination is {d}, not this endpoint ({})",
+            ours[0]
         ));
     }
     let sp = state.registry.get(&step.sp_entity_id);
