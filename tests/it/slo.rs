@@ -760,3 +760,36 @@ fn the_adfs_path_takes_logout_messages_and_still_takes_sign_in() {
         s.base
     )));
 }
+
+#[test]
+fn the_inspector_shows_an_sp_initiated_logout_with_its_message_names_and_scenario() {
+    let s = start(&[]);
+    let b = browser();
+    let a = login(&s, &b, SP_A, "alice");
+    b.get(s.url("/slo/select?scenario=slo-status-failure"))
+        .send()
+        .unwrap();
+    let xml = logout_request_xml(&s, "_inspect-1", SP_A, &a, "");
+    let r = get_slo(
+        &s,
+        &b,
+        &redirect_query(&xml, MessageParam::SamlRequest, None, Some("python-sp")),
+    );
+    assert_eq!(r.status(), 302);
+    let list = b.get(s.url("/inspector")).send().unwrap().text().unwrap();
+    let at = list.find("/inspector/").unwrap() + "/inspector/".len();
+    let seq: String = list[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let page = b
+        .get(s.url(&format!("/inspector/{seq}")))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("<h2>LogoutRequest <small>"), "{page}");
+    assert!(page.contains("<h2>LogoutResponse <small>"));
+    assert!(page.contains("LogoutResponse with a failure status"));
+    assert!(page.contains("signed (rsa-sha256), verified with the SP&#x27;s certificate"));
+}

@@ -58,8 +58,30 @@ struct DetailPage {
     scenario_title: &'static str,
     scenario_explanation: &'static str,
     is_valid: bool,
+    /// The messages' root element names (`AuthnRequest`, `Response`, `LogoutRequest`, ...).
+    request_name: &'static str,
+    response_name: &'static str,
     request: Option<String>,
     response: String,
+}
+
+/// The SAML protocol message `xml` is, by its root element, for headings.
+fn message_name(xml: &str, default: &'static str) -> &'static str {
+    const NAMES: [&str; 4] = [
+        "LogoutRequest",
+        "LogoutResponse",
+        "AuthnRequest",
+        "Response",
+    ];
+    let root = xml
+        .split('<')
+        .find(|t| !t.starts_with('?') && !t.starts_with('!') && !t.is_empty())
+        .and_then(|t| t.split([' ', '>', '/']).next())
+        .map(|q| q.rsplit(':').next().unwrap_or(q));
+    NAMES
+        .into_iter()
+        .find(|n| root == Some(*n))
+        .unwrap_or(default)
 }
 
 /// Indented XML, or the text as it is when it does not parse (malformed scenarios).
@@ -87,13 +109,18 @@ pub async fn detail(
     seq: web::Path<u64>,
 ) -> Result<HttpResponse, PageError> {
     let e = find(&state, *seq)?;
-    let s = scenario::find(e.scenario);
+    let (scenario_title, scenario_explanation) = scenario::find(e.scenario)
+        .map(|s| (s.title, s.explanation))
+        .or_else(|| scenario::logout::find(e.scenario).map(|s| (s.title, s.explanation)))
+        .unwrap_or_default();
     let page = DetailPage {
         row: row(&e),
         acs_url: e.acs_url.clone(),
-        scenario_title: s.map_or("", |s| s.title),
-        scenario_explanation: s.map_or("", |s| s.explanation),
+        scenario_title,
+        scenario_explanation,
         is_valid: e.scenario == scenario::VALID.id,
+        request_name: message_name(e.request_xml.as_deref().unwrap_or_default(), "AuthnRequest"),
+        response_name: message_name(&e.response_xml, "Response"),
         request: e.request_xml.as_deref().map(readable),
         response: readable(&e.response_xml),
     };

@@ -669,10 +669,17 @@ fn logout_response(
         raw_query,
         xml,
     );
+    let detail = match &outcome {
+        Outcome::Answered { signature, .. } => signature.as_str(),
+        Outcome::Refused(reason) => reason.as_str(),
+        _ => "",
+    };
     tracing::info!(
         sp = %response.issuer,
         outcome = outcome.label(),
         status = %response.status.code,
+        binding = arrived.id(),
+        detail,
         "LogoutResponse received"
     );
     logout.steps[index].outcome = outcome;
