@@ -578,6 +578,13 @@ fn bad_input_gets_a_400_page_that_names_the_problem() {
             .contains("applies to logout"),
         "{body}"
     );
+    let (status, text) = refused(
+        b.get(s.url("/select?user=alice&scenario=slo-unsigned"))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 400);
+    assert!(text.contains("GET /slo/select?scenario&#x3D;..."), "{text}");
 }
 
 #[test]
