@@ -800,3 +800,53 @@ fn the_inspector_shows_an_sp_initiated_logout_with_its_message_names_and_scenari
     assert!(page.contains("LogoutResponse with a failure status"));
     assert!(page.contains("signed (rsa-sha256), verified with the SP&#x27;s certificate"));
 }
+
+#[test]
+fn answers_by_post_are_verified_and_strict_mode_refuses_unsigned_answers() {
+    let s = start(&["--strict"]);
+    let b = browser();
+    login(&s, &b, SP_A, "alice");
+    login(&s, &b, SP_B, "alice");
+    let r = b.post(s.url("/slo/idp-initiated")).send().unwrap();
+    let (_, request) = request_at(&s, &location(&r));
+    // SP A answers by HTTP-POST with an enveloped signature.
+    let xml = logout_response_xml(&s, "_post-answer", SP_A, &request.id, "Success");
+    let mut doc = parse(xml.as_bytes(), Limits::default()).unwrap();
+    sign_logout_message(
+        &mut doc,
+        SignatureAlgorithm::RsaSha256.into(),
+        &sp_signer("python-sp"),
+    )
+    .unwrap();
+    let signed = mock_idp::saml::xml::c14n::write_document(&doc);
+    let r = b
+        .post(s.url("/slo"))
+        .form(&[("SAMLResponse", binding::encode_post(&signed))])
+        .send()
+        .unwrap();
+    let (_, request) = request_at(&s, &location(&r));
+    // SP B answers unsigned: strict mode does not count it.
+    let xml = logout_response_xml(&s, "_unsigned-answer", SP_B, &request.id, "Success");
+    let r = get_slo(
+        &s,
+        &b,
+        &redirect_query(&xml, MessageParam::SamlResponse, None, None),
+    );
+    let html = r.text().unwrap().replace("&#x27;", "'");
+    let row = |sp: &str| {
+        let at = html.find(&format!("{sp}<br>")).unwrap();
+        html[at..at + html[at..].find("</tr>").unwrap()].to_owned()
+    };
+    assert!(row(SP_A).contains(">success<"), "{}", row(SP_A));
+    assert!(
+        row(SP_A).contains("signed (rsa-sha256), verified with the SP's certificate"),
+        "{}",
+        row(SP_A)
+    );
+    assert!(row(SP_B).contains(">answer refused<"), "{}", row(SP_B));
+    assert!(
+        row(SP_B).contains("strict mode: it is not signed"),
+        "{}",
+        row(SP_B)
+    );
+}
