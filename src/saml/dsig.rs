@@ -254,6 +254,18 @@ impl Signer {
     }
 }
 
+/// The HTTP-Redirect signature of our outgoing logout messages (saml-bindings 3.4.4.1): the
+/// same key and hash as the enveloped signatures.
+impl super::binding::QuerySigner for Signer {
+    fn sign_query(
+        &self,
+        algorithm: SignatureAlgorithm,
+        octets: &[u8],
+    ) -> Result<Vec<u8>, DsigError> {
+        self.sign_bytes(algorithm, octets)
+    }
+}
+
 /// A certificate that copies `original`'s subject, issuer, serial number and validity but
 /// carries `key`'s public key and is signed by `key`: what an attacker makes to fool an SP that
 /// recognises its IdP's certificate by name (SAML Raider's "clone certificate").

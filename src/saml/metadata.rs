@@ -1,6 +1,7 @@
 //! The IdP's SAML metadata (saml-metadata 2.4.3 IDPSSODescriptor).
 //!
-//! Only endpoints that answer are advertised: single sign-on over HTTP-Redirect and HTTP-POST.
+//! Only endpoints that answer are advertised: single sign-on and single logout, each over
+//! HTTP-Redirect and HTTP-POST.
 
 use super::dsig::Signer;
 use super::ns::{self, binding, nameid};
@@ -12,6 +13,8 @@ pub struct IdpDescription<'a> {
     pub entity_id: &'a str,
     /// The single sign-on endpoint (both bindings).
     pub sso_url: &'a str,
+    /// The single logout endpoint (both bindings).
+    pub slo_url: &'a str,
     pub signer: &'a Signer,
     /// `WantAuthnRequestsSigned`: SPs are expected to sign their AuthnRequests.
     pub want_authn_requests_signed: bool,
@@ -53,6 +56,14 @@ pub fn idp_metadata(d: &IdpDescription<'_>) -> String {
                     ds("X509Data").child(ds("X509Certificate").text(d.signer.certificate_base64())),
                 )),
         );
+    // saml-metadata 2.4.2: SingleLogoutService comes before NameIDFormat.
+    for b in [binding::HTTP_REDIRECT, binding::HTTP_POST] {
+        sso = sso.child(
+            md("SingleLogoutService")
+                .attr("Binding", b)
+                .attr("Location", d.slo_url),
+        );
+    }
     for format in NAME_ID_FORMATS {
         sso = sso.child(md("NameIDFormat").text(format));
     }
@@ -70,4 +81,47 @@ pub fn idp_metadata(d: &IdpDescription<'_>) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
         write_document(&doc)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saml::dsig::tests::test_signer;
+    use crate::saml::xml::reader::{parse, Limits};
+
+    #[test]
+    fn single_logout_is_advertised_for_both_bindings_in_schema_order() {
+        let signer = test_signer();
+        let xml = idp_metadata(&IdpDescription {
+            entity_id: "https://idp.example/metadata",
+            sso_url: "https://idp.example/sso",
+            slo_url: "https://idp.example/slo",
+            signer: &signer,
+            want_authn_requests_signed: false,
+        });
+        let body = xml.split_once('\n').unwrap().1;
+        let doc = parse(body.as_bytes(), Limits::default()).unwrap();
+        let idp = doc.first(ns::METADATA, "IDPSSODescriptor").unwrap();
+        let order: Vec<String> = idp
+            .elements()
+            .map(|e| {
+                let b = e.attribute("Binding").unwrap_or_default();
+                format!(
+                    "{} {}",
+                    e.name.local,
+                    b.rsplit(':').next().unwrap_or_default()
+                )
+            })
+            .collect();
+        let mut expected = vec!["KeyDescriptor ".to_owned()];
+        expected.push("SingleLogoutService HTTP-Redirect".into());
+        expected.push("SingleLogoutService HTTP-POST".into());
+        expected.extend(NAME_ID_FORMATS.iter().map(|_| "NameIDFormat ".to_owned()));
+        expected.push("SingleSignOnService HTTP-Redirect".into());
+        expected.push("SingleSignOnService HTTP-POST".into());
+        assert_eq!(order, expected);
+        for slo in idp.elements_named(ns::METADATA, "SingleLogoutService") {
+            assert_eq!(slo.attribute("Location"), Some("https://idp.example/slo"));
+        }
+    }
 }

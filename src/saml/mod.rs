@@ -26,6 +26,7 @@ pub mod request_signature;
 pub mod response;
 pub mod review;
 pub mod scenario;
+pub mod slo;
 pub mod sp;
 pub mod sp_metadata;
 pub mod xml;

@@ -1,6 +1,7 @@
 //! IdP sessions: after a login the browser holds a cookie naming a session here, so later
 //! AuthnRequests (from any SP) can be answered as the same user with one click, `IsPassive`
-//! requests without any, and a logout knows which SPs to tell. In memory only, bounded.
+//! requests without any, and a logout knows which SPs to tell. A logout in progress is kept
+//! here too, keyed by its session, until every SP has answered. In memory only, bounded.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::saml::issue::SessionInfo;
 use crate::saml::nameid::NameId;
+use crate::saml::slo::Logout;
 
 /// The session cookie.
 pub const COOKIE: &str = "mock_idp_session";
@@ -16,6 +18,10 @@ pub const COOKIE: &str = "mock_idp_session";
 pub const LIFETIME: Duration = Duration::hours(8);
 /// Most sessions kept; the oldest go first.
 const MAX_SESSIONS: usize = 10_000;
+/// How long a logout may wait for the SPs' answers before it is forgotten.
+pub const LOGOUT_LIFETIME: Duration = Duration::minutes(15);
+/// Most logouts in progress kept; the oldest go first.
+const MAX_LOGOUTS: usize = 1_000;
 
 /// One SP the session logged into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +49,8 @@ impl Session {
 #[derive(Debug, Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
+    /// Logouts in progress, by session id.
+    logouts: Mutex<HashMap<String, Logout>>,
 }
 
 impl Sessions {
@@ -102,6 +110,84 @@ impl Sessions {
     /// Ends the session.
     pub fn end(&self, id: &str) -> Option<Session> {
         self.lock().remove(id)
+    }
+
+    /// The live session in which `sp` took part as `accept` says: the one named by `preferred`
+    /// (the browser's cookie) first, then any other. Also says how close the best miss came,
+    /// as `accept` reported it for the cookie's session.
+    pub fn find_participant<M: Copy>(
+        &self,
+        preferred: Option<&str>,
+        sp: &str,
+        now: OffsetDateTime,
+        accept: impl Fn(&Participation) -> Result<(), M>,
+    ) -> Result<(Session, Participation), Option<M>> {
+        let map = self.lock();
+        let mut miss = None;
+        let candidates = preferred
+            .and_then(|id| map.get(id))
+            .into_iter()
+            .chain(map.values().filter(|s| Some(s.id.as_str()) != preferred));
+        for s in candidates.filter(|s| !s.expired(now)) {
+            for p in s.sps.iter().filter(|p| p.sp_entity_id == sp) {
+                match accept(p) {
+                    Ok(()) => return Ok((s.clone(), p.clone())),
+                    Err(m) if miss.is_none() && Some(s.id.as_str()) == preferred => miss = Some(m),
+                    Err(_) => {}
+                }
+            }
+        }
+        Err(miss)
+    }
+
+    /// Keeps a logout in progress (replacing any of the same session).
+    pub fn put_logout(&self, logout: Logout, now: OffsetDateTime) {
+        let mut map = self.logouts();
+        map.retain(|_, l| now < l.started + LOGOUT_LIFETIME);
+        if map.len() >= MAX_LOGOUTS && !map.contains_key(&logout.session_id) {
+            if let Some(oldest) = map
+                .values()
+                .min_by_key(|l| l.started)
+                .map(|l| l.session_id.clone())
+            {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(logout.session_id.clone(), logout);
+    }
+
+    /// The logout in progress of this session.
+    pub fn logout(&self, session_id: &str, now: OffsetDateTime) -> Option<Logout> {
+        self.logouts()
+            .get(session_id)
+            .filter(|l| now < l.started + LOGOUT_LIFETIME)
+            .cloned()
+    }
+
+    /// The logout waiting for the answer to the LogoutRequest `request_id`: the browser's own
+    /// session's first, then any.
+    pub fn logout_sent(
+        &self,
+        preferred: Option<&str>,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Option<Logout> {
+        let map = self.logouts();
+        let live = |l: &&Logout| now < l.started + LOGOUT_LIFETIME && l.sent(request_id).is_some();
+        preferred
+            .and_then(|id| map.get(id))
+            .filter(live)
+            .or_else(|| map.values().find(live))
+            .cloned()
+    }
+
+    /// Forgets the logout of this session: it is finished.
+    pub fn finish_logout(&self, session_id: &str) -> Option<Logout> {
+        self.logouts().remove(session_id)
+    }
+
+    fn logouts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Logout>> {
+        self.logouts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
@@ -166,5 +252,82 @@ mod tests {
         assert_eq!(s.left("_s1", "b").unwrap().sps.len(), 1);
         assert!(s.end("_s1").is_some());
         assert!(s.get("_s1", T0).is_none());
+    }
+
+    fn joined(s: &Sessions, id: &str, sp: &str, value: &str) {
+        s.joined(
+            id,
+            Participation {
+                sp_entity_id: sp.into(),
+                name_id: name_id(value),
+                session_index: format!("{id}-idx"),
+            },
+        );
+    }
+
+    #[test]
+    fn a_participant_is_found_in_the_cookie_session_first_then_in_any() {
+        let s = Sessions::default();
+        s.start("_s1".into(), "alice", "_s1-idx".into(), T0);
+        s.start("_s2".into(), "bruno", "_s2-idx".into(), T0);
+        joined(&s, "_s1", "a", "alice");
+        joined(&s, "_s2", "a", "bruno");
+        let by_value = |v: &'static str| {
+            move |p: &Participation| {
+                if p.name_id.value == v {
+                    Ok(())
+                } else {
+                    Err("other")
+                }
+            }
+        };
+        let (found, p) = s
+            .find_participant(Some("_s1"), "a", T0, by_value("bruno"))
+            .unwrap();
+        assert_eq!(
+            (found.id.as_str(), p.session_index.as_str()),
+            ("_s2", "_s2-idx")
+        );
+        assert_eq!(
+            s.find_participant(Some("_s1"), "a", T0, by_value("zoe")),
+            Err(Some("other"))
+        );
+        assert_eq!(
+            s.find_participant(None, "b", T0, by_value("zoe")),
+            Err(None)
+        );
+    }
+
+    #[test]
+    fn logouts_are_kept_by_session_found_by_request_and_expire() {
+        use crate::saml::dsig::SignatureAlgorithm;
+        use crate::saml::slo::{Outcome, Step};
+        let s = Sessions::default();
+        let logout = Logout {
+            id: "_l1".into(),
+            session_id: "_s1".into(),
+            user: "alice".into(),
+            started: T0,
+            initiator: None,
+            scenario: None,
+            steps: vec![Step {
+                sp_entity_id: "a".into(),
+                slo_url: Some("https://a/slo".into()),
+                algorithm: SignatureAlgorithm::RsaSha256,
+                name_id: name_id("1"),
+                session_index: "_idx".into(),
+                outcome: Outcome::Sent {
+                    request_id: "_r1".into(),
+                },
+            }],
+        };
+        s.put_logout(logout, T0);
+        assert!(s.logout("_s1", T0).is_some());
+        assert_eq!(s.logout_sent(None, "_r1", T0).unwrap().id, "_l1");
+        assert!(s.logout_sent(Some("_s9"), "_r1", T0).is_some());
+        assert!(s.logout_sent(None, "_r2", T0).is_none());
+        assert!(s.logout("_s1", T0 + LOGOUT_LIFETIME).is_none());
+        assert!(s.finish_logout("_s1").is_some());
+        assert!(s.logout("_s1", T0).is_none());
     }
 }

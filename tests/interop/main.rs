@@ -39,6 +39,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 mod encryption;
+mod slo;
 
 /// How long the server may take to print its listening line (it may generate an RSA key).
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);

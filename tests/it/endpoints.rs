@@ -77,7 +77,7 @@ fn certificate_is_served_as_pem_and_matches_the_file() {
 }
 
 #[test]
-fn metadata_advertises_signing_key_name_id_formats_and_both_sso_bindings_only() {
+fn metadata_advertises_signing_key_name_id_formats_and_sso_and_slo_for_both_bindings() {
     let s = Server::start();
     let r = client().get(s.url("/metadata")).send().unwrap();
     assert_eq!(r.headers()["content-type"], "application/samlmetadata+xml");
@@ -93,8 +93,12 @@ fn metadata_advertises_signing_key_name_id_formats_and_both_sso_bindings_only() 
             s.base
         )));
     }
-    // No logout endpoint answers yet, so none is advertised.
-    assert!(!xml.contains("SingleLogoutService"));
+    for binding in ["HTTP-Redirect", "HTTP-POST"] {
+        assert!(xml.contains(&format!(
+            r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{binding}" Location="{}/slo">"#,
+            s.base
+        )));
+    }
 }
 
 #[test]

@@ -18,5 +18,6 @@ mod review;
 mod scenarios;
 mod sessions;
 mod signed_requests;
+mod slo;
 mod sso;
 mod support;

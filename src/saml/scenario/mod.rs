@@ -15,6 +15,7 @@
 mod addressing;
 mod encryption;
 mod injection;
+pub mod logout;
 mod probes;
 mod replay;
 mod signature;

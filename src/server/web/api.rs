@@ -193,6 +193,19 @@ pub async fn scenarios() -> HttpResponse {
             needs_previous_login: s.special.is_some(),
             needs_encryption_certificate: s.encrypts_for_sp(),
         })
+        // Logout scenarios break the logout messages, not a login: /api/sso refuses them.
+        .chain(scenario::logout::ALL.iter().map(|s| ScenarioView {
+            id: s.id,
+            family: scenario::logout::FAMILY,
+            family_title: scenario::logout::FAMILY_TITLE,
+            title: s.title,
+            explanation: s.explanation,
+            rule: s.rule,
+            verdict: s.verdict.id(),
+            reason: s.verdict.reason(),
+            needs_previous_login: false,
+            needs_encryption_certificate: false,
+        }))
         .collect();
     HttpResponse::Ok().json(all)
 }

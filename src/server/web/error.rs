@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::login::LoginError;
 use super::render;
 use super::review::ReviewError;
+use super::slo::LogoutFlowError;
 
 /// An error shown to a person.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +59,24 @@ impl From<ReviewError> for PageError {
             } else {
                 StatusCode::BAD_REQUEST
             },
+            title: e.title(),
+            detail: e.to_string(),
+            hint: e.hint(),
+        }
+    }
+}
+
+impl From<LogoutFlowError> for PageError {
+    fn from(e: LogoutFlowError) -> Self {
+        let status = if e.is_internal() {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else if e.is_refusal() {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        PageError {
+            status,
             title: e.title(),
             detail: e.to_string(),
             hint: e.hint(),

@@ -62,6 +62,9 @@ struct DetailPage {
     scenario_title: &'static str,
     scenario_explanation: &'static str,
     is_valid: bool,
+    /// The messages' root element names (`AuthnRequest`, `Response`, `LogoutRequest`, ...).
+    request_name: &'static str,
+    response_name: &'static str,
     request: Option<String>,
     response: String,
     /// The response with what changed marked, shown instead of `response`.
@@ -136,6 +139,25 @@ fn marked(before: &str, after: &str, against: &'static str) -> Marked {
     }
 }
 
+/// The SAML protocol message `xml` is, by its root element, for headings.
+fn message_name(xml: &str, default: &'static str) -> &'static str {
+    const NAMES: [&str; 4] = [
+        "LogoutRequest",
+        "LogoutResponse",
+        "AuthnRequest",
+        "Response",
+    ];
+    let root = xml
+        .split('<')
+        .find(|t| !t.starts_with('?') && !t.starts_with('!') && !t.is_empty())
+        .and_then(|t| t.split([' ', '>', '/']).next())
+        .map(|q| q.rsplit(':').next().unwrap_or(q));
+    NAMES
+        .into_iter()
+        .find(|n| root == Some(*n))
+        .unwrap_or(default)
+}
+
 /// Indented XML, or the text as it is when it does not parse (malformed scenarios).
 fn readable(xml: &str) -> String {
     parse(
@@ -162,7 +184,10 @@ pub async fn detail(
     seq: web::Path<u64>,
 ) -> Result<HttpResponse, PageError> {
     let e = find(&state, *seq)?;
-    let s = scenario::find(e.scenario);
+    let (scenario_title, scenario_explanation) = scenario::find(e.scenario)
+        .map(|s| (s.title, s.explanation))
+        .or_else(|| scenario::logout::find(e.scenario).map(|s| (s.title, s.explanation)))
+        .unwrap_or_default();
     let issued = match &e.review {
         Some(Review::Posted {
             issued_xml: Some(issued),
@@ -193,9 +218,11 @@ pub async fn detail(
     let page = DetailPage {
         row: row(&e),
         acs_url: e.acs_url.clone(),
-        scenario_title: s.map_or("", |s| s.title),
-        scenario_explanation: s.map_or("", |s| s.explanation),
+        scenario_title,
+        scenario_explanation,
         is_valid: e.scenario == scenario::VALID.id,
+        request_name: message_name(e.request_xml.as_deref().unwrap_or_default(), "AuthnRequest"),
+        response_name: message_name(&e.response_xml, "Response"),
         request: e.request_xml.as_deref().map(readable),
         response: readable(&e.response_xml),
         marked,

@@ -255,7 +255,12 @@ impl Choices {
             Some(id) => scenario::find(id).ok_or_else(|| LoginError::BadChoice {
                 field: "scenario",
                 value: id.to_owned(),
-                allowed: "the ids listed by GET /api/scenarios".into(),
+                allowed: match scenario::logout::find(id) {
+                    Some(_) => "the login scenarios; this scenario applies to logout (choose it \
+                                with POST /slo/idp-initiated or GET /slo/select)"
+                        .into(),
+                    None => "the ids listed by GET /api/scenarios".into(),
+                },
             }),
         }
     }

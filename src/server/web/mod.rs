@@ -13,6 +13,7 @@ mod review;
 mod select;
 mod session;
 mod signature;
+mod slo;
 mod sso;
 
 use std::net::TcpListener;
@@ -153,6 +154,22 @@ impl AppState {
         format!("{}/sso", self.endpoints.base_url)
     }
 
+    /// The single logout endpoint, both bindings.
+    pub fn slo_url(&self) -> String {
+        format!("{}/slo", self.endpoints.base_url)
+    }
+
+    /// Every URL that takes logout messages (a message's Destination must be one of them):
+    /// `/slo` first, then the AD FS paths.
+    pub fn slo_urls(&self) -> [String; 3] {
+        let base = &self.endpoints.base_url;
+        [
+            self.slo_url(),
+            format!("{base}/adfs/ls/"),
+            format!("{base}/adfs/ls"),
+        ]
+    }
+
     pub fn metadata_url(&self) -> String {
         format!("{}/metadata", self.endpoints.base_url)
     }
@@ -173,6 +190,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sso/login", web::post().to(sso::login))
         .route("/sso/idp-initiated", web::get().to(sso::idp_initiated))
         .route("/sso/review", web::post().to(review::post))
+        .route("/slo", web::get().to(slo::redirect_binding))
+        .route("/slo", web::post().to(slo::post_binding))
+        .route("/slo/idp-initiated", web::post().to(slo::idp_initiated))
+        .route("/slo/finish", web::post().to(slo::finish_now))
+        .route("/slo/status", web::get().to(slo::status))
+        .route("/slo/select", web::get().to(slo::select))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
         .route("/inspector/{seq}", web::get().to(inspector::detail))
@@ -184,11 +207,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/inspector/{seq}/response.xml",
             web::get().to(inspector::response_xml),
         )
-        // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus).
-        .route("/adfs/ls/", web::get().to(sso::redirect_binding))
-        .route("/adfs/ls/", web::post().to(sso::post_binding))
-        .route("/adfs/ls", web::get().to(sso::redirect_binding))
-        .route("/adfs/ls", web::post().to(sso::post_binding))
+        // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus): sign-in and,
+        // for logout messages, sign-out.
+        .route("/adfs/ls/", web::get().to(slo::adfs_redirect_binding))
+        .route("/adfs/ls/", web::post().to(slo::adfs_post_binding))
+        .route("/adfs/ls", web::get().to(slo::adfs_redirect_binding))
+        .route("/adfs/ls", web::post().to(slo::adfs_post_binding))
         .route(
             pages::FEDERATION_METADATA,
             web::get().to(pages::federation_metadata),

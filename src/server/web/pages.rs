@@ -5,10 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::saml::metadata::{self, IdpDescription};
+use crate::saml::scenario::logout as logout_scenarios;
 use crate::saml::sp::Policy;
+use crate::server::clock;
+use crate::server::sessions::COOKIE as SESSION_COOKIE;
 
 use super::error::PageError;
-use super::{render, AppState};
+use super::{render, session, AppState};
 
 #[derive(Serialize)]
 struct UserRow<'a> {
@@ -35,8 +38,25 @@ struct SpRow<'a> {
     login_url: String,
 }
 
+/// This browser's IdP session, for the logout button.
+#[derive(Serialize)]
+struct SessionView<'a> {
+    user: &'a str,
+    sps: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct LogoutScenarioChoice {
+    id: &'static str,
+    title: &'static str,
+}
+
 #[derive(Serialize)]
 struct HomePage<'a> {
+    slo_url: String,
+    session: Option<SessionView<'a>>,
+    logout_in_progress: bool,
+    logout_scenarios: Vec<LogoutScenarioChoice>,
     version: &'static str,
     entity_id: &'a str,
     sso_url: String,
@@ -55,7 +75,11 @@ struct HomePage<'a> {
     adfs_metadata_url: String,
 }
 
-pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let current = session::current(&state, &req);
+    let logout_in_progress = req
+        .cookie(SESSION_COOKIE)
+        .is_some_and(|c| state.sessions.logout(c.value(), clock::now()).is_some());
     let users: Vec<_> = state
         .directory
         .users()
@@ -75,6 +99,22 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError>
         })
         .collect();
     let page = HomePage {
+        slo_url: state.slo_url(),
+        session: current.as_ref().map(|s| SessionView {
+            user: state
+                .directory
+                .get(&s.user)
+                .map_or(s.user.as_str(), |u| u.display_name.as_str()),
+            sps: s.sps.iter().map(|p| p.sp_entity_id.clone()).collect(),
+        }),
+        logout_in_progress,
+        logout_scenarios: logout_scenarios::ALL
+            .iter()
+            .map(|s| LogoutScenarioChoice {
+                id: s.id,
+                title: s.title,
+            })
+            .collect(),
         version: env!("CARGO_PKG_VERSION"),
         entity_id: &state.endpoints.entity_id,
         sso_url: state.sso_url(),
@@ -117,6 +157,7 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     let xml = metadata::idp_metadata(&IdpDescription {
         entity_id: &state.endpoints.entity_id,
         sso_url: &state.sso_url(),
+        slo_url: &state.slo_url(),
         signer: &state.signer,
         want_authn_requests_signed: state.want_signed_requests,
     });
@@ -132,6 +173,7 @@ pub async fn federation_metadata(state: web::Data<AppState>) -> HttpResponse {
     let xml = metadata::idp_metadata(&IdpDescription {
         entity_id: &state.adfs_entity_id,
         sso_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
+        slo_url: &format!("{}/adfs/ls/", state.endpoints.base_url),
         signer: &state.signer,
         want_authn_requests_signed: state.want_signed_requests,
     });

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("home", include_str!("../../../templates/home.hbs")),
     ("picker", include_str!("../../../templates/picker.hbs")),
@@ -20,6 +20,12 @@ const TEMPLATES: [(&str, &str); 9] = [
     ),
     ("exchange", include_str!("../../../templates/exchange.hbs")),
     ("review", include_str!("../../../templates/review.hbs")),
+    ("slo", include_str!("../../../templates/slo.hbs")),
+    ("slo-post", include_str!("../../../templates/slo-post.hbs")),
+    (
+        "slo-select",
+        include_str!("../../../templates/slo-select.hbs"),
+    ),
 ];
 
 #[derive(Debug, Clone, thiserror::Error)]

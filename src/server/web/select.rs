@@ -45,7 +45,12 @@ impl Preselection {
                 return Err(LoginError::BadChoice {
                     field: "scenario",
                     value: id.to_owned(),
-                    allowed: "the ids listed by GET /api/scenarios".into(),
+                    allowed: match scenario::logout::find(id) {
+                        Some(_) => "the login scenarios; this scenario applies to logout: \
+                                    choose it with GET /slo/select?scenario=..."
+                            .into(),
+                        None => "the ids listed by GET /api/scenarios".into(),
+                    },
                 });
             }
         }
