@@ -351,11 +351,14 @@ where
         .unwrap();
     let outcome: std::result::Result<(), String> = runtime.block_on(async {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let browser = ClientBuilder::new(connector)
-            .capabilities(stack.capabilities(setup))
-            .connect(&stack.webdriver)
-            .await
-            .unwrap_or_else(|e| panic!("starting {CHROMIUM} through chromedriver: {e}"));
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(stack.capabilities(setup));
+        let session = builder.connect(&stack.webdriver);
+        let browser = match tokio::time::timeout(STARTUP, session).await {
+            Ok(Ok(browser)) => browser,
+            Ok(Err(e)) => panic!("starting {CHROMIUM} through chromedriver: {e}"),
+            Err(_) => panic!("{CHROMIUM} did not start through chromedriver within {STARTUP:?}"),
+        };
         let page = Page {
             browser: browser.clone(),
             idp: stack.idp_base.clone(),
@@ -373,15 +376,15 @@ where
         };
         let outcome = match outcome {
             Ok(()) => Ok(()),
-            Err(message) => {
+            Err(message) => match tokio::time::timeout(WAIT, async {
                 // An open dialog is a payload that ran (the IdP's pages open none), and it
                 // would block the screenshot.
-                let message = match browser.get_alert_text().await {
+                let dialog = match browser.get_alert_text().await {
                     Ok(text) => {
                         let _ = browser.dismiss_alert().await;
-                        format!("{message}\n  a dialog was open, saying {text:?}: a script ran")
+                        format!("\n  a dialog was open, saying {text:?}: a script ran")
                     }
-                    Err(_) => message,
+                    Err(_) => String::new(),
                 };
                 let at = browser
                     .current_url()
@@ -393,14 +396,25 @@ where
                     Err(e) => format!("no screenshot: {e}"),
                 };
                 eprintln!("{name}: {shot}");
-                Err(format!(
-                    "{message}\n  page: {at}\n  {shot}\n{}\n{}",
-                    log_tail(&stack.files, IDP_LOG),
-                    log_tail(&stack.files, SP_LOG)
-                ))
-            }
+                format!("{dialog}\n  page: {at}\n  {shot}")
+            })
+            .await
+            {
+                Ok(details) => Err(format!("{message}{details}")),
+                Err(_) => Err(format!(
+                    "{message}\n  (the browser did not answer any more)"
+                )),
+            },
         };
-        let _ = browser.close().await;
+        let outcome = outcome.map_err(|message| {
+            format!(
+                "{message}\n{}\n{}",
+                log_tail(&stack.files, IDP_LOG),
+                log_tail(&stack.files, SP_LOG)
+            )
+        });
+        // A browser that hangs is killed with chromedriver when the stack is dropped.
+        let _ = tokio::time::timeout(WAIT, browser.close()).await;
         outcome
     });
     drop(runtime);
