@@ -8,6 +8,9 @@
 # nothing but it, the shipped users file and an empty /certs owned by the runtime user.
 
 FROM rust:1-alpine AS build
+# Not pinned: rust:1-alpine moves to new Alpine releases and Alpine drops superseded package
+# versions from its index, so pins would break the build; this stage is not shipped.
+# hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev openssl-dev openssl-libs-static pkgconf
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -60,6 +60,16 @@ fn main() -> ExitCode {
 /// final line (which tests wait for) only appears once the server can take connections.
 fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let keys = keys::load_or_generate(&config.certs).context("loading the signing key")?;
+    if keys.generated {
+        // Every SP set up with this certificate rejects responses signed by the next one, so a
+        // key that silently changes on each container start is worth a loud line.
+        tracing::warn!(
+            "generated a new signing key and certificate in {}: they are ephemeral unless that \
+             directory is kept; in a container, mount a volume at /certs (MOCK_IDP_CERTS) or \
+             SPs set up with this certificate will reject the next one",
+            config.certs.display()
+        );
+    }
     let directory = users::load(&config.users)?;
     let registry = match &config.sps {
         Some(path) => sps::load(path)?,
