@@ -183,17 +183,6 @@ fn banner(
             "  Requests       signed AuthnRequests wanted (WantAuthnRequestsSigned): unsigned ones are warned about, and refused with --strict".to_owned(),
         );
     }
-    if keys.generated {
-        lines.push(format!(
-            "warning: the signing key and certificate were generated now in {}; they last only as \
-             long as that directory (in a container, mount a volume at /certs), and every SP must \
-             be given the new certificate after each fresh start",
-            keys.cert_path
-                .parent()
-                .unwrap_or(keys.cert_path.as_path())
-                .display()
-        ));
-    }
     if let Some(user) = &config.auto_login {
         lines.push(format!(
             "  Auto-login     every SSO request is answered as {user}, scenario {}, without the picker",

@@ -23,25 +23,6 @@ fn banner_tells_what_to_paste_into_an_sp() {
 }
 
 #[test]
-fn a_generated_certificate_is_announced_as_ephemeral_and_a_loaded_one_is_not() {
-    let first = Server::start();
-    assert!(
-        first
-            .banner
-            .contains("warning: the signing key and certificate were generated now"),
-        "no warning for a generated certificate:\n{}",
-        first.banner
-    );
-    let certs = first.certs_dir().to_str().unwrap().to_owned();
-    let second = Server::start_with(&["--certs", &certs]);
-    assert!(
-        second.banner.contains("(loaded)") && !second.banner.contains("generated now"),
-        "a loaded certificate is announced as generated:\n{}",
-        second.banner
-    );
-}
-
-#[test]
 fn home_shows_entity_id_urls_certificate_fingerprints_and_users() {
     let s = Server::start();
     let html = client().get(s.url("/")).send().unwrap().text().unwrap();
