@@ -32,14 +32,14 @@ pub fn write_document(el: &Element) -> String {
 
 /// `(prefix, uri)` pairs rendered by output ancestors; `""` is the default namespace / no
 /// namespace.
-type Rendered<'a> = Vec<(&'a str, &'a str)>;
+pub(super) type Rendered<'a> = Vec<(&'a str, &'a str)>;
 
-fn write_element<'a>(
+/// The namespace declarations exclusive c14n renders on `el`, given what its output ancestors
+/// rendered: each prefix `el` visibly uses whose binding differs from the one in scope, sorted.
+pub(super) fn declarations<'a>(
     el: &'a Element,
-    rendered: &mut Rendered<'a>,
-    out: &mut String,
-    comments: bool,
-) {
+    rendered: &Rendered<'a>,
+) -> Vec<(&'a str, &'a str)> {
     let mut decls: Vec<(&str, &str)> = Vec::new();
     let mut visibly_uses = |prefix: &'a str, uri: &'a str| {
         if prefix == "xml" || decls.iter().any(|(p, _)| *p == prefix) {
@@ -65,11 +65,12 @@ fn write_element<'a>(
         }
     }
     decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    decls
+}
 
-    let qname = el.name.qualified();
-    out.push('<');
-    out.push_str(&qname);
-    for (prefix, uri) in &decls {
+/// Writes ` xmlns:p="uri"` (or ` xmlns="uri"`) for each declaration.
+pub(super) fn write_declarations(decls: &[(&str, &str)], out: &mut String) {
+    for (prefix, uri) in decls {
         if prefix.is_empty() {
             out.push_str(" xmlns=\"");
         } else {
@@ -80,6 +81,20 @@ fn write_element<'a>(
         escape_attr(uri, out);
         out.push('"');
     }
+}
+
+fn write_element<'a>(
+    el: &'a Element,
+    rendered: &mut Rendered<'a>,
+    out: &mut String,
+    comments: bool,
+) {
+    let decls = declarations(el, rendered);
+
+    let qname = el.name.qualified();
+    out.push('<');
+    out.push_str(&qname);
+    write_declarations(&decls, out);
     let mut attrs: Vec<_> = el.attrs.iter().collect();
     attrs.sort_by(|(a, _), (b, _)| {
         (a.ns.as_deref().unwrap_or(""), a.local.as_str())

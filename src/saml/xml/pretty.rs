@@ -1,30 +1,28 @@
 //! An indented rendering of a tree, for people reading a message (the inspector). It is not
 //! the signed form: whitespace is added between elements, so never sign or send its output.
+//! Namespace declarations are written where exclusive c14n would write them, so what is copied
+//! from it is well-formed, namespace-correct XML.
 
-use super::c14n::{escape_attr, escape_text};
+use super::c14n::{declarations, escape_attr, escape_text, write_declarations, Rendered};
 use super::{Element, Node};
 
 /// `el` with each child element on its own line, indented by two spaces per level. Elements
 /// holding text keep it inline, exactly.
 pub fn pretty(el: &Element) -> String {
     let mut out = String::new();
-    write(el, 0, &mut out);
+    write(el, 0, &mut Vec::new(), &mut out);
     out
 }
 
-fn write(el: &Element, depth: usize, out: &mut String) {
+fn write<'a>(el: &'a Element, depth: usize, rendered: &mut Rendered<'a>, out: &mut String) {
     let indent = "  ".repeat(depth);
     out.push_str(&indent);
     out.push('<');
     out.push_str(&el.name.qualified());
-    if depth == 0 || el.name.ns.is_some() && el.name.prefix.is_none() {
-        // Show where the default namespace is; prefixes are self-explanatory enough.
-        if let (None, Some(ns)) = (&el.name.prefix, &el.name.ns) {
-            out.push_str(" xmlns=\"");
-            escape_attr(ns, out);
-            out.push('"');
-        }
-    }
+    let decls = declarations(el, rendered);
+    write_declarations(&decls, out);
+    let scope = rendered.len();
+    rendered.extend(decls);
     for (name, value) in &el.attrs {
         out.push(' ');
         out.push_str(&name.qualified());
@@ -35,6 +33,7 @@ fn write(el: &Element, depth: usize, out: &mut String) {
     let only_text = el.children.iter().all(|c| !matches!(c, Node::Element(_)));
     if el.children.is_empty() {
         out.push_str("/>\n");
+        rendered.truncate(scope);
         return;
     }
     out.push('>');
@@ -54,7 +53,7 @@ fn write(el: &Element, depth: usize, out: &mut String) {
         out.push('\n');
         for c in &el.children {
             match c {
-                Node::Element(e) => write(e, depth + 1, out),
+                Node::Element(e) => write(e, depth + 1, rendered, out),
                 Node::Text(t) if t.trim().is_empty() => {}
                 Node::Text(t) => {
                     out.push_str(&"  ".repeat(depth + 1));
@@ -71,6 +70,7 @@ fn write(el: &Element, depth: usize, out: &mut String) {
         }
         out.push_str(&indent);
     }
+    rendered.truncate(scope);
     out.push_str("</");
     out.push_str(&el.name.qualified());
     out.push_str(">\n");
@@ -90,7 +90,23 @@ mod tests {
         .unwrap();
         assert_eq!(
             pretty(&el),
-            "<p:a x=\"1\">\n  <p:b>hi &amp; bye</p:b>\n  <p:c/>\n  <p:d>x<!--c-->y</p:d>\n</p:a>\n"
+            "<p:a xmlns:p=\"urn:p\" x=\"1\">\n  <p:b>hi &amp; bye</p:b>\n  <p:c/>\n  <p:d>x<!--c-->y</p:d>\n</p:a>\n"
         );
+    }
+
+    #[test]
+    fn declares_namespaces_so_that_the_output_reads_back_as_the_same_tree() {
+        let xml = r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_r"><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><Subject/></Assertion><saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">i</saml:Issuer></samlp:Response>"#;
+        let el = parse(xml.as_bytes(), Limits::default()).unwrap();
+        let shown = pretty(&el);
+        assert!(shown.starts_with("<samlp:Response xmlns:samlp="), "{shown}");
+        let back = parse(shown.as_bytes(), Limits::default()).unwrap();
+        let names = |e: &Element| -> Vec<(Option<String>, String)> {
+            e.elements()
+                .map(|c| (c.name.ns.clone(), c.name.local.clone()))
+                .collect()
+        };
+        assert_eq!(names(&back), names(&el));
+        assert_eq!(back.name, el.name);
     }
 }
