@@ -467,7 +467,7 @@ fn script_payloads_stay_inert() {
         for expected in [
             "<samlp:AuthnRequest ",
             "ProviderName=\"&lt;img src=x onerror=window.__pwned=1,alert(2)",
-            "<saml:Issuer>&lt;img src=x onerror=window.__pwned=1,alert(2)&gt;</saml:Issuer>",
+            "SAML:2.0:assertion\">&lt;img src=x onerror=window.__pwned=1,alert(2)&gt;</saml:Issuer>",
             "SPNameQualifier=\"'&gt;&lt;svg onload=window.__pwned=1,alert(4)",
         ] {
             ensure!(
