@@ -355,12 +355,7 @@ pub enum IssueError {
     NoEncryptionCertificate(String),
     /// The signature method the profile or the scenario asks for cannot be made with the IdP's
     /// key (a scenario that signs with rsa-sha1 while the IdP holds an EC P-256 key).
-    #[error(
-        "{}{algorithm} needs an {} key, and the IdP's signing key is {key}: {}",
-        .scenario.map(|s| format!("scenario {s} signs with ")).unwrap_or_default(),
-        .needs,
-        .scenario.map_or("choose an algorithm the key can make", |_| "this scenario cannot apply with this key; start mock-idp with an RSA key (--key-type rsa and an empty certificate directory) to run it")
-    )]
+    #[error("{}", algorithm_needs_other_key(*.scenario, .algorithm, *.needs, *.key))]
     AlgorithmNeedsOtherKey {
         scenario: Option<&'static str>,
         algorithm: &'static str,
@@ -372,6 +367,25 @@ pub enum IssueError {
         "scenario {0} changes the response after signing, which an encrypted assertion would hide from it: choose encrypt=none for this scenario"
     )]
     EncryptionConflict(&'static str),
+}
+
+fn algorithm_needs_other_key(
+    scenario: Option<&str>,
+    algorithm: &str,
+    needs: KeyKind,
+    key: KeyKind,
+) -> String {
+    match scenario {
+        Some(s) => format!(
+            "scenario {s} signs with {algorithm}, which needs an {needs} key, and the IdP's \
+             signing key is {key}: this scenario cannot apply with this key; start mock-idp with \
+             an RSA key (--key-type rsa and an empty certificate directory) to run it"
+        ),
+        None => format!(
+            "{algorithm} needs an {needs} key, and the IdP's signing key is {key}: choose {}",
+            key.default_algorithm().id()
+        ),
+    }
 }
 
 /// Stage 2: build the tree and sign it, assertion first; then encrypt the signed assertion
