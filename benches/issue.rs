@@ -1,6 +1,7 @@
 //! Issuing one signed response: the whole engine pipeline (plan, build, canonicalise, digest,
-//! RSA-sign, serialise, base64) for each signing choice. See docs/benchmarks.md for results
-//! and how they compare with `openssl speed rsa2048` on the same machine.
+//! sign, serialise, base64) for each signing choice with the RSA-2048 key, and both signed with
+//! an EC P-256 key (ecdsa-sha256). See docs/benchmarks.md for results and how they compare with
+//! `openssl speed rsa2048` and `openssl speed ecdsap256` on the same machine.
 
 #![allow(
     clippy::expect_used,
@@ -80,6 +81,41 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+
+    // The same response, both signed, by an EC P-256 IdP key.
+    let ec_key = PKey::private_key_from_pem(include_bytes!("../tests/fixtures/keys/test-ec.key"))
+        .expect("fixture EC key");
+    let ec_cert = X509::from_pem(include_bytes!("../tests/fixtures/keys/test-ec.crt"))
+        .expect("fixture EC cert");
+    let ec_signer = Signer::new(ec_key, ec_cert).expect("matching EC pair");
+    let (ec_attacker, ec_cloned) = attacker_signers(&ec_signer).expect("attacker keys");
+    let ec_idp = Idp {
+        keys: Keys {
+            idp: &ec_signer,
+            attacker: &ec_attacker,
+            cloned: &ec_cloned,
+        },
+        ..idp
+    };
+    let profile = ResponseProfile {
+        sign: Sign::Both,
+        algorithms: SignatureAlgorithm::EcdsaSha256.into(),
+        ..ResponseProfile::default()
+    };
+    let login = Login {
+        request: Some(&request),
+        target: &target,
+        principal: &principal,
+        profile: &profile,
+        previous_request_id: None,
+        session: None,
+    };
+    group.bench_function("both-signed-ecdsa-p256", |b| {
+        b.iter(|| {
+            issue::issue(&login, &ec_idp, now, &mut SequentialIds::default(), &VALID)
+                .expect("issued")
+        })
+    });
     group.finish();
 }
 

@@ -59,7 +59,8 @@ fn main() -> ExitCode {
 /// Everything up to a bound listener and a ready state; the banner is printed last, so its
 /// final line (which tests wait for) only appears once the server can take connections.
 fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
-    let keys = keys::load_or_generate(&config.certs).context("loading the signing key")?;
+    let keys = keys::load_or_generate(&config.certs, config.key_type)
+        .context("loading the signing key")?;
     if keys.generated {
         // Every SP set up with this certificate rejects responses signed by the next one, so a
         // key that silently changes on each container start is worth a loud line.
@@ -147,6 +148,7 @@ fn banner(
             "  Certificate    {} ({origin})   also at {base}/certs/idp.crt",
             keys.cert_path.display()
         ),
+        format!("  Key            {}", key_line(keys, config)),
         format!("  SHA-1          {}", keys.signer.sha1_fingerprint()),
         format!("  SHA-256        {}", keys.signer.sha256_fingerprint()),
         format!(
@@ -205,6 +207,20 @@ fn banner(
     // Tests read this exact line to learn the port; keep it last and unchanged.
     lines.push(format!("mock-idp listening on http://{bound}"));
     lines
+}
+
+/// The key's kind and what it signs with; a `--key-type` that the loaded key contradicts is
+/// noted, since it only shapes a generated pair.
+fn key_line(keys: &LoadedKeys, config: &Config) -> String {
+    let kind = keys.signer.kind();
+    let mut line = format!("{kind}, signs with {}", kind.default_algorithm().id());
+    if kind != config.key_type {
+        line.push_str(&format!(
+            "   (--key-type {} applies only when a new pair is generated; the loaded key is {kind})",
+            config.key_type.id()
+        ));
+    }
+    line
 }
 
 /// Log lines go to stderr; stdout carries the banner, whose last line tests wait for.

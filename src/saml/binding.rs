@@ -18,7 +18,6 @@ use base64::Engine as _;
 use flate2::read::{DeflateDecoder, ZlibDecoder};
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 
 use super::dsig::{DsigError, SignatureAlgorithm};
@@ -188,8 +187,9 @@ impl MessageParam {
     }
 }
 
-/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with RSA PKCS#1 v1.5 and the
-/// hash of `algorithm`, returning the raw signature.
+/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with the hash of `algorithm`,
+/// returning the raw signature: RSA PKCS#1 v1.5, or for ECDSA the XML-DSig r||s (the form
+/// xmlsec, and so python3-saml and OpenSAML, verify; see [`super::dsig::sign_value`]).
 pub trait QuerySigner {
     fn sign_query(
         &self,
@@ -204,15 +204,7 @@ impl QuerySigner for PKey<Private> {
         algorithm: SignatureAlgorithm,
         octets: &[u8],
     ) -> Result<Vec<u8>, DsigError> {
-        let md = match algorithm {
-            SignatureAlgorithm::RsaSha1 => MessageDigest::sha1(),
-            SignatureAlgorithm::RsaSha256 => MessageDigest::sha256(),
-            SignatureAlgorithm::RsaSha384 => MessageDigest::sha384(),
-            SignatureAlgorithm::RsaSha512 => MessageDigest::sha512(),
-        };
-        let mut signer = openssl::sign::Signer::new(md, self)?;
-        signer.update(octets)?;
-        Ok(signer.sign_to_vec()?)
+        super::dsig::sign_value(self, algorithm, octets)
     }
 }
 

@@ -57,6 +57,7 @@ pub mod alg {
     pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
     pub const RSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384";
     pub const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+    pub const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
     pub const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
     pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
     pub const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";

@@ -14,8 +14,10 @@
 //!   `ec:InclusiveNamespaces PrefixList` (ruby-saml, OpenSAML and xml-crypto write one); its
 //!   prefixes are rendered from the namespaces in scope in the received document.
 //!
-//! Only RSA PKCS#1 v1.5 signatures are understood (rsa-sha1, rsa-sha256, rsa-sha384,
-//! rsa-sha512), with the sha1/sha256/sha384/sha512 digests. DSA and ECDSA signatures are not
+//! RSA PKCS#1 v1.5 signatures (rsa-sha1, rsa-sha256, rsa-sha384, rsa-sha512) and ecdsa-sha256
+//! with a P-256 key are understood, with the sha1/sha256/sha384/sha512 digests. An ECDSA value
+//! is the XML-DSig r||s (xmlsec, python3-saml, OpenSAML write it); over HTTP-Redirect, where
+//! saml-bindings does not say, DER is accepted too. DSA and the other ECDSA methods are not
 //! supported: they are reported as such, never as valid.
 //!
 //! The reader's tree stores no namespace declarations, so the in-scope namespaces that an
@@ -30,12 +32,11 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use openssl::hash::{hash, MessageDigest};
-use openssl::pkey::{Id, PKey, Public};
-use openssl::sign::Verifier;
+use openssl::pkey::{PKey, Public};
 use openssl::x509::X509;
 use xml::reader::{ParserConfig, XmlEvent};
 
-use super::dsig::{self, DigestAlgorithm, SignatureAlgorithm, VerifyError};
+use super::dsig::{self, DigestAlgorithm, KeyKind, SignatureAlgorithm, VerifyError};
 use super::ns::{self, alg};
 use super::sp::ServiceProvider;
 use super::xml::c14n::{escape_attr, escape_text};
@@ -56,12 +57,11 @@ pub const REDIRECT_PARAMETERS: [&str; 5] = [
 const EXC_C14N_NS: &str = alg::EXC_C14N;
 
 /// Signature methods that exist but are not supported here (XML-DSig 1.0/1.1, RFC 6931).
-const DSA_OR_ECDSA: [&str; 7] = [
+const DSA_OR_ECDSA: [&str; 6] = [
     "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
     "http://www.w3.org/2009/xmldsig11#dsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
 ];
@@ -184,11 +184,15 @@ pub enum RequestSignatureError {
     // Both bindings
     #[error(
         "signature algorithm {0} is not supported: only RSA signatures (rsa-sha1, rsa-sha256, \
-         rsa-sha384, rsa-sha512) are checked; DSA and ECDSA are not supported"
+         rsa-sha384, rsa-sha512) and ecdsa-sha256 with a P-256 key are checked; DSA and other \
+         ECDSA methods are not supported"
     )]
     UnsupportedSignatureAlgorithm(String),
-    #[error("the SP's certificate does not hold an RSA key; only RSA signatures are supported")]
-    NotRsaKey,
+    #[error("the SP's certificate holds {found}, which cannot verify a {algorithm} signature")]
+    WrongKeyKind {
+        algorithm: &'static str,
+        found: String,
+    },
     #[error("the signature does not verify with the SP's certificate")]
     BadSignature,
 
@@ -267,22 +271,38 @@ fn message_digest(d: DigestAlgorithm) -> MessageDigest {
     }
 }
 
-/// RSA PKCS#1 v1.5 over `data` with the hash of `algorithm`.
-fn verify_rsa(
+/// RSA PKCS#1 v1.5, or ECDSA P-256, over `data` with the hash of `algorithm`. An ECDSA value
+/// is the XML-DSig r||s; over HTTP-Redirect (`der_too`) a DER value is accepted as well, as
+/// signers built on a plain crypto API (Node's `crypto.sign`) write it.
+fn verify_signature_value(
     algorithm: SignatureAlgorithm,
     key: &PKey<Public>,
     data: &[u8],
     signature: &[u8],
+    der_too: bool,
 ) -> Result<(), RequestSignatureError> {
-    if key.id() != Id::RSA {
-        return Err(RequestSignatureError::NotRsaKey);
+    match KeyKind::of(key) {
+        Ok(kind) if kind == algorithm.key_kind() => {}
+        found => {
+            return Err(RequestSignatureError::WrongKeyKind {
+                algorithm: algorithm.id(),
+                found: match found {
+                    Ok(kind) => format!("an {kind} key"),
+                    Err(reason) => reason.trim_start_matches("it is ").to_owned(),
+                },
+            })
+        }
     }
-    let mut verifier = Verifier::new(message_digest(algorithm.matching_digest()), key)?;
-    verifier.update(data)?;
-    // openssl reports a malformed signature (wrong length) as an error, a wrong one as false.
-    match verifier.verify(signature) {
-        Ok(true) => Ok(()),
-        Ok(false) | Err(_) => Err(RequestSignatureError::BadSignature),
+    let ok = dsig::verify_value(key, algorithm, data, signature)
+        .map_err(|e| RequestSignatureError::Openssl(e.to_string()))?
+        || (der_too
+            && algorithm.key_kind() == KeyKind::EcP256
+            && dsig::verify_der(key, algorithm, data, signature)
+                .map_err(|e| RequestSignatureError::Openssl(e.to_string()))?);
+    if ok {
+        Ok(())
+    } else {
+        Err(RequestSignatureError::BadSignature)
     }
 }
 
@@ -442,7 +462,7 @@ pub fn verify_redirect(
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| decode_b64(&s))
         .ok_or(RequestSignatureError::BadEncoding("Signature"))?;
-    verify_rsa(algorithm, key, octets.as_bytes(), &value)?;
+    verify_signature_value(algorithm, key, octets.as_bytes(), &value, true)?;
     Ok(Verified {
         algorithm,
         digest: None,
@@ -744,7 +764,13 @@ fn verify_with_prefix_lists(
     let value = decode_b64(&value).ok_or(RequestSignatureError::Malformed(
         "SignatureValue is not base64",
     ))?;
-    verify_rsa(profile.algorithm, key, signed_info.as_bytes(), &value)
+    verify_signature_value(
+        profile.algorithm,
+        key,
+        signed_info.as_bytes(),
+        &value,
+        false,
+    )
 }
 
 /// `prefix -> namespace URI` in scope at one element (`""` is the default namespace).
@@ -1581,18 +1607,102 @@ mod tests {
                 err,
                 RequestSignatureError::UnsupportedSignatureAlgorithm(uri.to_owned())
             );
-            assert!(err.to_string().contains("DSA and ECDSA are not supported"));
+            assert!(err
+                .to_string()
+                .contains("DSA and other ECDSA methods are not supported"));
         }
-        let ec = openssl::ec::EcKey::generate(
-            &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
+        let ec = ec_public(&ec_key());
+        let err = verify_redirect(f.text, &ec).unwrap_err();
+        assert!(
+            matches!(err, RequestSignatureError::WrongKeyKind { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("an EC P-256 key"), "{err}");
+    }
+
+    fn ec_key() -> PKey<openssl::pkey::Private> {
+        let group =
+            openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap()
+    }
+
+    fn ec_public(key: &PKey<openssl::pkey::Private>) -> PKey<Public> {
+        PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn ecdsa_redirect_signatures_verify_as_r_s_and_as_der() {
+        let key = ec_key();
+        let octets = format!(
+            "SAMLRequest=fZBBa%2Bz&RelayState=r&SigAlg={}",
+            url_encode(alg::ECDSA_SHA256)
+        );
+        // r||s, as xmlsec (python3-saml, OpenSAML) and our own QuerySigner write it.
+        let raw =
+            dsig::sign_value(&key, SignatureAlgorithm::EcdsaSha256, octets.as_bytes()).unwrap();
+        assert_eq!(raw.len(), 64);
+        let query = format!("{octets}&Signature={}", url_encode(&STANDARD.encode(&raw)));
+        let verified = verify_redirect(&query, &ec_public(&key)).unwrap();
+        assert_eq!(verified.algorithm, SignatureAlgorithm::EcdsaSha256);
+        // DER, as a plain crypto API writes it.
+        let der = dsig::ecdsa_raw_to_der(&raw, 32).unwrap();
+        let query = format!("{octets}&Signature={}", url_encode(&STANDARD.encode(&der)));
+        verify_redirect(&query, &ec_public(&key)).unwrap();
+        // Another EC key, and an RSA certificate, do not verify it.
+        assert_eq!(
+            verify_redirect(&query, &ec_public(&ec_key())),
+            Err(RequestSignatureError::BadSignature)
+        );
+        assert!(matches!(
+            verify_redirect(&query, &test_public_key()),
+            Err(RequestSignatureError::WrongKeyKind { .. })
+        ));
+    }
+
+    #[test]
+    fn ecdsa_posted_signatures_verify_as_r_s_only() {
+        let key = ec_key();
+        let cert = {
+            let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+            name.append_entry_by_text("CN", "sp").unwrap();
+            let name = name.build();
+            let mut b = openssl::x509::X509Builder::new().unwrap();
+            b.set_subject_name(&name).unwrap();
+            b.set_issuer_name(&name).unwrap();
+            b.set_pubkey(&key).unwrap();
+            b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+                .unwrap();
+            b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).unwrap())
+                .unwrap();
+            b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+                .unwrap();
+            b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).unwrap())
+                .unwrap();
+            b.sign(&key, MessageDigest::sha256()).unwrap();
+            b.build()
+        };
+        let signer = dsig::Signer::new(key.clone(), cert).unwrap();
+        let xml = concat!(
+            r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" "#,
+            r#"ID="_r1" Version="2.0" IssueInstant="2024-01-01T00:00:00Z">"#,
+            r#"<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">sp</saml:Issuer>"#,
+            r#"</samlp:AuthnRequest>"#
+        );
+        let mut root = reader::parse(xml.as_bytes(), Limits::default()).unwrap();
+        dsig::sign_enveloped(
+            &mut root,
+            "_r1",
+            SignatureAlgorithm::EcdsaSha256.into(),
+            &signer,
+            dsig::KeyInfoStyle::Prefixed,
         )
         .unwrap();
-        let ec =
-            PKey::public_key_from_der(&PKey::from_ec_key(ec).unwrap().public_key_to_der().unwrap())
-                .unwrap();
+        let signed = crate::saml::xml::c14n::write_document(&root);
+        let verified = verify_posted(&signed, &ec_public(&key)).unwrap();
+        assert_eq!(verified.algorithm, SignatureAlgorithm::EcdsaSha256);
         assert_eq!(
-            verify_redirect(f.text, &ec),
-            Err(RequestSignatureError::NotRsaKey)
+            verify_posted(&signed, &ec_public(&ec_key())),
+            Err(RequestSignatureError::BadSignature)
         );
     }
 
@@ -2064,6 +2174,7 @@ mod tests {
 
     #[test]
     fn posted_algorithms_come_from_the_same_allow_list() {
+        assert!(!is_dsa_or_ecdsa(alg::ECDSA_SHA256));
         let f = posted("python3-saml-post-rsa-sha256.xml");
         let key = right_key(f.sp);
         for uri in DSA_OR_ECDSA {

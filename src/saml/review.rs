@@ -161,7 +161,8 @@ pub struct Resigned {
 /// Parses the edited `text` and recomputes every enveloped signature in it with `signer`,
 /// innermost first (an assertion before the response that covers it): each `ds:Signature`
 /// child of an element with an ID becomes the standard signature of that element, with the
-/// SignatureMethod and DigestMethod it had (or `fallback` when it named no RSA method), and
+/// SignatureMethod and DigestMethod it had (or `fallback` when it named no method we sign with;
+/// a method the signer's kind of key cannot make becomes the key's own), and
 /// the signer's certificate as KeyInfo if it had a KeyInfo. No signature is added where there
 /// was none. Whitespace between elements is layout and taken out (see [`editable`]).
 pub fn resign(
@@ -212,7 +213,10 @@ fn resign_within(
         let Node::Element(old) = &el.children[i] else {
             continue;
         };
-        let algorithms = algorithms_of(old).unwrap_or(fallback);
+        let mut algorithms = algorithms_of(old).unwrap_or(fallback);
+        // Re-signed with the IdP's key: its method of the kind, as the response was signed
+        // with another kind of key (an attacker scenario) or edited to name one.
+        algorithms.signature = algorithms.signature.for_key(signer.kind());
         let key_info = old.first(ns::DSIG, "KeyInfo").map(|k| match k.name.prefix {
             None => KeyInfoStyle::DefaultNamespace,
             Some(_) => KeyInfoStyle::Prefixed,

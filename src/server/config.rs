@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::saml::dsig::KeyKind;
+
 /// The command line, each flag mirrored by an environment variable.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "mock-idp", version, about)]
@@ -43,6 +45,12 @@ pub struct Cli {
     /// generated there when both are missing.
     #[arg(long, env = "MOCK_IDP_CERTS", default_value = "./certs")]
     pub certs: PathBuf,
+
+    /// The kind of key generated when the certs directory holds no pair: `rsa` (RSA-2048,
+    /// rsa-sha256) or `ec-p256` (ECDSA P-256, ecdsa-sha256). An existing pair is loaded
+    /// whatever its kind, and decides how responses are signed.
+    #[arg(long, env = "MOCK_IDP_KEY_TYPE", value_enum, default_value_t = KeyType::Rsa)]
+    pub key_type: KeyType,
 
     /// The service-provider registry (YAML); see docs/examples/. Without it every SP is
     /// answered as its request describes itself.
@@ -85,6 +93,23 @@ pub struct Cli {
     pub review: bool,
 }
 
+/// `--key-type`: the kind of a generated signing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyType {
+    Rsa,
+    #[value(name = "ec-p256")]
+    EcP256,
+}
+
+impl From<KeyType> for KeyKind {
+    fn from(t: KeyType) -> Self {
+        match t {
+            KeyType::Rsa => KeyKind::Rsa,
+            KeyType::EcP256 => KeyKind::EcP256,
+        }
+    }
+}
+
 /// The log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -108,6 +133,8 @@ pub struct Config {
     pub entity_id: Option<String>,
     pub users: PathBuf,
     pub certs: PathBuf,
+    /// The kind of key generated when `certs` holds none.
+    pub key_type: KeyKind,
     pub sps: Option<PathBuf>,
     pub strict: bool,
     pub auto_login: Option<String>,
@@ -125,6 +152,7 @@ impl From<Cli> for Config {
             entity_id: cli.entity_id,
             users: cli.users,
             certs: cli.certs,
+            key_type: cli.key_type.into(),
             sps: cli.sps,
             strict: cli.strict,
             auto_login: cli.auto_login.filter(|u| !u.is_empty()),
@@ -244,6 +272,7 @@ mod tests {
             entity_id: entity_id.map(str::to_owned),
             users: "./users.yaml".into(),
             certs: "./certs".into(),
+            key_type: KeyKind::Rsa,
             sps: None,
             strict: false,
             auto_login: None,
@@ -277,6 +306,9 @@ mod tests {
         if std::env::var_os("MOCK_IDP_CERTS").is_none() {
             assert_eq!(c.certs, PathBuf::from("./certs"));
         }
+        if std::env::var_os("MOCK_IDP_KEY_TYPE").is_none() {
+            assert_eq!(c.key_type, KeyKind::Rsa);
+        }
     }
 
     #[test]
@@ -293,6 +325,8 @@ mod tests {
             "u.yaml",
             "--certs",
             "/tmp/c",
+            "--key-type",
+            "ec-p256",
         ])
         .unwrap();
         let c = Config::from(cli);
@@ -301,6 +335,14 @@ mod tests {
         assert_eq!(c.entity_id.as_deref(), Some("urn:test:idp"));
         assert_eq!(c.users, PathBuf::from("u.yaml"));
         assert_eq!(c.certs, PathBuf::from("/tmp/c"));
+        assert_eq!(c.key_type, KeyKind::EcP256);
+    }
+
+    #[test]
+    fn key_type_names_its_values_when_wrong() {
+        let err = Cli::try_parse_from(["mock-idp", "--key-type", "ec-p384"]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("rsa") && msg.contains("ec-p256"), "{msg}");
     }
 
     #[test]
@@ -312,6 +354,7 @@ mod tests {
             "MOCK_IDP_ENTITY_ID",
             "MOCK_IDP_USERS",
             "MOCK_IDP_CERTS",
+            "MOCK_IDP_KEY_TYPE",
             "MOCK_IDP_WANT_SIGNED_REQUESTS",
         ] {
             assert!(help.contains(var), "{var} missing from:\n{help}");

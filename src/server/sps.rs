@@ -1623,7 +1623,7 @@ service_providers:
             ),
             (
                 "    signature_algorithm: rsa-md5\n",
-                r#"sps.yaml line 5: service_providers[0].signature_algorithm: "rsa-md5" is not one of rsa-sha1, rsa-sha256, rsa-sha384, rsa-sha512"#,
+                r#"sps.yaml line 5: service_providers[0].signature_algorithm: "rsa-md5" is not one of rsa-sha1, rsa-sha256, rsa-sha384, rsa-sha512, ecdsa-sha256"#,
             ),
             (
                 "    digest_algorithm: md5\n",

@@ -398,6 +398,73 @@ mod tests {
         }
     }
 
+    /// With an EC P-256 IdP key every login scenario still applies, signed with ecdsa-sha256
+    /// (the attacker's RSA key with rsa-sha256), except `sha1`, whose rsa-sha1 only an RSA key
+    /// makes: it is refused, naming itself.
+    #[test]
+    fn with_an_ec_p256_idp_key_every_scenario_applies_but_sha1() {
+        use crate::saml::dsig::{verify_enveloped, KeyKind, SignatureAlgorithm};
+        use crate::saml::issue::{IssueError, ResponseProfile};
+        let mut profile = testkit::encryption_profile();
+        profile.algorithms.signature = profile.algorithms.signature.for_key(KeyKind::EcP256);
+        let methods = |xml: &str| -> Vec<String> {
+            xml.split("SignatureMethod Algorithm=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+                .collect()
+        };
+        for s in catalogue().filter(|s| s.special != Some(Special::Replay)) {
+            let result = testkit::try_run_ec(s, &profile);
+            if s.id == "sha1" {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        IssueError::AlgorithmNeedsOtherKey {
+                            scenario: Some("sha1"),
+                            algorithm: "rsa-sha1",
+                            needs: KeyKind::Rsa,
+                            key: KeyKind::EcP256,
+                        }
+                    ),
+                    "{err}"
+                );
+                assert!(err.to_string().contains("--key-type rsa"), "{err}");
+                continue;
+            }
+            let out = result.unwrap_or_else(|e| panic!("{}: {e}", s.id));
+            for m in methods(&out.xml) {
+                let expected = match s.id {
+                    "self-signed-keyinfo" | "cloned-cert" => SignatureAlgorithm::RsaSha256.uri(),
+                    "hmac-key-confusion" => crate::saml::dsig::HMAC_SHA1,
+                    _ => SignatureAlgorithm::EcdsaSha256.uri(),
+                };
+                assert_eq!(m, expected, "{}", s.id);
+            }
+        }
+        // The honest response and the SHA-1-digest one verify with the EC key.
+        for id in ["valid", "mixed-algorithms"] {
+            let out = testkit::try_run_ec(find(id).unwrap(), &profile).unwrap();
+            let doc = testkit::doc(&out.xml);
+            let key = testkit::ec_idp_key();
+            verify_enveloped(&doc, doc.attribute("ID").unwrap(), &key).unwrap();
+            let a = doc.first(crate::saml::ns::ASSERTION, "Assertion").unwrap();
+            verify_enveloped(&doc, a.attribute("ID").unwrap(), &key).unwrap();
+            if id == "mixed-algorithms" {
+                assert!(out.xml.contains(crate::saml::ns::alg::SHA1));
+            }
+        }
+        // A profile left at the RSA default meets the EC key: refused, not signed wrongly.
+        let err = testkit::try_run_ec(&VALID, &ResponseProfile::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IssueError::AlgorithmNeedsOtherKey { scenario: None, .. }
+            ),
+            "{err}"
+        );
+    }
+
     #[test]
     fn valid_verifies_with_the_idp_key() {
         let out = testkit::run(&VALID);

@@ -270,9 +270,11 @@ fn sign_sha1(p: &mut SigningPlan) {
     p.algorithms = SignatureAlgorithm::RsaSha1.into();
 }
 
+/// RSA-SHA256 with an RSA key; with an EC P-256 key, ecdsa-sha256: the point is the SHA-1
+/// digests under a SHA-256 signature method.
 fn sign_sha256_over_sha1(p: &mut SigningPlan) {
     p.algorithms = Algorithms {
-        signature: SignatureAlgorithm::RsaSha256,
+        signature: p.algorithms.signature.with_sha256(),
         digest: DigestAlgorithm::Sha1,
     };
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::{attacker_signers, Keys, Scenario};
 use crate::saml::authn_request::{self, AuthnRequest};
 use crate::saml::compare::{valid_counterpart, Recorder};
-use crate::saml::dsig::tests::test_signer;
+use crate::saml::dsig::tests::{test_ec_signer, test_signer};
 use crate::saml::dsig::{verify_enveloped, Signer, VerifyError};
 use crate::saml::issue::{
     issue, IdSource, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SequentialIds,
@@ -47,6 +47,35 @@ fn fixture() -> &'static Fixture {
             attacker,
             cloned,
         }
+    })
+}
+
+/// The same with an EC P-256 IdP key (the attacker's stays RSA).
+fn ec_fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let idp = test_ec_signer();
+        let (attacker, cloned) = attacker_signers(&idp).unwrap();
+        Fixture {
+            idp,
+            attacker,
+            cloned,
+        }
+    })
+}
+
+/// The EC P-256 IdP's public key.
+pub fn ec_idp_key() -> PKey<Public> {
+    ec_fixture().idp.certificate().public_key().unwrap()
+}
+
+/// [`try_run_with`] with the EC P-256 IdP key.
+pub fn try_run_ec(
+    scenario: &Scenario,
+    profile: &ResponseProfile,
+) -> Result<IssuedResponse, IssueError> {
+    login_with(ec_fixture(), profile, |login, idp| {
+        issue(login, idp, NOW, &mut SequentialIds::default(), scenario)
     })
 }
 
@@ -134,7 +163,14 @@ pub fn with_valid_counterpart(scenario: &Scenario) -> (String, String) {
 
 /// Runs `f` with the standard login and the fixed keys.
 pub fn with_login<T>(profile: &ResponseProfile, run: impl FnOnce(&Login<'_>, &Idp<'_>) -> T) -> T {
-    let f = fixture();
+    login_with(fixture(), profile, run)
+}
+
+fn login_with<T>(
+    f: &Fixture,
+    profile: &ResponseProfile,
+    run: impl FnOnce(&Login<'_>, &Idp<'_>) -> T,
+) -> T {
     let idp = Idp {
         entity_id: IDP,
         adfs_entity_id: "http://idp.example/adfs/services/trust",

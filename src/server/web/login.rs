@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
 use crate::saml::compare::{self, Recorder};
-use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
+use crate::saml::dsig::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
 use crate::saml::issue::{
     self, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo,
 };
@@ -63,6 +63,9 @@ pub enum LoginError {
     /// Encryption asked for where it cannot be done: no certificate, or a scenario it hides.
     #[error("{0}")]
     Encryption(IssueError),
+    /// A signature method the IdP's key cannot make, chosen for this login or by a scenario.
+    #[error("{0}")]
+    AlgorithmForKey(String),
 }
 
 impl From<IssueError> for LoginError {
@@ -71,6 +74,7 @@ impl From<IssueError> for LoginError {
             IssueError::NoEncryptionCertificate(_) | IssueError::EncryptionConflict(_) => {
                 LoginError::Encryption(e)
             }
+            IssueError::AlgorithmNeedsOtherKey { .. } => LoginError::AlgorithmForKey(e.to_string()),
             other => LoginError::Issue(other),
         }
     }
@@ -91,6 +95,7 @@ impl LoginError {
             | LoginError::Malformed(_) => "Bad request",
             LoginError::Issue(_) => "The response could not be issued",
             LoginError::Encryption(_) => "The assertion cannot be encrypted",
+            LoginError::AlgorithmForKey(_) => "The signature algorithm does not fit the IdP's key",
             LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => {
                 "Nothing to replay yet"
             }
@@ -265,9 +270,15 @@ impl Choices {
         }
     }
 
-    /// The SP's profile with these choices applied.
-    pub fn profile(&self, sp: Option<&ServiceProvider>) -> Result<ResponseProfile, LoginError> {
-        let mut p = ResponseProfile::for_sp(sp);
+    /// The SP's profile with these choices applied, for an IdP signing with a `key` key. The
+    /// SP's settings follow the key (see [`ResponseProfile::for_sp_and_key`]); an `algorithm`
+    /// chosen for this login that the key cannot make is refused.
+    pub fn profile(
+        &self,
+        sp: Option<&ServiceProvider>,
+        key: KeyKind,
+    ) -> Result<ResponseProfile, LoginError> {
+        let mut p = ResponseProfile::for_sp_and_key(sp, key);
         if let Some(style) = choice(
             self.style.as_deref(),
             "style",
@@ -294,6 +305,15 @@ impl Choices {
             SignatureAlgorithm::from_id,
             &SignatureAlgorithm::ALL.map(SignatureAlgorithm::id),
         )? {
+            if a.key_kind() != key {
+                let fits: Vec<_> = key.algorithms().map(SignatureAlgorithm::id).collect();
+                return Err(LoginError::AlgorithmForKey(format!(
+                    "algorithm {} needs an {} key, and the IdP's signing key is {key}: choose {}",
+                    a.id(),
+                    a.key_kind(),
+                    fits.join(", ")
+                )));
+            }
             p.algorithms = a.into();
         }
         if let Some(d) = choice(
@@ -385,7 +405,7 @@ pub fn answer(
     session: Option<&SessionInfo>,
 ) -> Result<IssuedResponse, LoginError> {
     let request = received.map(|r| &r.request);
-    let profile = choices.profile(destination.sp)?;
+    let profile = choices.profile(destination.sp, state.signer.kind())?;
     let scenario = choices.scenario()?;
     let known = || {
         state

@@ -326,8 +326,12 @@ fn issuer_for<'a>(state: &'a AppState, sp: Option<&ServiceProvider>) -> &'a str 
     }
 }
 
-fn algorithm_for(sp: Option<&ServiceProvider>) -> SignatureAlgorithm {
-    sp.map(|s| s.algorithms.signature).unwrap_or_default()
+/// The SP's signature method as the IdP's key can make it (see
+/// [`ResponseProfile::for_sp_and_key`](crate::saml::issue::ResponseProfile::for_sp_and_key)).
+fn algorithm_for(state: &AppState, sp: Option<&ServiceProvider>) -> SignatureAlgorithm {
+    sp.map(|s| s.algorithms.signature)
+        .unwrap_or_default()
+        .for_key(state.signer.kind())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,7 +371,7 @@ fn logout_request(
         slo_url,
         binding: arrived,
         relay_state,
-        algorithm: algorithm_for(sp),
+        algorithm: algorithm_for(state, sp),
         request_xml: xml.to_owned(),
         signature: signature.describe(),
     };
@@ -439,7 +443,7 @@ fn steps<'a>(state: &AppState, participants: impl Iterator<Item = &'a Participat
                     Outcome::NoEndpoint
                 },
                 slo_url,
-                algorithm: algorithm_for(sp),
+                algorithm: algorithm_for(state, sp),
                 name_id: p.name_id.clone(),
                 session_index: p.session_index.clone(),
             }

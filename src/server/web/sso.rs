@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::saml::binding::{self, Binding};
-use crate::saml::dsig::SignatureAlgorithm;
 use crate::saml::issue::ResponseProfile;
 use crate::saml::ns;
 use crate::saml::response::format_instant;
@@ -251,7 +250,7 @@ fn picker(
 ) -> Result<HttpResponse, PageError> {
     let target = &destination.resolution.target;
     warnings.splice(0..0, destination.resolution.warnings.iter().cloned());
-    let defaults = ResponseProfile::for_sp(destination.sp);
+    let defaults = ResponseProfile::for_sp_and_key(destination.sp, state.signer.kind());
     let continue_as = session
         .and_then(|s| state.directory.get(&s.user))
         .map(|u| UserCard {
@@ -297,12 +296,15 @@ fn picker(
             selected: false,
         }))
         .collect(),
-        algorithms: SignatureAlgorithm::ALL
-            .iter()
+        // Only what the IdP's key can make: RSA methods for an RSA key, ecdsa-sha256 for EC.
+        algorithms: state
+            .signer
+            .kind()
+            .algorithms()
             .map(|a| Choice {
                 value: a.id(),
                 label: a.id(),
-                selected: *a == defaults.algorithms.signature,
+                selected: a == defaults.algorithms.signature,
             })
             .collect(),
         name_id_formats: [

@@ -452,6 +452,16 @@ class Run:
         self.check("control: the same response passes with the IdP's certificate",
                    entry["authenticated"], {"errors": entry["errors"], "reason": entry["error_reason"]})
 
+    def scenario_ec_p256(self):
+        """mock-idp started with --key-type ec-p256: both signatures are ecdsa-sha256 (r||s),
+        which python3-saml (xmlsec underneath) verifies."""
+        for binding in ("redirect", "post"):
+            entry, delivered, request_id, _ = self.login(self.sp(), binding)
+            self.expect_identity(entry)
+            self.expect_signed(entry, ["response", "assertion"], "ecdsa-sha256")
+        self.rejects("another IdP certificate configured", self.sp(cert=self.other_cert),
+                     delivered, request_id, "Signature validation failed")
+
     def scenario_reject_audience(self):
         delivered, request_id, _ = self.deliver(self.sp(), "post")
         other = self.sp(entity_id="https://python-sp.example/other-entity")

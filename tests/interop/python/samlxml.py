@@ -17,6 +17,7 @@ ALGORITHMS = {
     "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
     "rsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     "rsa-sha512": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "ecdsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
 }
 
 # The KeyInfo as AD FS writes it: the dsig namespace redeclared as the default one.

@@ -12,6 +12,7 @@ stdout tells the verdict.
 """
 
 import argparse
+import base64
 import glob
 import json
 import os
@@ -148,6 +149,18 @@ class Run:
             xml, _ = self.fetch(self.sp(), binding)
             facts = self.verify_all(binding, xml, ["response", "assertion"], "rsa-sha256")
             self.expect_email_nameid(binding, facts)
+
+    def scenario_ec_p256(self):
+        """mock-idp started with --key-type ec-p256: xmlsec1 verifies the ecdsa-sha256
+        signatures, whose values are r||s (64 bytes for P-256), not DER."""
+        for binding in ("redirect", "post"):
+            xml, _ = self.fetch(self.sp(), binding)
+            facts = self.verify_all(binding, xml, ["response", "assertion"], "ecdsa-sha256")
+            self.expect_email_nameid(binding, facts)
+            lengths = [len(base64.b64decode("".join(v.split())))
+                       for v in re.findall(r"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", xml)]
+            self.check("%s: each SignatureValue is r||s, 64 bytes" % binding,
+                       lengths == [64, 64], lengths)
 
     def scenario_sign_assertion(self):
         xml, _ = self.fetch(self.sp(), sign="assertion")
