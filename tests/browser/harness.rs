@@ -50,6 +50,9 @@ pub struct Setup {
     /// List the SP in an `--sps` registry, so the IdP's home page offers an IdP-initiated
     /// login to it.
     pub register_sp: bool,
+    /// Register the SP with its single logout service (`slo_url: <sp>/sls`), so the IdP tells
+    /// it of logouts; implies `register_sp`.
+    pub slo: bool,
     /// The SP accepts responses to no request of its own (IdP-initiated logins).
     pub allow_unsolicited: bool,
     /// Pages run their scripts; off, the browser behaves as one with JavaScript disabled.
@@ -62,6 +65,7 @@ impl Default for Setup {
     fn default() -> Self {
         Setup {
             register_sp: false,
+            slo: false,
             allow_unsolicited: false,
             javascript: true,
             users: None,
@@ -218,15 +222,15 @@ impl Stack {
             .arg(users)
             .arg("--certs")
             .arg(&certs);
-        if setup.register_sp {
+        if setup.register_sp || setup.slo {
             let registry = files.path().join("sps.yaml");
-            std::fs::write(
-                &registry,
-                format!(
-                    "service_providers:\n  - entity_id: {sp_entity_id}\n    name: Browser SP\n    acs:\n      - url: {sp_base}/acs\n"
-                ),
-            )
-            .unwrap();
+            let mut yaml = format!(
+                "service_providers:\n  - entity_id: {sp_entity_id}\n    name: Browser SP\n    acs:\n      - url: {sp_base}/acs\n"
+            );
+            if setup.slo {
+                yaml.push_str(&format!("    slo_url: {sp_base}/sls\n"));
+            }
+            std::fs::write(&registry, yaml).unwrap();
             idp_cmd.arg("--sps").arg(registry);
         }
         let mut idp = Process {

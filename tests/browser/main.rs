@@ -513,3 +513,236 @@ fn script_payloads_stay_inert() {
         Ok(())
     });
 }
+
+/// The address the review tests put in place of Alice's.
+const EDITED: &str = "edited@acme-support.example";
+
+/// Logs in as Alice through the review page: ticks "Review before posting", replaces Alice's
+/// address with [`EDITED`] in the response's text, presses the button whose `value` is
+/// `action`, and returns the SP's verdict.
+async fn post_edited_review(page: &Page, action: &str) -> Result<String> {
+    start_at_sp(page).await?;
+    let review = page
+        .find(
+            Locator::Css("form[action='/sso/login'] input[name='review']"),
+            "the picker's Review before posting box",
+        )
+        .await?;
+    if !review
+        .is_selected()
+        .await
+        .context("the review box's state")?
+    {
+        review
+            .click()
+            .await
+            .context("ticking Review before posting")?;
+    }
+    page.pick("Alice Martin").await?;
+    page.wait_for(
+        Locator::Css("form[action='/sso/review'] textarea[name='xml']"),
+        "the review page's response text",
+    )
+    .await?;
+    let replaced = page
+        .script(&format!(
+            "const t = document.querySelector(\"textarea[name='xml']\"); \
+             const parts = t.value.split('<saml:NameID'); \
+             if (parts.length !== 2) return -1; \
+             const n = parts[1].split('{ALICE}').length - 1; \
+             parts[1] = parts[1].replace('{ALICE}', '{EDITED}'); \
+             t.value = parts.join('<saml:NameID'); \
+             return n;"
+        ))
+        .await?;
+    ensure!(
+        replaced.as_i64().is_some_and(|n| n >= 1),
+        "the review page shows one NameID holding {ALICE} (script said {replaced})"
+    );
+    let text = page
+        .script("return document.querySelector(\"textarea[name='xml']\").value;")
+        .await?;
+    let text = text.as_str().unwrap_or_default();
+    ensure!(
+        text.contains(&format!(">{EDITED}</saml:NameID>")),
+        "the edit is in the textarea:\n{text}"
+    );
+    page.checkpoint(&format!("review-{action}")).await?;
+    let button = page
+        .find(
+            Locator::Css(&format!("button[name='action'][value='{action}']")),
+            &format!("the review page's {action} button"),
+        )
+        .await?;
+    button
+        .click()
+        .await
+        .context(format_args!("clicking {action}"))?;
+    page.sp_outcome().await
+}
+
+/// Review before posting, through the real SP: an edited NameID that is re-signed is accepted
+/// as the new user, the same edit posted as typed is refused for its broken signature, and the
+/// inspector says which was which.
+#[test]
+fn review_edit_resign_and_as_typed() {
+    run(
+        "review_edit_resign_and_as_typed",
+        Setup::default(),
+        |page| async move {
+            let outcome = post_edited_review(&page, "resign").await?;
+            if outcome != format!("Logged in as {EDITED}") {
+                let reason = page.text().await.unwrap_or_default();
+                return Err(format!(
+                    "a re-signed edit logs in as {EDITED}; the SP says {outcome:?}:\n{reason}"
+                )
+                .into());
+            }
+
+            let outcome = post_edited_review(&page, "as-is").await?;
+            ensure!(
+                outcome.starts_with("Rejected"),
+                "an edit posted as typed breaks the signature; the SP says {outcome:?}"
+            );
+            let reason = page
+                .find(Locator::Css("#reason"), "python3-saml's reason")
+                .await?
+                .text()
+                .await
+                .context("the reason")?;
+            ensure!(
+                reason.to_lowercase().contains("signature"),
+                "python3-saml refuses the edit posted as typed for its signature, not {reason:?}"
+            );
+
+            page.goto(&page.idp_url("/inspector")).await?;
+            let list = page.text().await?;
+            ensure!(
+                list.contains("edited, re-signed")
+                    && list.contains("edited, posted as typed (not re-signed)"),
+                "the inspector says how each review was posted; it says:\n{list}"
+            );
+            Ok(())
+        },
+    );
+}
+
+/// What the SP's home page says about this browser's login.
+async fn sp_session(page: &Page) -> Result<String> {
+    page.goto(&page.sp_url("/")).await?;
+    let p = page
+        .wait_for(Locator::Css("p#session"), "the SP's session line")
+        .await?;
+    p.text().await.context("the SP's session line")
+}
+
+/// Logs in as Alice at the SP through the picker, and checks the SP keeps the login.
+async fn log_in_alice(page: &Page) -> Result {
+    start_at_sp(page).await?;
+    page.pick("Alice Martin").await?;
+    page.expect_logged_in(ALICE).await?;
+    let session = sp_session(page).await?;
+    ensure!(
+        session == format!("Logged in as {ALICE}"),
+        "the SP keeps the login; its home page says {session:?}"
+    );
+    Ok(())
+}
+
+/// IdP-initiated single logout: the home page's button sends the SP a signed LogoutRequest,
+/// python3-saml validates it strictly and answers, and the IdP's summary reports the SP as
+/// logged out, which the SP confirms.
+#[test]
+fn logout_from_the_home_page() {
+    let setup = Setup {
+        slo: true,
+        ..Setup::default()
+    };
+    run("logout_from_the_home_page", setup, |page| async move {
+        log_in_alice(&page).await?;
+
+        page.goto(&page.idp_url("/")).await?;
+        let button = page
+            .wait_for(
+                Locator::XPath(
+                    "//form[@action='/slo/idp-initiated']//button[normalize-space()='Log out of every service provider']",
+                ),
+                "the home page's logout button",
+            )
+            .await?;
+        button.click().await.context("clicking the logout button")?;
+        page.wait_for(
+            Locator::XPath(
+                "//h1[contains(normalize-space(), 'is logged out of the identity provider')]",
+            ),
+            "the logout summary",
+        )
+        .await?;
+        page.checkpoint("logout-summary").await?;
+        let xpath = format!(
+            "//tr[td[contains(normalize-space(), '{}')]]/td",
+            page.sp_entity_id
+        );
+        let cells = page
+            .browser
+            .find_all(Locator::XPath(&xpath))
+            .await
+            .context("the SP's row")?;
+        ensure!(cells.len() == 4, "the summary has a row for the SP");
+        let result = cells[1].text().await.context("the SP's result")?;
+        let class = cells[1].attr("class").await.context("the result's class")?;
+        let status = cells[2].text().await.context("the SP's status")?;
+        ensure!(
+            result == "success" && class.as_deref() == Some("ok") && status == "Success",
+            "the SP answered with Success; the summary says {result:?} ({class:?}), status {status:?}:\n{}",
+            page.text().await.unwrap_or_default()
+        );
+
+        let session = sp_session(&page).await?;
+        ensure!(
+            session == "Logged out",
+            "the SP forgot the login; its home page says {session:?}"
+        );
+        page.goto(&page.idp_url("/")).await?;
+        let buttons = page.find_all("form[action='/slo/idp-initiated']").await?;
+        ensure!(
+            buttons.is_empty(),
+            "the IdP's session ended with the logout"
+        );
+        Ok(())
+    });
+}
+
+/// SP-initiated single logout: python3-saml's LogoutRequest goes to the IdP's /slo, which
+/// ends its session and answers with a signed LogoutResponse that python3-saml validates.
+#[test]
+fn logout_from_the_sp() {
+    let setup = Setup {
+        slo: true,
+        ..Setup::default()
+    };
+    run("logout_from_the_sp", setup, |page| async move {
+        log_in_alice(&page).await?;
+
+        page.goto(&page.sp_url("/logout")).await?;
+        let outcome = page.sp_outcome().await?;
+        if outcome != "Logged out" {
+            let text = page.text().await.unwrap_or_default();
+            return Err(
+                format!("the SP accepts the IdP's LogoutResponse; it says:\n{text}").into(),
+            );
+        }
+        let session = sp_session(&page).await?;
+        ensure!(
+            session == "Logged out",
+            "the SP forgot the login; its home page says {session:?}"
+        );
+        page.goto(&page.idp_url("/")).await?;
+        let buttons = page.find_all("form[action='/slo/idp-initiated']").await?;
+        ensure!(
+            buttons.is_empty(),
+            "the IdP's session ended with the logout"
+        );
+        Ok(())
+    });
+}

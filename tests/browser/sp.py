@@ -5,12 +5,19 @@ Usage: sp.py --idp http://127.0.0.1:PORT --idp-cert idp.crt
 
 Only the standard library's http.server and python3-saml are used. Pages:
 
-  GET  /            links to the pages below
+  GET  /            who this browser is logged in as ("Logged in as <NameID>", "Not logged in"
+                    or "Logged out by the IdP") and links to the pages below
   GET  /login       starts a login: redirects to the IdP's /sso with a deflated AuthnRequest
                     (HTTP-Redirect binding); the request ID is remembered for this browser
   POST /acs         validates the posted SAMLResponse strictly (signatures, audience,
                     destination, validity, InResponseTo against the remembered request ID) and
                     shows "Logged in as <NameID>" or "Rejected: <errors>"
+  GET  /logout      SP-initiated single logout: redirects to the IdP's /slo with a
+                    LogoutRequest for the login this browser holds
+  GET  /sls         single logout service: validates the IdP's LogoutRequest strictly (its
+                    Redirect signature included), forgets this browser's login and redirects
+                    back with python3-saml's LogoutResponse; or validates the IdP's
+                    LogoutResponse to our own LogoutRequest and shows "Logged out"
   GET  /idp-login   what this SP does with IdP-initiated (unsolicited) responses, and a link
                     to start one at the IdP
   POST /hold        answers 204 No Content, so a browser that posts here stays on the page it
@@ -35,7 +42,9 @@ import time
 import urllib.parse
 
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
+from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
+from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
@@ -71,6 +80,7 @@ class Sp:
             "sp": {
                 "entityId": self.entity_id,
                 "assertionConsumerService": {"url": self.acs, "binding": BINDING_POST},
+                "singleLogoutService": {"url": base + "/sls", "binding": BINDING_REDIRECT},
                 "NameIDFormat": NAMEID_EMAIL,
                 "x509cert": "",
                 "privateKey": "",
@@ -78,6 +88,7 @@ class Sp:
             "idp": {
                 "entityId": self.idp + "/metadata",
                 "singleSignOnService": {"url": self.idp + "/sso", "binding": BINDING_REDIRECT},
+                "singleLogoutService": {"url": self.idp + "/slo", "binding": BINDING_REDIRECT},
                 "x509cert": pem_body(idp_cert),
             },
             "security": {
@@ -92,18 +103,71 @@ class Sp:
         # Browser cookie -> the ID of the AuthnRequest that browser was sent with. A response
         # consumes it, so the same response cannot be played twice.
         self.pending = {}
+        # Browser cookie -> {"nameid", "format", "session_index"} of its login, or the text
+        # "logged out" once a logout ended it.
+        self.sessions = {}
+        # Browser cookie -> the ID of the LogoutRequest that browser was sent with.
+        self.logouts = {}
         self.lock = threading.Lock()
 
-    def request_data(self, path, post_data=None):
+    def request_data(self, path, post_data=None, query=""):
         url = urllib.parse.urlsplit(self.base)
         return {
             "https": "off",
             "http_host": url.hostname,
             "server_port": str(url.port),
             "script_name": path,
-            "get_data": {},
+            "get_data": dict(urllib.parse.parse_qsl(query, keep_blank_values=True)),
             "post_data": post_data or {},
+            # The Redirect binding's signature is checked over the query as it arrived.
+            "query_string": query,
         }
+
+    def session(self, token):
+        with self.lock:
+            return self.sessions.get(token) if token else None
+
+    def start_logout(self, token):
+        """The IdP URL carrying a LogoutRequest for this browser's login, or None."""
+        who = self.session(token)
+        if not isinstance(who, dict):
+            return None
+        auth = OneLogin_Saml2_Auth(self.request_data("/logout"), self.settings)
+        url = auth.logout(return_to=self.base + "/", name_id=who["nameid"],
+                          session_index=who["session_index"], name_id_format=who["format"])
+        with self.lock:
+            self.logouts[token] = auth.get_last_request_id()
+        return url
+
+    def single_logout(self, token, query):
+        """python3-saml's verdict on a LogoutRequest or LogoutResponse from the IdP:
+        (what happened, errors, reason, the URL to send the browser to or None)."""
+        with self.lock:
+            request_id = self.logouts.pop(token, None) if token else None
+        auth = OneLogin_Saml2_Auth(self.request_data("/sls", query=query), self.settings)
+        who = self.session(token)
+
+        def forget():
+            with self.lock:
+                if token:
+                    self.sessions[token] = "logged out"
+
+        try:
+            url = auth.process_slo(request_id=request_id, delete_session_cb=forget)
+        except Exception as e:  # python3-saml raises for a missing or undecodable message
+            return None, ["exception"], str(e), None
+        errors = auth.get_errors()
+        if errors:
+            return None, errors, auth.get_last_error_reason() or "", None
+        message = dict(urllib.parse.parse_qsl(query)).get("SAMLRequest")
+        if message and isinstance(who, dict):
+            # python3-saml leaves it to the application to check the NameID names its login.
+            xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(message)
+            if OneLogin_Saml2_Logout_Request.get_nameid(xml) != who["nameid"]:
+                with self.lock:
+                    self.sessions[token] = who
+                return None, ["wrong_nameid"], "the LogoutRequest names another user", None
+        return ("Logged out by the IdP" if url else "Logged out"), [], "", url
 
     def start_login(self, token, relay_state):
         auth = OneLogin_Saml2_Auth(self.request_data("/login"), self.settings)
@@ -128,6 +192,12 @@ class Sp:
         errors = auth.get_errors()
         if errors or not auth.is_authenticated():
             return None, errors or ["not_authenticated"], auth.get_last_error_reason() or "", auth
+        with self.lock:
+            self.sessions[token] = {
+                "nameid": auth.get_nameid(),
+                "format": auth.get_nameid_format(),
+                "session_index": auth.get_session_index(),
+            }
         return auth.get_nameid(), [], "", auth
 
 
@@ -150,6 +220,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def redirect(self, location):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def cookie(self):
         jar = http.cookies.SimpleCookie(self.headers.get("Cookie", ""))
         morsel = jar.get(COOKIE)
@@ -160,8 +236,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(url.query)
         sp = self.sp
         if url.path == "/":
-            self.send_page("Home", "<h1>Browser SP</h1><ul>"
+            who = sp.session(self.cookie())
+            if isinstance(who, dict):
+                state = "Logged in as " + who["nameid"]
+            elif who:
+                state = "Logged out"
+            else:
+                state = "Not logged in"
+            self.send_page("Home", '<h1>Browser SP</h1><p id="session">' + html.escape(state) +
+                           '</p><ul>'
                            '<li><a href="/login">Log in (SP-initiated)</a></li>'
+                           '<li><a href="/logout">Log out (SP-initiated single logout)</a></li>'
                            '<li><a href="/idp-login">Log in from the IdP (IdP-initiated)</a></li>'
                            '<li><a href="/metadata">Metadata</a></li></ul>')
         elif url.path == "/login":
@@ -173,6 +258,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Lax" % (COOKIE, token))
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif url.path == "/logout":
+            location = sp.start_logout(self.cookie())
+            if location is None:
+                self.send_page("Not logged in", '<h1 id="outcome">Not logged in</h1>', status=400)
+                return
+            self.redirect(location)
+        elif url.path == "/sls":
+            outcome, errors, reason, location = sp.single_logout(self.cookie(), url.query)
+            if location:
+                self.redirect(location)
+            elif outcome:
+                self.send_page(outcome, '<h1 id="outcome">%s</h1>' % html.escape(outcome))
+            else:
+                self.send_page("Logout rejected", (
+                    '<h1 id="outcome">Rejected: %s</h1><p id="reason">%s</p>') % (
+                        html.escape(", ".join(errors)), html.escape(reason)))
         elif url.path == "/idp-login":
             link = "%s/sso/idp-initiated?%s" % (sp.idp, urllib.parse.urlencode({"sp": sp.entity_id}))
             accepts = ("This SP accepts unsolicited responses (IdP-initiated login)."
