@@ -746,3 +746,52 @@ fn logout_from_the_sp() {
         Ok(())
     });
 }
+
+/// The SP checks the IdP's signature on a LogoutRequest: with the home page's
+/// `slo-bad-signature` logout scenario, python3-saml refuses it and keeps the login.
+#[test]
+fn logout_with_a_bad_signature_is_refused() {
+    let setup = Setup {
+        slo: true,
+        ..Setup::default()
+    };
+    run(
+        "logout_with_a_bad_signature_is_refused",
+        setup,
+        |page| async move {
+            log_in_alice(&page).await?;
+
+            page.goto(&page.idp_url("/")).await?;
+            let select = page
+                .wait_for(
+                    Locator::Css("form[action='/slo/idp-initiated'] select[name='scenario']"),
+                    "the home page's logout scenario",
+                )
+                .await?;
+            select
+                .select_by_value("slo-bad-signature")
+                .await
+                .context("choosing slo-bad-signature")?;
+            page.find(
+                Locator::Css("form[action='/slo/idp-initiated'] button"),
+                "the home page's logout button",
+            )
+            .await?
+            .click()
+            .await
+            .context("clicking the logout button")?;
+            let outcome = page.sp_outcome().await?;
+            ensure!(
+                outcome.starts_with("Rejected") && outcome.contains("signature"),
+                "python3-saml refuses a LogoutRequest with a broken signature; the SP says \
+                 {outcome:?}"
+            );
+            let session = sp_session(&page).await?;
+            ensure!(
+                session == format!("Logged in as {ALICE}"),
+                "the SP keeps the login; its home page says {session:?}"
+            );
+            Ok(())
+        },
+    );
+}
