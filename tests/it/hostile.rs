@@ -1,6 +1,8 @@
 //! The hostile-request corpus in `tests/fixtures/hostile/`: every request there must get a 400
 //! that names its problem, whichever way it arrives (HTTP-Redirect, HTTP-POST, the API), and
 //! the server must still be healthy afterwards. `cases.tsv` says what each answer must name.
+//! Also: oversized input, endless configuration files, and the signing key (never served,
+//! never logged, mode 0600).
 
 use std::fs;
 use std::io::Write as _;
@@ -186,5 +188,83 @@ fn endless_configuration_files_stop_start_up_naming_the_file() {
             stderr.contains("/dev/zero") && stderr.contains("larger than 16777216 bytes"),
             "{flag}: {stderr}"
         );
+    }
+}
+
+#[test]
+fn the_signing_key_is_never_served_nor_logged() {
+    let certs = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+        .args(["--bind", "127.0.0.1:0", "--log-format", "json", "--certs"])
+        .arg(certs.path())
+        .arg("--users")
+        .arg(repo().join("users.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
+            "mock-idp exited:\n{banner}"
+        );
+        banner.push_str(&line);
+        if let Some(addr) = line.trim().strip_prefix("mock-idp listening on ") {
+            break addr.to_owned();
+        }
+    };
+    let http = client();
+    for path in [
+        "/certs/idp.key",
+        "/certs/../certs/idp.key",
+        "/certs/%2e%2e/certs/idp.key",
+        "/idp.key",
+        "/certs/",
+    ] {
+        let r = http.get(format!("{base}{path}")).send().unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().unwrap();
+        assert!(
+            status == 404 && !body.contains("PRIVATE KEY"),
+            "{path}: {status}\n{body}"
+        );
+    }
+    let request = crate::support::AuthnRequest::new("_keycheck");
+    let r = http
+        .post(format!("{base}/api/sso"))
+        .json(&serde_json::json!({"SAMLRequest": request.redirect_param(), "user": "alice"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    let key = fs::read_to_string(certs.path().join("idp.key")).unwrap();
+    let key_line = key
+        .lines()
+        .find(|l| !l.starts_with("-----"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        log.contains("/api/sso") || log.contains("alice"),
+        "no log line for the login:\n{log}"
+    );
+    for (what, text) in [("the log", log.as_ref()), ("the banner", banner.as_str())] {
+        assert!(
+            !text.contains("PRIVATE KEY") && !text.contains(&key_line),
+            "{what} shows the private key:\n{text}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(certs.path().join("idp.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "idp.key mode {mode:o}");
     }
 }
