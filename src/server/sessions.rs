@@ -3,7 +3,7 @@
 //! requests without any, and a logout knows which SPs to tell. A logout in progress is kept
 //! here too, keyed by its session, until every SP has answered. In memory only, bounded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use time::{Duration, OffsetDateTime};
@@ -49,6 +49,10 @@ impl Session {
 #[derive(Debug, Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
+    /// Session ids in the order they started, with their AuthnInstant: the oldest is at the
+    /// front, so expiry and eviction take O(1) per login instead of a scan of every session.
+    /// May name sessions already ended; it is compacted when it grows past twice the bound.
+    started: Mutex<VecDeque<(OffsetDateTime, String)>>,
     /// Logouts in progress, by session id.
     logouts: Mutex<HashMap<String, Logout>>,
 }
@@ -72,16 +76,18 @@ impl Sessions {
             sps: Vec::new(),
         };
         let mut map = self.lock();
-        map.retain(|_, s| !s.expired(now));
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
-                .values()
-                .min_by_key(|s| s.info.authn_instant)
-                .map(|s| s.id.clone())
-            {
-                map.remove(&oldest);
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((at, old)) = started.front() {
+            if now < *at + LIFETIME && map.len() < MAX_SESSIONS {
+                break;
             }
+            map.remove(old);
+            started.pop_front();
         }
+        if started.len() > 2 * MAX_SESSIONS {
+            started.retain(|(_, id)| map.contains_key(id));
+        }
+        started.push_back((now, id.clone()));
         map.insert(id, session.clone());
         session
     }
@@ -262,6 +268,41 @@ mod tests {
                 name_id: name_id(value),
                 session_index: format!("{id}-idx"),
             },
+        );
+    }
+
+    #[test]
+    fn the_oldest_sessions_go_first_when_full_and_expired_ones_are_dropped() {
+        let s = Sessions::default();
+        for i in 0..MAX_SESSIONS {
+            s.start(format!("_s{i}"), "alice", "_idx".into(), T0);
+        }
+        s.start(
+            "_late".into(),
+            "bruno",
+            "_idx".into(),
+            T0 + Duration::hours(1),
+        );
+        assert!(s.get("_s0", T0).is_none(), "the oldest is evicted");
+        assert!(s.get("_s1", T0).is_some());
+        assert_eq!(s.lock().len(), MAX_SESSIONS);
+
+        // Ended sessions leave ids behind in the start order; they are compacted away.
+        for i in 0..3 * MAX_SESSIONS {
+            let id = format!("_e{i}");
+            s.start(id.clone(), "alice", "_idx".into(), T0 + Duration::hours(1));
+            s.end(&id);
+        }
+        assert!(s.started.lock().unwrap().len() <= 2 * MAX_SESSIONS + 1);
+
+        // Past the lifetime of the first ones, a new login sweeps them out.
+        s.start("_next".into(), "alice", "_idx".into(), T0 + LIFETIME);
+        assert!(s.get("_s1", T0 + LIFETIME).is_none());
+        assert_eq!(
+            s.lock().len(),
+            2,
+            "only _late and _next are left: {:?}",
+            s.lock().keys().collect::<Vec<_>>()
         );
     }
 
