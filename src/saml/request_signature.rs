@@ -39,7 +39,7 @@ use xml::reader::{ParserConfig, XmlEvent};
 use super::dsig::{self, DigestAlgorithm, KeyKind, SignatureAlgorithm, VerifyError};
 use super::ns::{self, alg};
 use super::sp::ServiceProvider;
-use super::xml::c14n::{escape_attr, escape_text};
+use super::xml::c14n::{self, escape_attr, escape_text};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::{Element, Node};
 
@@ -857,52 +857,23 @@ impl<'a> ExcC14n<'a> {
         rendered: &mut Vec<(&'a str, &'a str)>,
         out: &mut String,
     ) -> usize {
-        let mut decls: Vec<(&'a str, &'a str)> = Vec::new();
-        let mut render = |prefix: &'a str, uri: &'a str| {
-            if prefix == "xml" || decls.iter().any(|(p, _)| *p == prefix) {
-                return;
-            }
-            let current = rendered
-                .iter()
-                .rev()
-                .find(|(p, _)| *p == prefix)
-                .map_or("", |(_, u)| *u);
-            if current != uri {
-                decls.push((prefix, uri));
-            }
-        };
-        render(
-            el.name.prefix.as_deref().unwrap_or(""),
-            el.name.ns.as_deref().unwrap_or(""),
-        );
-        for (name, _) in &el.attrs {
-            if let (Some(prefix), Some(ns)) = (name.prefix.as_deref(), name.ns.as_deref()) {
-                render(prefix, ns);
-            }
-        }
-        if let Some(scope) = self.scopes.get(index) {
-            for prefix in self.inclusive {
-                if let Some((p, uri)) = scope.get_key_value(prefix.as_str()) {
-                    render(p.as_str(), uri.as_str());
-                }
-            }
-        }
-        decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let inclusive: Vec<(&'a str, &'a str)> = self
+            .scopes
+            .get(index)
+            .map(|scope| {
+                self.inclusive
+                    .iter()
+                    .filter_map(|prefix| scope.get_key_value(prefix.as_str()))
+                    .map(|(p, uri)| (p.as_str(), uri.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let decls = c14n::declarations_including(el, rendered, &inclusive);
 
         let qname = el.name.qualified();
         out.push('<');
         out.push_str(&qname);
-        for (prefix, uri) in &decls {
-            if prefix.is_empty() {
-                out.push_str(" xmlns=\"");
-            } else {
-                out.push_str(" xmlns:");
-                out.push_str(prefix);
-                out.push_str("=\"");
-            }
-            escape_attr(uri, out);
-            out.push('"');
-        }
+        c14n::write_declarations(&decls, out);
         let mut attrs: Vec<_> = el.attrs.iter().collect();
         attrs.sort_by(|(a, _), (b, _)| {
             (a.ns.as_deref().unwrap_or(""), a.local.as_str())

@@ -32,13 +32,23 @@ pub fn write_document(el: &Element) -> String {
 
 /// `(prefix, uri)` pairs rendered by output ancestors; `""` is the default namespace / no
 /// namespace.
-pub(super) type Rendered<'a> = Vec<(&'a str, &'a str)>;
+pub(crate) type Rendered<'a> = Vec<(&'a str, &'a str)>;
 
 /// The namespace declarations exclusive c14n renders on `el`, given what its output ancestors
 /// rendered: each prefix `el` visibly uses whose binding differs from the one in scope, sorted.
-pub(super) fn declarations<'a>(
+pub(crate) fn declarations<'a>(
     el: &'a Element,
     rendered: &Rendered<'a>,
+) -> Vec<(&'a str, &'a str)> {
+    declarations_including(el, rendered, &[])
+}
+
+/// [`declarations`], with `inclusive` (prefix, URI) bindings treated as visibly used too: the
+/// InclusiveNamespaces PrefixList of exc-c14n.
+pub(crate) fn declarations_including<'a>(
+    el: &'a Element,
+    rendered: &Rendered<'a>,
+    inclusive: &[(&'a str, &'a str)],
 ) -> Vec<(&'a str, &'a str)> {
     let mut decls: Vec<(&str, &str)> = Vec::new();
     let mut visibly_uses = |prefix: &'a str, uri: &'a str| {
@@ -64,12 +74,15 @@ pub(super) fn declarations<'a>(
             visibly_uses(prefix, ns);
         }
     }
+    for (prefix, uri) in inclusive {
+        visibly_uses(prefix, uri);
+    }
     decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
     decls
 }
 
 /// Writes ` xmlns:p="uri"` (or ` xmlns="uri"`) for each declaration.
-pub(super) fn write_declarations(decls: &[(&str, &str)], out: &mut String) {
+pub(crate) fn write_declarations(decls: &[(&str, &str)], out: &mut String) {
     for (prefix, uri) in decls {
         if prefix.is_empty() {
             out.push_str(" xmlns=\"");
