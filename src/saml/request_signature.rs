@@ -39,7 +39,7 @@ use xml::reader::{ParserConfig, XmlEvent};
 use super::dsig::{self, DigestAlgorithm, KeyKind, SignatureAlgorithm, VerifyError};
 use super::ns::{self, alg};
 use super::sp::ServiceProvider;
-use super::xml::c14n::{self, escape_attr, escape_text};
+use super::xml::c14n::{self, escape_text};
 use super::xml::reader::{self, Limits, ReadError};
 use super::xml::{Element, Node};
 
@@ -870,23 +870,7 @@ impl<'a> ExcC14n<'a> {
             .unwrap_or_default();
         let decls = c14n::declarations_including(el, rendered, &inclusive);
 
-        let qname = el.name.qualified();
-        out.push('<');
-        out.push_str(&qname);
-        c14n::write_declarations(&decls, out);
-        let mut attrs: Vec<_> = el.attrs.iter().collect();
-        attrs.sort_by(|(a, _), (b, _)| {
-            (a.ns.as_deref().unwrap_or(""), a.local.as_str())
-                .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-        });
-        for (name, value) in attrs {
-            out.push(' ');
-            out.push_str(&name.qualified());
-            out.push_str("=\"");
-            escape_attr(value, out);
-            out.push('"');
-        }
-        out.push('>');
+        let qname = c14n::write_start_tag(el, &decls, out);
 
         let depth = rendered.len();
         rendered.extend(decls);

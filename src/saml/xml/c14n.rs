@@ -81,6 +81,30 @@ pub(crate) fn declarations_including<'a>(
     decls
 }
 
+/// Writes the canonical start tag of `el`: its name, `decls`, then its attributes sorted by
+/// namespace URI and local name (C14N 1.0 section 2.2). Returns the qualified name, for the end
+/// tag.
+pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) -> String {
+    let qname = el.name.qualified();
+    out.push('<');
+    out.push_str(&qname);
+    write_declarations(decls, out);
+    let mut attrs: Vec<_> = el.attrs.iter().collect();
+    attrs.sort_by(|(a, _), (b, _)| {
+        (a.ns.as_deref().unwrap_or(""), a.local.as_str())
+            .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+    });
+    for (name, value) in attrs {
+        out.push(' ');
+        out.push_str(&name.qualified());
+        out.push_str("=\"");
+        escape_attr(value, out);
+        out.push('"');
+    }
+    out.push('>');
+    qname
+}
+
 /// Writes ` xmlns:p="uri"` (or ` xmlns="uri"`) for each declaration.
 pub(crate) fn write_declarations(decls: &[(&str, &str)], out: &mut String) {
     for (prefix, uri) in decls {
@@ -104,23 +128,7 @@ fn write_element<'a>(
 ) {
     let decls = declarations(el, rendered);
 
-    let qname = el.name.qualified();
-    out.push('<');
-    out.push_str(&qname);
-    write_declarations(&decls, out);
-    let mut attrs: Vec<_> = el.attrs.iter().collect();
-    attrs.sort_by(|(a, _), (b, _)| {
-        (a.ns.as_deref().unwrap_or(""), a.local.as_str())
-            .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-    });
-    for (name, value) in attrs {
-        out.push(' ');
-        out.push_str(&name.qualified());
-        out.push_str("=\"");
-        escape_attr(value, out);
-        out.push('"');
-    }
-    out.push('>');
+    let qname = write_start_tag(el, &decls, out);
 
     let depth = rendered.len();
     rendered.extend(decls);
