@@ -698,19 +698,25 @@ fn logout_from_the_home_page() {
             page.text().await.unwrap_or_default()
         );
 
-        let session = sp_session(&page).await?;
-        ensure!(
-            session == "Logged out",
-            "the SP forgot the login; its home page says {session:?}"
-        );
-        page.goto(&page.idp_url("/")).await?;
-        let buttons = page.find_all("form[action='/slo/idp-initiated']").await?;
-        ensure!(
-            buttons.is_empty(),
-            "the IdP's session ended with the logout"
-        );
-        Ok(())
+        expect_logged_out_at_both(&page).await
     });
+}
+
+/// After a logout: the SP has forgotten the login, and the IdP's session (and so its logout
+/// button) is gone.
+async fn expect_logged_out_at_both(page: &Page) -> Result {
+    let session = sp_session(page).await?;
+    ensure!(
+        session == "Logged out",
+        "the SP forgot the login; its home page says {session:?}"
+    );
+    page.goto(&page.idp_url("/")).await?;
+    let buttons = page.find_all("form[action='/slo/idp-initiated']").await?;
+    ensure!(
+        buttons.is_empty(),
+        "the IdP's session ended with the logout"
+    );
+    Ok(())
 }
 
 /// SP-initiated single logout: python3-saml's LogoutRequest goes to the IdP's /slo, which
@@ -732,18 +738,7 @@ fn logout_from_the_sp() {
                 format!("the SP accepts the IdP's LogoutResponse; it says:\n{text}").into(),
             );
         }
-        let session = sp_session(&page).await?;
-        ensure!(
-            session == "Logged out",
-            "the SP forgot the login; its home page says {session:?}"
-        );
-        page.goto(&page.idp_url("/")).await?;
-        let buttons = page.find_all("form[action='/slo/idp-initiated']").await?;
-        ensure!(
-            buttons.is_empty(),
-            "the IdP's session ended with the logout"
-        );
-        Ok(())
+        expect_logged_out_at_both(&page).await
     });
 }
 

@@ -176,15 +176,20 @@ fn posting_unedited_as_typed_delivers_the_issued_bytes_to_the_acs() {
     assert!(again.contains("no response is waiting for review"));
 }
 
+/// The held response's text with alice's NameID changed to root's.
+fn nameid_edited_to_root(page: &str) -> String {
+    textarea(page).replace(
+        ">alice.martin@acme-support.example</saml:NameID>",
+        ">root@acme-support.example</saml:NameID>",
+    )
+}
+
 #[test]
 fn an_edit_re_signed_verifies_with_the_idp_certificate_and_carries_the_edit() {
     let s = Server::start();
     let page = held(&s, "_rv3", &[]);
     let token = hidden(&page, "token").unwrap();
-    let edited = textarea(&page).replace(
-        ">alice.martin@acme-support.example</saml:NameID>",
-        ">root@acme-support.example</saml:NameID>",
-    );
+    let edited = nameid_edited_to_root(&page);
     let (status, out) = post(
         &s,
         &[("token", &token), ("xml", &edited), ("action", "resign")],
@@ -259,10 +264,7 @@ fn an_edit_posted_as_typed_no_longer_verifies() {
     let s = Server::start();
     let page = held(&s, "_rv4", &[]);
     let token = hidden(&page, "token").unwrap();
-    let edited = textarea(&page).replace(
-        ">alice.martin@acme-support.example</saml:NameID>",
-        ">root@acme-support.example</saml:NameID>",
-    );
+    let edited = nameid_edited_to_root(&page);
     let (status, out) = post(
         &s,
         &[("token", &token), ("xml", &edited), ("action", "as-is")],

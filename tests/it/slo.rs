@@ -288,12 +288,9 @@ fn sp_initiated_logout_propagates_to_the_other_sps_then_answers_the_initiator() 
     assert!(inspector.contains(SP_A));
 }
 
-#[test]
-fn sp_initiated_logout_by_post_is_answered_by_post_with_an_enveloped_signature() {
-    let s = start(&[]);
-    let b = browser();
-    let a = login(&s, &b, SP_A, "zoe");
-    let xml = logout_request_xml(&s, "_a-post-1", SP_A, &a, "");
+/// `xml` with an enveloped rsa-sha256 signature by the "python-sp" SP's key, as HTTP-POST
+/// carries it.
+fn signed_by_python_sp(xml: &str) -> String {
     let mut doc = parse(xml.as_bytes(), Limits::default()).unwrap();
     sign_logout_message(
         &mut doc,
@@ -301,7 +298,16 @@ fn sp_initiated_logout_by_post_is_answered_by_post_with_an_enveloped_signature()
         &sp_signer("python-sp"),
     )
     .unwrap();
-    let signed = mock_idp::saml::xml::c14n::write_document(&doc);
+    mock_idp::saml::xml::c14n::write_document(&doc)
+}
+
+#[test]
+fn sp_initiated_logout_by_post_is_answered_by_post_with_an_enveloped_signature() {
+    let s = start(&[]);
+    let b = browser();
+    let a = login(&s, &b, SP_A, "zoe");
+    let xml = logout_request_xml(&s, "_a-post-1", SP_A, &a, "");
+    let signed = signed_by_python_sp(&xml);
     let r = b
         .post(s.url("/slo"))
         .form(&[
@@ -811,14 +817,7 @@ fn answers_by_post_are_verified_and_strict_mode_refuses_unsigned_answers() {
     let (_, request) = request_at(&s, &location(&r));
     // SP A answers by HTTP-POST with an enveloped signature.
     let xml = logout_response_xml(&s, "_post-answer", SP_A, &request.id, "Success");
-    let mut doc = parse(xml.as_bytes(), Limits::default()).unwrap();
-    sign_logout_message(
-        &mut doc,
-        SignatureAlgorithm::RsaSha256.into(),
-        &sp_signer("python-sp"),
-    )
-    .unwrap();
-    let signed = mock_idp::saml::xml::c14n::write_document(&doc);
+    let signed = signed_by_python_sp(&xml);
     let r = b
         .post(s.url("/slo"))
         .form(&[("SAMLResponse", binding::encode_post(&signed))])
