@@ -27,11 +27,12 @@
     reason = "a panic in a test is its failure message"
 )]
 
+#[path = "../common/listening.rs"]
+mod listening;
+
 use std::fs;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -42,10 +43,8 @@ mod encryption;
 mod slo;
 
 /// How long the server may take to print its listening line (it may generate an RSA key).
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one driver may run; a scenario makes a handful of logins.
 const DRIVER_TIMEOUT: Duration = Duration::from_secs(180);
-const LISTENING_PREFIX: &str = "mock-idp listening on ";
 const RUN_TESTS_HINT: &str =
     "run `tests/run` from the repository root once: it installs xmlsec1, python3-saml \
      (tests/interop/.venv) and @node-saml/node-saml (npm ci in tests/interop/node)";
@@ -165,40 +164,7 @@ impl Server {
             .spawn()
             .expect("spawn the mock-idp binary");
 
-        // Read the banner on a thread that keeps draining stdout afterwards, so the server
-        // never blocks on a full pipe.
-        let stdout = child.stdout.take().expect("mock-idp stdout is piped");
-        let (tx, rx) = mpsc::channel::<String>();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        let mut banner = Vec::new();
-        let base = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix(LISTENING_PREFIX) {
-                        break url.trim().trim_end_matches('/').to_string();
-                    }
-                    banner.push(line);
-                }
-                Err(err) => {
-                    let _ = child.kill();
-                    let status = child.wait().ok();
-                    panic!(
-                        "mock-idp did not print `{LISTENING_PREFIX}http://...` ({err:?}; exit: \
-                         {status:?})\nstdout so far:\n{}\nstderr:\n{}",
-                        banner.join("\n"),
-                        fs::read_to_string(&stderr_path).unwrap_or_default()
-                    );
-                }
-            }
-        };
+        let (base, banner) = listening::wait_for_listening(&mut child, &stderr_path);
         assert!(
             base.starts_with("http://127.0.0.1:"),
             "unexpected listening URL {base:?}; banner:\n{}",
