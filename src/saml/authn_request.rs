@@ -73,8 +73,15 @@ pub enum RequestError {
 
 /// Parses the XML text of an AuthnRequest.
 pub fn parse(xml: &str) -> Result<AuthnRequest, RequestError> {
+    parse_with_tree(xml).map(|(request, _)| request)
+}
+
+/// [`parse`], also returning the parsed tree, for checks that need the document itself (its
+/// signature) without parsing it again.
+pub fn parse_with_tree(xml: &str) -> Result<(AuthnRequest, Element), RequestError> {
     let root = reader::parse(xml.as_bytes(), Limits::request())?;
-    from_element(&root)
+    let request = from_element(&root)?;
+    Ok((request, root))
 }
 
 fn from_element(root: &Element) -> Result<AuthnRequest, RequestError> {

@@ -528,27 +528,43 @@ struct Profile<'a> {
 /// `SAMLRequest` or `SAMLResponse`) against `key`; KeyInfo is never read.
 pub fn verify_posted(xml: &str, key: &PKey<Public>) -> Result<Verified, RequestSignatureError> {
     let root = reader::parse(xml.as_bytes(), Limits::default())?;
-    let profile = check_profile(&root)?;
+    verify_parsed(&root, xml, key)
+}
+
+/// [`verify_posted`] on `xml` already parsed into `root`.
+fn verify_parsed(
+    root: &Element,
+    xml: &str,
+    key: &PKey<Public>,
+) -> Result<Verified, RequestSignatureError> {
+    let profile = check_profile(root)?;
     let verified = Verified {
         algorithm: profile.algorithm,
         digest: Some(profile.digest),
     };
     if profile.reference_prefixes.is_none() && profile.signed_info_prefixes.is_none() {
-        dsig::verify_enveloped(&root, profile.id, key)?;
+        dsig::verify_enveloped(root, profile.id, key)?;
     } else {
-        verify_with_prefix_lists(xml, &root, &profile, key)?;
+        verify_with_prefix_lists(xml, root, &profile, key)?;
     }
     Ok(verified)
 }
 
 /// The verdict on a posted document with the SP's certificates; see [`redirect_verdict`].
 pub fn posted_verdict(xml: &str, keys: &[PKey<Public>]) -> Verdict {
+    match reader::parse(xml.as_bytes(), Limits::default()) {
+        Ok(root) => posted_verdict_parsed(&root, xml, keys),
+        Err(e) => Verdict::from(Err(RequestSignatureError::from(e))),
+    }
+}
+
+/// [`posted_verdict`] on `xml` already parsed into `root`.
+fn posted_verdict_parsed(root: &Element, xml: &str, keys: &[PKey<Public>]) -> Verdict {
     first_valid(
         keys,
-        |key| verify_posted(xml, key),
+        |key| verify_parsed(root, xml, key),
         || {
-            let root = reader::parse(xml.as_bytes(), Limits::default())?;
-            check_profile(&root)?;
+            check_profile(root)?;
             Err(RequestSignatureError::NoKey)
         },
     )
@@ -870,7 +886,7 @@ impl<'a> ExcC14n<'a> {
             .unwrap_or_default();
         let decls = c14n::declarations_including(el, rendered, &inclusive);
 
-        let qname = c14n::write_start_tag(el, &decls, out);
+        c14n::write_start_tag(el, &decls, out);
 
         let depth = rendered.len();
         rendered.extend(decls);
@@ -887,9 +903,7 @@ impl<'a> ExcC14n<'a> {
         }
         rendered.truncate(depth);
 
-        out.push_str("</");
-        out.push_str(&qname);
-        out.push('>');
+        c14n::write_end_tag(el, out);
         next
     }
 }
@@ -901,10 +915,12 @@ impl<'a> ExcC14n<'a> {
 /// carries): over the raw query string when it arrived signed by HTTP-Redirect, otherwise over
 /// the enveloped signature of the decoded XML (HTTP-POST, or a Redirect message whose XML was
 /// signed instead of the query). `redirect_query` is the part of the URL after `?`, exactly as
-/// received; `xml` is the decoded message. Serves AuthnRequests and logout messages alike.
+/// received; `xml` is the decoded message, and `tree` the same parsed, when the caller has it
+/// already (it is parsed here otherwise). Serves AuthnRequests and logout messages alike.
 pub fn message_verdict(
     redirect_query: Option<&str>,
     xml: &str,
+    tree: Option<&Element>,
     certificate: Option<&[u8]>,
 ) -> Verdict {
     let keys = match certificate.map(|der| X509::from_der(der).and_then(|c| c.public_key())) {
@@ -918,7 +934,10 @@ pub fn message_verdict(
     };
     match redirect_query {
         Some(query) if redirect_is_signed(query) => redirect_verdict(query, &keys),
-        _ => posted_verdict(xml, &keys),
+        _ => match tree {
+            Some(root) => posted_verdict_parsed(root, xml, &keys),
+            None => posted_verdict(xml, &keys),
+        },
     }
 }
 
@@ -979,6 +998,7 @@ impl Judgement {
         idp_wants_signed: bool,
         redirect_query: Option<&str>,
         xml: &str,
+        tree: Option<&Element>,
     ) -> Judgement {
         let certificate = sp.and_then(|s| s.certificate.as_deref());
         let required = if sp.is_some_and(|s| s.authn_requests_signed) {
@@ -989,7 +1009,7 @@ impl Judgement {
             None
         };
         Judgement {
-            verdict: message_verdict(redirect_query, xml, certificate),
+            verdict: message_verdict(redirect_query, xml, tree, certificate),
             sp: sp_entity_id.to_owned(),
             required,
         }
@@ -2217,28 +2237,28 @@ mod tests {
         let query = redirect_fixtures()[0].text;
         let python = der(PYTHON_CERT);
         let node = der(NODE_CERT);
-        assert!(message_verdict(Some(query), "<not-used/>", Some(&python)).is_valid());
+        assert!(message_verdict(Some(query), "<not-used/>", None, Some(&python)).is_valid());
         assert_eq!(
-            message_verdict(Some(query), "<not-used/>", Some(&node)),
+            message_verdict(Some(query), "<not-used/>", None, Some(&node)),
             Verdict::Invalid {
                 reason: RequestSignatureError::BadSignature.to_string()
             }
         );
         assert_eq!(
-            message_verdict(Some(query), "<not-used/>", None),
+            message_verdict(Some(query), "<not-used/>", None, None),
             Verdict::NoCertificate
         );
         let f = posted("python3-saml-post-rsa-sha256.xml");
-        assert!(message_verdict(None, f.text, Some(&python)).is_valid());
+        assert!(message_verdict(None, f.text, None, Some(&python)).is_valid());
         // A Redirect query without a signature: the XML's own signature is what counts.
         let unsigned_query = without(&without(query, "Signature"), "SigAlg");
-        assert!(message_verdict(Some(&unsigned_query), f.text, Some(&python)).is_valid());
+        assert!(message_verdict(Some(&unsigned_query), f.text, None, Some(&python)).is_valid());
         assert!(matches!(
-            message_verdict(None, &tamper_issuer(f.text), Some(&python)),
+            message_verdict(None, &tamper_issuer(f.text), None, Some(&python)),
             Verdict::Invalid { .. }
         ));
         assert!(matches!(
-            message_verdict(None, f.text, Some(b"not a certificate")),
+            message_verdict(None, f.text, None, Some(b"not a certificate")),
             Verdict::Invalid { reason } if reason.contains("not usable")
         ));
     }
@@ -2250,10 +2270,13 @@ mod tests {
         let f = posted("node-saml-post-rsa-sha256.xml");
         assert!(f.text.contains("X509Certificate"));
         assert!(matches!(
-            message_verdict(None, f.text, Some(&der(PYTHON_CERT))),
+            message_verdict(None, f.text, None, Some(&der(PYTHON_CERT))),
             Verdict::Invalid { .. }
         ));
-        assert_eq!(message_verdict(None, f.text, None), Verdict::NoCertificate);
+        assert_eq!(
+            message_verdict(None, f.text, None, None),
+            Verdict::NoCertificate
+        );
     }
 
     fn judgement(verdict: Verdict, required: Option<Requirement>) -> Judgement {
@@ -2317,14 +2340,14 @@ mod tests {
     fn judgements_take_the_certificate_and_the_requirement_from_the_sp() {
         let query = redirect_fixtures()[0].text;
         let mut sp = ServiceProvider::new("https://python-sp.example/metadata");
-        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "");
+        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "", None);
         assert_eq!(
             (j.verdict.clone(), j.required),
             (Verdict::NoCertificate, None)
         );
         sp.certificate = Some(der(PYTHON_CERT));
         sp.authn_requests_signed = true;
-        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "");
+        let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "", None);
         assert!(j.verdict.is_valid());
         assert_eq!(j.required, Some(Requirement::Sp));
         assert_eq!(
@@ -2332,7 +2355,7 @@ mod tests {
             "valid: signed with rsa-sha256; verifies with the certificate registered for \
              https://python-sp.example/metadata"
         );
-        let j = Judgement::of("https://stranger.example", None, true, None, "<x/>");
+        let j = Judgement::of("https://stranger.example", None, true, None, "<x/>", None);
         assert_eq!(j.required, Some(Requirement::Idp));
         assert_eq!(
             j.verdict.id(),

@@ -12,7 +12,7 @@
 //! default first; empty elements as start/end tag pairs; the escapes of section 2.3 for text
 //! and attribute values; comments dropped.
 
-use super::{Element, Node};
+use super::{Element, Name, Node};
 
 /// The canonical form of `el` as an apex element: what a verifier digests for a same-document
 /// reference to it (after the enveloped-signature transform, when `el` is signed).
@@ -82,27 +82,47 @@ pub(crate) fn declarations_including<'a>(
 }
 
 /// Writes the canonical start tag of `el`: its name, `decls`, then its attributes sorted by
-/// namespace URI and local name (C14N 1.0 section 2.2). Returns the qualified name, for the end
-/// tag.
-pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) -> String {
-    let qname = el.name.qualified();
+/// namespace URI and local name (C14N 1.0 section 2.2).
+pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
     out.push('<');
-    out.push_str(&qname);
+    el.name.write_qualified(out);
     write_declarations(decls, out);
-    let mut attrs: Vec<_> = el.attrs.iter().collect();
-    attrs.sort_by(|(a, _), (b, _)| {
-        (a.ns.as_deref().unwrap_or(""), a.local.as_str())
-            .cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-    });
-    for (name, value) in attrs {
+    let write_attr = |(name, value): &(Name, String), out: &mut String| {
         out.push(' ');
-        out.push_str(&name.qualified());
+        name.write_qualified(out);
         out.push_str("=\"");
         escape_attr(value, out);
         out.push('"');
+    };
+    // Most elements are written with their attributes already in canonical order (the
+    // builders add them so); only the others need a sorted copy.
+    if el
+        .attrs
+        .is_sorted_by(|(a, _), (b, _)| attr_key(a) <= attr_key(b))
+    {
+        for attr in &el.attrs {
+            write_attr(attr, out);
+        }
+    } else {
+        let mut attrs: Vec<_> = el.attrs.iter().collect();
+        attrs.sort_by(|(a, _), (b, _)| attr_key(a).cmp(&attr_key(b)));
+        for attr in attrs {
+            write_attr(attr, out);
+        }
     }
     out.push('>');
-    qname
+}
+
+/// The order of attributes in canonical form: namespace URI (none first), then local name.
+fn attr_key(name: &Name) -> (&str, &str) {
+    (name.ns.as_deref().unwrap_or(""), name.local.as_str())
+}
+
+/// Writes the end tag of `el`.
+pub(crate) fn write_end_tag(el: &Element, out: &mut String) {
+    out.push_str("</");
+    el.name.write_qualified(out);
+    out.push('>');
 }
 
 /// Writes ` xmlns:p="uri"` (or ` xmlns="uri"`) for each declaration.
@@ -128,7 +148,7 @@ fn write_element<'a>(
 ) {
     let decls = declarations(el, rendered);
 
-    let qname = write_start_tag(el, &decls, out);
+    write_start_tag(el, &decls, out);
 
     let depth = rendered.len();
     rendered.extend(decls);
@@ -146,37 +166,45 @@ fn write_element<'a>(
     }
     rendered.truncate(depth);
 
-    out.push_str("</");
-    out.push_str(&qname);
-    out.push('>');
+    write_end_tag(el, out);
 }
 
 /// C14N 1.0 section 2.3, text nodes.
 pub fn escape_text(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    escape(s, out, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
 }
 
 /// C14N 1.0 section 2.3, attribute values.
 pub fn escape_attr(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
+    escape(s, out, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'"' => Some("&quot;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
+}
+
+/// Appends `s` with each byte `replacement` names replaced, copying the runs in between whole.
+/// Every byte replaced is ASCII, so the runs are always cut at character boundaries.
+fn escape(s: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static str>) {
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if let Some(r) = replacement(b) {
+            out.push_str(&s[run..i]);
+            out.push_str(r);
+            run = i + 1;
         }
     }
+    out.push_str(&s[run..]);
 }
 
 #[cfg(test)]
@@ -264,6 +292,27 @@ mod tests {
         assert_eq!(
             canonicalize(&el),
             "<e v=\"a&amp;b&lt;c>&quot;d&#x9;e&#xA;f&#xD;g'\">a&amp;b&lt;c&gt;\"d\te\nf&#xD;g'</e>"
+        );
+    }
+
+    #[test]
+    fn escaping_keeps_multibyte_characters_next_to_escaped_ones_whole() {
+        let el = Element::new(Name::local("e"))
+            .attr("v", "é&ü\"日本\n")
+            .text("<Zoë & 日本>\r");
+        assert_eq!(
+            canonicalize(&el),
+            "<e v=\"é&amp;ü&quot;日本&#xA;\">&lt;Zoë &amp; 日本&gt;&#xD;</e>"
+        );
+    }
+
+    #[test]
+    fn attributes_already_in_order_are_written_as_they_are() {
+        let mut el = Element::new(Name::local("e")).attr("a", "1").attr("b", "2");
+        el.attrs.push((Name::prefixed("z", A, "c"), "3".into()));
+        assert_eq!(
+            canonicalize(&el),
+            r#"<e xmlns:z="urn:a" a="1" b="2" z:c="3"></e>"#
         );
     }
 

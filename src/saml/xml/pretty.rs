@@ -18,14 +18,14 @@ fn write<'a>(el: &'a Element, depth: usize, rendered: &mut Rendered<'a>, out: &m
     let indent = "  ".repeat(depth);
     out.push_str(&indent);
     out.push('<');
-    out.push_str(&el.name.qualified());
+    el.name.write_qualified(out);
     let decls = declarations(el, rendered);
     write_declarations(&decls, out);
     let scope = rendered.len();
     rendered.extend(decls);
     for (name, value) in &el.attrs {
         out.push(' ');
-        out.push_str(&name.qualified());
+        name.write_qualified(out);
         out.push_str("=\"");
         escape_attr(value, out);
         out.push('"');
@@ -72,7 +72,7 @@ fn write<'a>(el: &'a Element, depth: usize, rendered: &mut Rendered<'a>, out: &m
     }
     rendered.truncate(scope);
     out.push_str("</");
-    out.push_str(&el.name.qualified());
+    el.name.write_qualified(out);
     out.push_str(">\n");
 }
 

@@ -46,10 +46,19 @@ impl Name {
 
     /// `prefix:local` or `local`.
     pub fn qualified(&self) -> String {
-        match &self.prefix {
-            Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
+        let mut out = String::new();
+        self.write_qualified(&mut out);
+        out
+    }
+
+    /// Appends [`Name::qualified`] to `out`, without an intermediate string: the writers call
+    /// this for every tag and attribute.
+    pub fn write_qualified(&self, out: &mut String) {
+        if let Some(p) = &self.prefix {
+            out.push_str(p);
+            out.push(':');
         }
+        out.push_str(&self.local);
     }
 }
 

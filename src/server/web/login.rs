@@ -16,6 +16,7 @@ use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
     self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
 };
+use crate::saml::xml::Element;
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 use crate::server::clock;
 use crate::server::inspector::Exchange;
@@ -141,6 +142,8 @@ pub struct Received {
     pub encoding: Encoding,
     pub binding: Binding,
     pub request: AuthnRequest,
+    /// `xml` parsed, which the signature check reads.
+    pub tree: Element,
     /// HTTP-Redirect: the query string exactly as received (the signature covers these bytes).
     pub redirect_query: Option<String>,
     /// The request's signature, once judged with the SP's certificate.
@@ -156,12 +159,13 @@ pub fn receive(
         .filter(|s| !s.trim().is_empty())
         .ok_or(LoginError::MissingRequest)?;
     let decoded = binding::decode(param)?;
-    let request = authn_request::parse(&decoded.xml)?;
+    let (request, tree) = authn_request::parse_with_tree(&decoded.xml)?;
     Ok(Received {
         binding: binding.unwrap_or(decoded.encoding.likely_binding()),
         encoding: decoded.encoding,
         xml: decoded.xml,
         request,
+        tree,
         redirect_query: None,
         signature: None,
     })

@@ -31,6 +31,7 @@ pub fn judge(
         state.want_signed_requests,
         received.redirect_query.as_deref(),
         &received.xml,
+        Some(&received.tree),
     );
     if state.policy == Policy::Strict {
         if let Some(refusal) = judgement.refusal() {
