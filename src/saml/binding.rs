@@ -15,7 +15,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
-use flate2::read::{DeflateDecoder, ZlibDecoder};
+use flate2::bufread::{DeflateDecoder, ZlibDecoder};
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 use openssl::pkey::{PKey, Private};
@@ -144,15 +144,15 @@ pub fn decode(param: &str) -> Result<Decoded, BindingError> {
             encoding: Encoding::Uncompressed,
         });
     }
-    let attempts: [(Encoding, Box<dyn Read + '_>); 2] = [
-        (
-            Encoding::RawDeflate,
-            Box::new(DeflateDecoder::new(bytes.as_slice())),
-        ),
-        (Encoding::Zlib, Box::new(ZlibDecoder::new(bytes.as_slice()))),
+    // Each decoder is made only when tried: its state is tens of kilobytes, and raw deflate,
+    // tried first, is what the Redirect binding sends.
+    type Decoder<'a> = fn(&'a [u8]) -> Box<dyn Read + 'a>;
+    let attempts: [(Encoding, Decoder<'_>); 2] = [
+        (Encoding::RawDeflate, |b| Box::new(DeflateDecoder::new(b))),
+        (Encoding::Zlib, |b| Box::new(ZlibDecoder::new(b))),
     ];
-    for (encoding, reader) in attempts {
-        match inflate_capped(reader) {
+    for (encoding, decoder) in attempts {
+        match inflate_capped(decoder(&bytes)) {
             Ok(out) if looks_like_xml(&out) => {
                 let xml = String::from_utf8(out).map_err(|_| BindingError::NotUtf8)?;
                 return Ok(Decoded { xml, encoding });
