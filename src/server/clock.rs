@@ -21,9 +21,7 @@ impl IdSource for RandomIds {
     fn next_id(&mut self) -> String {
         let mut id = String::with_capacity(33);
         id.push('_');
-        for b in random_bytes() {
-            id.push_str(&format!("{b:02x}"));
-        }
+        push_hex(&random_bytes(), &mut id);
         id
     }
 
@@ -32,7 +30,8 @@ impl IdSource for RandomIds {
         let mut b = random_bytes();
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let mut hex = String::with_capacity(32);
+        push_hex(&b, &mut hex);
         format!(
             "_{}-{}-{}-{}-{}",
             &hex[0..8],
@@ -45,6 +44,15 @@ impl IdSource for RandomIds {
 
     fn fill_random(&mut self, buf: &mut [u8]) {
         fill(buf);
+    }
+}
+
+/// Appends `bytes` as lower-case hex digits.
+fn push_hex(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
 }
 
@@ -82,5 +90,12 @@ mod tests {
         ids.fill_random(&mut k2);
         assert_ne!(k1, k2);
         assert_ne!(k1, [0u8; 32]);
+    }
+
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        let mut out = String::from("_");
+        push_hex(&[0x00, 0x0f, 0xab, 0xff], &mut out);
+        assert_eq!(out, "_000fabff");
     }
 }
