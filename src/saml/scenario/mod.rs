@@ -214,11 +214,12 @@ const ATTACKER_CERT: &[u8] = include_bytes!("attacker.crt");
 /// The attacker's signer (its own self-signed certificate) and the cloned one (the IdP
 /// certificate's names on the attacker's key), for `idp`.
 pub fn attacker_signers(idp: &Signer) -> Result<(Signer, Signer), DsigError> {
-    let key = || openssl::pkey::PKey::private_key_from_pem(ATTACKER_KEY);
-    let attacker = Signer::new(key()?, openssl::x509::X509::from_pem(ATTACKER_CERT)?)?;
+    // Parsed once: decoding a PEM key is most of the cost here (the clones share it).
+    let key = openssl::pkey::PKey::private_key_from_pem(ATTACKER_KEY)?;
+    let attacker = Signer::new(key.clone(), openssl::x509::X509::from_pem(ATTACKER_CERT)?)?;
     let cloned = Signer::new(
-        key()?,
-        super::dsig::clone_certificate(idp.certificate(), &key()?)?,
+        key.clone(),
+        super::dsig::clone_certificate(idp.certificate(), &key)?,
     )?;
     Ok((attacker, cloned))
 }

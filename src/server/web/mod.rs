@@ -31,14 +31,11 @@ use crate::server::sessions::Sessions;
 use crate::server::users::Directory;
 
 pub use login::LoginError;
-pub use render::TemplateError;
 use select::Preselection;
 
 /// Why the web layer cannot be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error(transparent)]
-    Template(#[from] TemplateError),
     #[error("preparing the attacker keys of the failure scenarios: {0}")]
     AttackerKeys(#[from] DsigError),
 }
@@ -82,7 +79,7 @@ impl AppState {
         directory: Directory,
     ) -> Result<AppState, StateError> {
         let persistent_secret = signer.derived_secret("mock-idp persistent NameID");
-        render::check()?;
+        render::compile_in_background();
         let (attacker, cloned) = attacker_signers(&signer)?;
         let host = endpoints.base_url.split("://").nth(1).unwrap_or_default();
         let host = host.split('/').next().unwrap_or_default();

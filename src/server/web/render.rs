@@ -56,10 +56,21 @@ fn registry() -> &'static Result<Handlebars<'static>, TemplateError> {
     })
 }
 
-/// Compiles the templates once; called at start-up so a broken template stops the server
-/// before it serves anything.
+/// Compiles the templates, if that has not happened yet.
 pub fn check() -> Result<(), TemplateError> {
     registry().as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// Starts compiling the templates on a thread of its own. Compiling takes a few milliseconds
+/// (most of the server's start-up when done in line) and only pages need it, so start-up does
+/// not wait: a page asked for before it is done waits for it instead. The templates are part
+/// of the binary, so whether they compile is settled by the `every_template_compiles` test,
+/// not at run time.
+pub fn compile_in_background() {
+    std::thread::spawn(|| {
+        // Kept by `registry`; a page rendered later reports it.
+        let _ = check();
+    });
 }
 
 /// Renders page `name` with `data`.
