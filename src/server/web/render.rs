@@ -67,10 +67,13 @@ pub fn check() -> Result<(), TemplateError> {
 /// of the binary, so whether they compile is settled by the `every_template_compiles` test,
 /// not at run time.
 pub fn compile_in_background() {
-    std::thread::spawn(|| {
-        // Kept by `registry`; a page rendered later reports it.
-        let _ = check();
-    });
+    // Kept by `registry`; a page rendered later reports it. If no thread can be started, the
+    // first page compiles them instead.
+    let _ = std::thread::Builder::new()
+        .name("templates".into())
+        .spawn(|| {
+            let _ = check();
+        });
 }
 
 /// Renders page `name` with `data`.
