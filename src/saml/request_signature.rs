@@ -916,8 +916,10 @@ impl<'a> ExcC14n<'a> {
 /// the enveloped signature of the decoded XML (HTTP-POST, or a Redirect message whose XML was
 /// signed instead of the query). `redirect_query` is the part of the URL after `?`, exactly as
 /// received; `xml` is the decoded message, and `tree` the same parsed, when the caller has it
-/// already (it is parsed here otherwise). Serves AuthnRequests and logout messages alike.
-pub fn message_verdict(
+/// already (it is parsed here otherwise): it must be `xml`'s own tree, since a signature with an
+/// InclusiveNamespaces prefix list is checked against both. Serves AuthnRequests and logout
+/// messages alike.
+pub(crate) fn message_verdict(
     redirect_query: Option<&str>,
     xml: &str,
     tree: Option<&Element>,
@@ -991,7 +993,8 @@ pub enum SignatureRefusal {
 
 impl Judgement {
     /// The verdict on the request from `sp` (its entity ID, and its settings when registered).
-    /// `idp_wants_signed`: this IdP wants every request signed.
+    /// `idp_wants_signed`: this IdP wants every request signed. `xml` and `tree` as for
+    /// `message_verdict`: `tree`, when given, is `xml` parsed.
     pub fn of(
         sp_entity_id: &str,
         sp: Option<&ServiceProvider>,

@@ -6,7 +6,7 @@
 //! the verdict: it is recomputed each time. Strict mode refuses what the judgement says to.
 //!
 //! Logout messages are checked the same way with
-//! [`crate::saml::request_signature::message_verdict`] and the SP's certificate.
+//! `request_signature::message_verdict` and the SP's certificate.
 
 use serde::Serialize;
 
