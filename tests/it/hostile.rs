@@ -193,29 +193,8 @@ fn endless_configuration_files_stop_start_up_naming_the_file() {
 
 #[test]
 fn the_signing_key_is_never_served_nor_logged() {
-    let certs = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-        .args(["--bind", "127.0.0.1:0", "--log-format", "json", "--certs"])
-        .arg(certs.path())
-        .arg("--users")
-        .arg(repo().join("users.yaml"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut banner = String::new();
-    let base = loop {
-        let mut line = String::new();
-        assert!(
-            std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0,
-            "mock-idp exited:\n{banner}"
-        );
-        banner.push_str(&line);
-        if let Some(addr) = line.trim().strip_prefix("mock-idp listening on ") {
-            break addr.to_owned();
-        }
-    };
+    let mut server = Server::start_capturing_log(&["--log-format", "json"]);
+    let base = server.base.clone();
     let http = client();
     for path in [
         "/certs/idp.key",
@@ -239,10 +218,8 @@ fn the_signing_key_is_never_served_nor_logged() {
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr);
-    let key = fs::read_to_string(certs.path().join("idp.key")).unwrap();
+    let log = server.stop_and_read_log();
+    let key = fs::read_to_string(server.certs_dir().join("idp.key")).unwrap();
     let key_line = key
         .lines()
         .find(|l| !l.starts_with("-----"))
@@ -252,7 +229,10 @@ fn the_signing_key_is_never_served_nor_logged() {
         log.contains("/api/sso") || log.contains("alice"),
         "no log line for the login:\n{log}"
     );
-    for (what, text) in [("the log", log.as_ref()), ("the banner", banner.as_str())] {
+    for (what, text) in [
+        ("the log", log.as_str()),
+        ("the banner", server.banner.as_str()),
+    ] {
         assert!(
             !text.contains("PRIVATE KEY") && !text.contains(&key_line),
             "{what} shows the private key:\n{text}"
@@ -261,7 +241,7 @@ fn the_signing_key_is_never_served_nor_logged() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::metadata(certs.path().join("idp.key"))
+        let mode = fs::metadata(server.certs_dir().join("idp.key"))
             .unwrap()
             .permissions()
             .mode();

@@ -19,6 +19,8 @@ pub struct Server {
     pub base: String,
     pub banner: String,
     _certs: tempfile::TempDir,
+    /// With [`Server::start_capturing_log`]: the thread collecting stderr.
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
@@ -27,6 +29,26 @@ impl Server {
     }
 
     pub fn start_with(extra: &[&str]) -> Server {
+        Self::spawn(extra, false)
+    }
+
+    /// [`Server::start_with`], keeping what the server logs on stderr for
+    /// [`Server::stop_and_read_log`] instead of passing it through.
+    pub fn start_capturing_log(extra: &[&str]) -> Server {
+        Self::spawn(extra, true)
+    }
+
+    /// Stops the server and returns everything it logged.
+    pub fn stop_and_read_log(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.log
+            .take()
+            .map(|reader| reader.join().unwrap())
+            .unwrap_or_default()
+    }
+
+    fn spawn(extra: &[&str], capture_log: bool) -> Server {
         let certs = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
         cmd.args(["--bind", "127.0.0.1:0"]);
@@ -40,7 +62,11 @@ impl Server {
             .env_remove("MOCK_IDP_BASE_URL")
             .env_remove("MOCK_IDP_ENTITY_ID")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture_log {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .unwrap();
         // From here on, Drop kills and reaps the process whatever happens.
@@ -49,7 +75,15 @@ impl Server {
             base: String::new(),
             banner: String::new(),
             _certs: certs,
+            log: None,
         };
+        if let Some(stderr) = server.child.stderr.take() {
+            server.log = Some(std::thread::spawn(move || {
+                let mut log = String::new();
+                let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut log);
+                log
+            }));
+        }
         let mut out = BufReader::new(server.child.stdout.take().unwrap());
         loop {
             let mut line = String::new();
