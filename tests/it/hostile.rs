@@ -194,7 +194,6 @@ fn endless_configuration_files_stop_start_up_naming_the_file() {
 #[test]
 fn the_signing_key_is_never_served_nor_logged() {
     let mut server = Server::start_capturing_log(&["--log-format", "json"]);
-    let base = server.base.clone();
     let http = client();
     for path in [
         "/certs/idp.key",
@@ -203,7 +202,7 @@ fn the_signing_key_is_never_served_nor_logged() {
         "/idp.key",
         "/certs/",
     ] {
-        let r = http.get(format!("{base}{path}")).send().unwrap();
+        let r = http.get(server.url(path)).send().unwrap();
         let status = r.status().as_u16();
         let body = r.text().unwrap();
         assert!(
@@ -213,7 +212,7 @@ fn the_signing_key_is_never_served_nor_logged() {
     }
     let request = crate::support::AuthnRequest::new("_keycheck");
     let r = http
-        .post(format!("{base}/api/sso"))
+        .post(server.url("/api/sso"))
         .json(&serde_json::json!({"SAMLRequest": request.redirect_param(), "user": "alice"}))
         .send()
         .unwrap();
