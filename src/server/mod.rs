@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod config;
 pub mod files;
+pub mod flow;
 pub mod healthcheck;
 pub mod history;
 pub mod inspector;

@@ -5,82 +5,44 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use super::login::LoginError;
 use super::render;
-use super::review::ReviewError;
-use super::slo::LogoutFlowError;
+use crate::server::flow::{Classified, Fault, FaultKind};
+
+/// The status a kind of failure is answered with.
+fn status_of(kind: FaultKind) -> StatusCode {
+    match kind {
+        FaultKind::BadInput => StatusCode::BAD_REQUEST,
+        FaultKind::Refused => StatusCode::FORBIDDEN,
+        FaultKind::NotFound => StatusCode::NOT_FOUND,
+        FaultKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
 
 /// An error shown to a person.
 #[derive(Debug, thiserror::Error)]
-#[error("{title}: {detail}")]
-pub struct PageError {
-    status: StatusCode,
-    title: &'static str,
-    detail: String,
-    hint: Option<&'static str>,
-}
+#[error("{0}")]
+pub struct PageError(Fault);
 
 impl PageError {
     pub fn not_found(path: &str) -> Self {
-        PageError {
-            status: StatusCode::NOT_FOUND,
-            title: "Not found",
-            detail: format!("there is nothing at {path}"),
-            hint: Some("the home page lists every endpoint"),
-        }
+        PageError(Fault::not_found(path))
     }
 
     pub fn internal(detail: String) -> Self {
-        PageError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            title: "Internal error",
-            detail,
-            hint: None,
-        }
+        PageError(Fault::internal(detail))
     }
 }
 
-impl From<LoginError> for PageError {
-    fn from(e: LoginError) -> Self {
-        PageError {
-            status: status_of(&e),
-            title: e.title(),
-            detail: e.to_string(),
-            hint: e.hint(),
-        }
+impl From<Fault> for PageError {
+    fn from(fault: Fault) -> Self {
+        PageError(fault)
     }
 }
 
-impl From<ReviewError> for PageError {
-    fn from(e: ReviewError) -> Self {
-        PageError {
-            status: if e.is_internal() {
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            title: e.title(),
-            detail: e.to_string(),
-            hint: e.hint(),
-        }
-    }
-}
-
-impl From<LogoutFlowError> for PageError {
-    fn from(e: LogoutFlowError) -> Self {
-        let status = if e.is_internal() {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else if e.is_refusal() {
-            StatusCode::FORBIDDEN
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        PageError {
-            status,
-            title: e.title(),
-            detail: e.to_string(),
-            hint: e.hint(),
-        }
+// `PageError` is not `Classified`, so this does not overlap `From<Fault>` or `From<PageError>`.
+impl<E: Classified> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(Fault::from(e))
     }
 }
 
@@ -94,27 +56,29 @@ struct ErrorPage<'a> {
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        status_of(self.0.kind)
     }
 
     fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let fault = &self.0;
         tracing::warn!(
-            status = self.status.as_u16(),
-            title = self.title,
+            status = status.as_u16(),
+            title = fault.title,
             "{}",
-            self.detail
+            fault.detail
         );
         let data = ErrorPage {
-            status: self.status.as_u16(),
-            title: self.title,
-            detail: &self.detail,
-            hint: self.hint,
+            status: status.as_u16(),
+            title: fault.title,
+            detail: &fault.detail,
+            hint: fault.hint,
         };
         match render::page("error", &data) {
-            Ok(html) => HttpResponse::build(self.status)
+            Ok(html) => HttpResponse::build(status)
                 .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
                 .body(html),
-            Err(_) => HttpResponse::build(self.status)
+            Err(_) => HttpResponse::build(status)
                 .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
                 .body(self.to_string()),
         }
@@ -129,10 +93,10 @@ pub struct ApiError {
     error: String,
 }
 
-impl From<LoginError> for ApiError {
-    fn from(e: LoginError) -> Self {
+impl<E: Classified> From<E> for ApiError {
+    fn from(e: E) -> Self {
         ApiError {
-            status: status_of(&e),
+            status: status_of(e.kind()),
             error: e.to_string(),
         }
     }
@@ -146,14 +110,6 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         tracing::warn!(status = self.status.as_u16(), "{}", self.error);
         HttpResponse::build(self.status).json(serde_json::json!({ "error": self.error }))
-    }
-}
-
-fn status_of(e: &LoginError) -> StatusCode {
-    match e {
-        LoginError::Issue(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ if e.is_refusal() => StatusCode::FORBIDDEN,
-        _ => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -19,6 +19,7 @@ use crate::saml::sp::{
 use crate::saml::xml::Element;
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 use crate::server::clock;
+use crate::server::flow::{Classified, FaultKind};
 use crate::server::inspector::Exchange;
 
 use super::AppState;
@@ -81,8 +82,16 @@ impl From<IssueError> for LoginError {
     }
 }
 
-impl LoginError {
-    pub fn title(&self) -> &'static str {
+impl Classified for LoginError {
+    fn kind(&self) -> FaultKind {
+        match self {
+            LoginError::Issue(_) => FaultKind::Internal,
+            _ if self.is_refusal() => FaultKind::Refused,
+            _ => FaultKind::BadInput,
+        }
+    }
+
+    fn title(&self) -> &'static str {
         match self {
             LoginError::MissingRequest | LoginError::Binding(_) => "No usable SAMLRequest",
             LoginError::Request(_) => "The AuthnRequest is not valid",
@@ -104,7 +113,7 @@ impl LoginError {
         }
     }
 
-    pub fn hint(&self) -> Option<&'static str> {
+    fn hint(&self) -> Option<&'static str> {
         match self {
             LoginError::MissingRequest => {
                 Some("start the login at the service provider, or see the home page for the API")
@@ -124,9 +133,11 @@ impl LoginError {
             _ => None,
         }
     }
+}
 
+impl LoginError {
     /// Refusals of strict mode, as opposed to malformed input.
-    pub fn is_refusal(&self) -> bool {
+    fn is_refusal(&self) -> bool {
         matches!(
             self,
             LoginError::Target(

@@ -12,6 +12,7 @@ use crate::saml::issue::{IdSource, IssuedResponse};
 use crate::saml::review::{self, EditError};
 use crate::saml::scenario::{self, VALID};
 use crate::server::clock;
+use crate::server::flow::{Classified, FaultKind};
 use crate::server::inspector::Posted;
 use crate::server::reviews::{Pending, TTL};
 
@@ -32,8 +33,17 @@ pub enum ReviewError {
     Edit(#[from] EditError),
 }
 
-impl ReviewError {
-    pub fn title(&self) -> &'static str {
+impl Classified for ReviewError {
+    fn kind(&self) -> FaultKind {
+        // A failure of ours rather than of the input.
+        if matches!(self, ReviewError::Edit(EditError::Signing(_))) {
+            FaultKind::Internal
+        } else {
+            FaultKind::BadInput
+        }
+    }
+
+    fn title(&self) -> &'static str {
         match self {
             ReviewError::UnknownToken => "Nothing to post",
             ReviewError::Edit(EditError::Signing(_)) => "The response could not be signed",
@@ -44,7 +54,7 @@ impl ReviewError {
         }
     }
 
-    pub fn hint(&self) -> Option<&'static str> {
+    fn hint(&self) -> Option<&'static str> {
         match self {
             ReviewError::UnknownToken => {
                 Some("start the login at the service provider again and tick \"Review before posting\"")
@@ -55,11 +65,6 @@ impl ReviewError {
             ),
             ReviewError::Malformed(_) | ReviewError::BadAction(_) => None,
         }
-    }
-
-    /// A failure of ours rather than of the input.
-    pub fn is_internal(&self) -> bool {
-        matches!(self, ReviewError::Edit(EditError::Signing(_)))
     }
 }
 

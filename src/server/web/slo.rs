@@ -33,6 +33,7 @@ use crate::saml::slo::{
 use crate::saml::sp::{Policy, ResponseStyle, ServiceProvider};
 use crate::saml::xml::reader::{self, Limits};
 use crate::server::clock;
+use crate::server::flow::{Classified, FaultKind};
 use crate::server::inspector::Exchange;
 use crate::server::sessions::{Participation, COOKIE as SESSION_COOKIE};
 
@@ -92,8 +93,18 @@ pub enum LogoutFlowError {
     Page(String),
 }
 
-impl LogoutFlowError {
-    pub fn title(&self) -> &'static str {
+impl Classified for LogoutFlowError {
+    fn kind(&self) -> FaultKind {
+        match self {
+            LogoutFlowError::Send(_) | LogoutFlowError::Page(_) => FaultKind::Internal,
+            LogoutFlowError::Unregistered { .. } | LogoutFlowError::SignatureRefused { .. } => {
+                FaultKind::Refused
+            }
+            _ => FaultKind::BadInput,
+        }
+    }
+
+    fn title(&self) -> &'static str {
         match self {
             LogoutFlowError::NoMessage
             | LogoutFlowError::TwoMessages
@@ -116,7 +127,7 @@ impl LogoutFlowError {
         }
     }
 
-    pub fn hint(&self) -> Option<&'static str> {
+    fn hint(&self) -> Option<&'static str> {
         match self {
             LogoutFlowError::NoSloUrl { .. } => Some(
                 "register the service provider in the file given to --sps with its logout URL: `entity_id: <its entity ID>` and `slo_url: <its SingleLogoutService URL>`, or `metadata: <its metadata file>` with a SingleLogoutService",
@@ -135,19 +146,6 @@ impl LogoutFlowError {
             }
             _ => None,
         }
-    }
-
-    /// Refusals of strict mode, as opposed to malformed input.
-    pub fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            LogoutFlowError::Unregistered { .. } | LogoutFlowError::SignatureRefused { .. }
-        )
-    }
-
-    /// Our own failure, not the sender's.
-    pub fn is_internal(&self) -> bool {
-        matches!(self, LogoutFlowError::Send(_) | LogoutFlowError::Page(_))
     }
 }
 

@@ -1,0 +1,12 @@
+//! The use cases between the web layer and the engine: a login, a logout, the judgement of a
+//! received request's signature, a review. A flow takes what a request said (already parsed out
+//! of HTTP), the server's state and one `now`, calls the engine, and returns a value to render
+//! or an error of its own type. It names no web framework and no template engine
+//! (`tests/it/boundary.rs` checks that), so a login can be run without HTTP.
+//!
+//! Every flow error is [`fault::Classified`]: the web layer turns that one classification into
+//! a status code and a page or JSON body, without knowing which flow failed.
+
+pub mod fault;
+
+pub use fault::{Classified, Fault, FaultKind};
