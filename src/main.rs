@@ -16,8 +16,9 @@ use mock_idp::server::config::{self, Cli, Command, Config, Endpoints, LogFormat}
 use mock_idp::server::healthcheck;
 use mock_idp::server::keys::{self, LoadedKeys};
 use mock_idp::server::sps;
+use mock_idp::server::state::AppState;
 use mock_idp::server::users::{self, Directory};
-use mock_idp::server::web::{self, AppState};
+use mock_idp::server::web;
 
 /// mimalloc rather than the C library's allocator: building and dropping the XML trees of each
 /// response is allocation-heavy, glibc's malloc took about 15 % of the server's CPU under load,
@@ -95,6 +96,8 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let endpoints = config::endpoints(config, bound)?;
 
     let banner = banner(&endpoints, &keys, &directory, &registry, config, bound);
+    // The templates compile on their own thread while the rest of start-up goes on.
+    web::compile_templates();
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
         .with_registry(registry, policy)

@@ -12,5 +12,6 @@ pub mod keys;
 pub mod reviews;
 pub mod sessions;
 pub mod sps;
+pub mod state;
 pub mod users;
 pub mod web;

@@ -8,5 +8,7 @@
 //! a status code and a page or JSON body, without knowing which flow failed.
 
 pub mod fault;
+pub mod login;
+pub mod select;
 
 pub use fault::{Classified, Fault, FaultKind};

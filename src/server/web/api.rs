@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::saml::scenario;
 
 use super::error::ApiError;
-use super::login::{self, Choices, LoginError};
 use super::signature::{self, SignatureView};
 use super::AppState;
+use crate::server::flow::login::{self, Choices, LoginError};
 
 #[derive(Debug, Default, Deserialize)]
 struct SsoCall {

@@ -8,62 +8,14 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::saml::scenario;
+use crate::server::flow::login::LoginError;
+use crate::server::flow::select::Preselection;
 
 use super::error::PageError;
-use super::login::{Choices, LoginError};
 use super::{render, AppState};
 
 /// The cookie holding a browser's preselection.
 pub const COOKIE: &str = "mock_idp_select";
-
-/// Who logs in, and how, without the picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Preselection {
-    pub user: String,
-    pub scenario: Option<String>,
-    /// Keep the cookie after use; otherwise it applies to the next login only.
-    #[serde(default)]
-    pub sticky: bool,
-}
-
-impl Preselection {
-    /// Checks the user and scenario exist, so a typo fails at `/select` or at start-up rather
-    /// than in the middle of a test run.
-    pub fn validated(self, state: &AppState) -> Result<Self, LoginError> {
-        if state.directory.get(&self.user).is_none() {
-            let known: Vec<_> = state
-                .directory
-                .users()
-                .iter()
-                .map(|u| u.id.as_str())
-                .collect();
-            return Err(LoginError::UnknownUser(self.user, known.join(", ")));
-        }
-        if let Some(id) = self.scenario.as_deref() {
-            if scenario::find(id).is_none() {
-                return Err(LoginError::BadChoice {
-                    field: "scenario",
-                    value: id.to_owned(),
-                    allowed: match scenario::logout::find(id) {
-                        Some(_) => "the login scenarios; this scenario applies to logout: \
-                                    choose it with GET /slo/select?scenario=..."
-                            .into(),
-                        None => "the ids listed by GET /api/scenarios".into(),
-                    },
-                });
-            }
-        }
-        Ok(self)
-    }
-
-    pub fn choices(&self) -> Choices {
-        Choices {
-            scenario: self.scenario.clone(),
-            ..Choices::default()
-        }
-    }
-}
 
 /// The preselection that applies to this request: the browser's cookie, else the server's.
 pub fn for_request(state: &AppState, req: &HttpRequest) -> Option<(Preselection, bool)> {

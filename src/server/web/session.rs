@@ -8,8 +8,8 @@ use crate::saml::issue::{IdSource, IssuedResponse};
 use crate::server::clock;
 use crate::server::sessions::{Participation, Session, COOKIE};
 
-use super::login::{self, Choices, Destination, LoginError, Received};
 use super::AppState;
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Received};
 
 /// The live session this browser's cookie names, if any.
 pub fn current(state: &AppState, req: &HttpRequest) -> Option<Session> {

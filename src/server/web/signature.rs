@@ -14,8 +14,8 @@ use crate::saml::binding::{self, Binding};
 use crate::saml::request_signature::{Judgement, Verdict};
 use crate::saml::sp::Policy;
 
-use super::login::{self, Destination, LoginError, Received};
 use super::AppState;
+use crate::server::flow::login::{self, Destination, LoginError, Received};
 
 /// Judges `received`'s signature for the SP `destination` names and keeps the judgement on it
 /// (for the page, the API, the inspector and the log). In strict mode an invalid signature,

@@ -38,8 +38,8 @@ use crate::server::inspector::Exchange;
 use crate::server::sessions::{Participation, COOKIE as SESSION_COOKIE};
 
 use super::error::PageError;
-use super::login::MAX_RELAY_STATE;
 use super::{render, session, AppState};
+use crate::server::flow::login::MAX_RELAY_STATE;
 
 /// The cookie holding this browser's logout scenario.
 pub const SCENARIO_COOKIE: &str = "mock_idp_logout_scenario";

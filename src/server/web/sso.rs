@@ -14,12 +14,13 @@ use crate::saml::scenario::{self, Family, Verdict, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 
 use super::error::PageError;
-use super::login::{self, Choices, Destination, LoginError, Received};
 use super::review;
-use super::select::{self, Preselection};
+use super::select;
 use super::session;
 use super::signature::{self, SignatureView};
 use super::{render, AppState};
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Received};
+use crate::server::flow::select::Preselection;
 use crate::server::sessions::Session;
 
 /// The query string or form of an incoming AuthnRequest (saml-bindings 3.4.4, 3.5.4).

@@ -8,9 +8,7 @@ use crate::saml::authn_request::{self, AuthnRequest, RequestError};
 use crate::saml::binding::{self, Binding, BindingError, Encoding};
 use crate::saml::compare::{self, Recorder};
 use crate::saml::dsig::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
-use crate::saml::issue::{
-    self, Idp, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo,
-};
+use crate::saml::issue::{self, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo};
 use crate::saml::request_signature::{Judgement, SignatureRefusal};
 use crate::saml::scenario::{self, Scenario, Special, VALID};
 use crate::saml::sp::{
@@ -22,7 +20,7 @@ use crate::server::clock;
 use crate::server::flow::{Classified, FaultKind};
 use crate::server::inspector::Exchange;
 
-use super::AppState;
+use crate::server::state::AppState;
 
 /// Longest RelayState carried through. saml-bindings 3.4.3 says 80 bytes, which many SPs
 /// exceed with a return URL; this only stops abuse.
@@ -459,12 +457,7 @@ pub fn answer(
     if scenario.special == Some(Special::PreviousRequest) && previous.is_none() {
         return Err(LoginError::NoPreviousRequest(sp.to_owned()));
     }
-    let idp = Idp {
-        entity_id: &state.endpoints.entity_id,
-        adfs_entity_id: &state.adfs_entity_id,
-        keys: state.keys(),
-        persistent_secret: &state.persistent_secret,
-    };
+    let idp = state.idp();
     let login = Login {
         request,
         target: &destination.resolution.target,
