@@ -18,8 +18,6 @@ pub const COOKIE: &str = "mock_idp_session";
 pub const LIFETIME: Duration = Duration::hours(8);
 /// Most sessions kept; the oldest go first.
 const MAX_SESSIONS: usize = 10_000;
-/// How long a logout may wait for the SPs' answers before it is forgotten.
-pub const LOGOUT_LIFETIME: Duration = Duration::minutes(15);
 /// Most logouts in progress kept; the oldest go first.
 const MAX_LOGOUTS: usize = 1_000;
 
@@ -149,7 +147,7 @@ impl Sessions {
     /// Keeps a logout in progress (replacing any of the same session).
     pub fn put_logout(&self, logout: Logout, now: OffsetDateTime) {
         let mut map = self.logouts();
-        map.retain(|_, l| now < l.started + LOGOUT_LIFETIME);
+        map.retain(|_, l| !l.expired(now));
         if map.len() >= MAX_LOGOUTS && !map.contains_key(&logout.session_id) {
             if let Some(oldest) = map
                 .values()
@@ -166,7 +164,7 @@ impl Sessions {
     pub fn logout(&self, session_id: &str, now: OffsetDateTime) -> Option<Logout> {
         self.logouts()
             .get(session_id)
-            .filter(|l| now < l.started + LOGOUT_LIFETIME)
+            .filter(|l| !l.expired(now))
             .cloned()
     }
 
@@ -179,7 +177,7 @@ impl Sessions {
         now: OffsetDateTime,
     ) -> Option<Logout> {
         let map = self.logouts();
-        let live = |l: &&Logout| now < l.started + LOGOUT_LIFETIME && l.sent(request_id).is_some();
+        let live = |l: &&Logout| !l.expired(now) && l.sent(request_id).is_some();
         preferred
             .and_then(|id| map.get(id))
             .filter(live)
@@ -342,7 +340,8 @@ mod tests {
     #[test]
     fn logouts_are_kept_by_session_found_by_request_and_expire() {
         use crate::saml::dsig::SignatureAlgorithm;
-        use crate::saml::slo::{Outcome, Step};
+        use crate::saml::slo::progress::LIFETIME as LOGOUT_LIFETIME;
+        use crate::saml::slo::{Outcome, Recipient};
         let s = Sessions::default();
         let logout = Logout {
             id: "_l1".into(),
@@ -351,9 +350,10 @@ mod tests {
             started: T0,
             initiator: None,
             scenario: None,
-            steps: vec![Step {
+            recipients: vec![Recipient {
                 sp_entity_id: "a".into(),
                 slo_url: Some("https://a/slo".into()),
+                issuer: "https://idp.example/metadata".into(),
                 algorithm: SignatureAlgorithm::RsaSha256,
                 name_id: name_id("1"),
                 session_index: "_idx".into(),

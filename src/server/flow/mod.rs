@@ -9,6 +9,7 @@
 
 pub mod fault;
 pub mod login;
+pub mod logout;
 pub mod select;
 
 pub use fault::{Classified, Fault, FaultKind};
