@@ -32,18 +32,6 @@ use super::xml::{Element, Name};
 const LOGOUT_REQUEST: &str = "LogoutRequest";
 const LOGOUT_RESPONSE: &str = "LogoutResponse";
 
-/// `Reason` values of a LogoutRequest (saml-core 3.7.3.3).
-pub mod reason {
-    /// The principal asked to log out.
-    pub const USER: &str = "urn:oasis:names:tc:SAML:2.0:logout:user";
-    /// An administrator ended the session.
-    pub const ADMIN: &str = "urn:oasis:names:tc:SAML:2.0:logout:admin";
-}
-
-/// Second-level status of a LogoutResponse when some session participants could not be logged
-/// out (saml-core 3.2.2.2, 3.7.3.2).
-pub const STATUS_PARTIAL_LOGOUT: &str = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout";
-
 /// The `saml:NameID` of a received LogoutRequest. Unlike the NameIDs we issue, its Format is
 /// optional: python3-saml leaves it out for `unspecified`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -609,7 +597,7 @@ mod tests {
             },
             session_indexes: vec![ids.next_id(), ids.next_id()],
             not_on_or_after: Some(now + time::Duration::minutes(5)),
-            reason: Some(reason::USER.into()),
+            reason: Some(ns::logout_reason::USER.into()),
         }
     }
 
@@ -755,12 +743,12 @@ mod tests {
     #[test]
     fn reads_not_on_or_after_reason_sp_provided_id_and_several_session_indexes() {
         let r = req(
-            &format!(r#"{OK} NotOnOrAfter="2026-01-01T00:05:00Z" Reason="{}""#, reason::ADMIN),
+            &format!(r#"{OK} NotOnOrAfter="2026-01-01T00:05:00Z" Reason="{}""#, ns::logout_reason::ADMIN),
             r#"<saml:Issuer> sp </saml:Issuer><samlp:Extensions/><saml:NameID SPProvidedID="x"> zoe </saml:NameID><samlp:SessionIndex>s1</samlp:SessionIndex><samlp:SessionIndex>s2</samlp:SessionIndex>"#,
         )
         .unwrap();
         assert_eq!(r.not_on_or_after, Some(datetime!(2026-01-01 00:05:00 UTC)));
-        assert_eq!(r.reason.as_deref(), Some(reason::ADMIN));
+        assert_eq!(r.reason.as_deref(), Some(ns::logout_reason::ADMIN));
         assert_eq!(r.issuer, "sp");
         assert_eq!(r.name_id.value, "zoe");
         assert_eq!(r.name_id.sp_provided_id.as_deref(), Some("x"));
@@ -945,8 +933,9 @@ mod tests {
         let r = resp(
             &format!(r#"{OK} InResponseTo="_r1" Destination="https://idp/slo""#),
             &format!(
-                r#"{ISSUER}<samlp:Status><samlp:StatusCode Value=" {} "><samlp:StatusCode Value="{STATUS_PARTIAL_LOGOUT}"/></samlp:StatusCode><samlp:StatusMessage>one SP did not answer</samlp:StatusMessage><samlp:StatusDetail/></samlp:Status>"#,
-                ns::status::SUCCESS
+                r#"{ISSUER}<samlp:Status><samlp:StatusCode Value=" {} "><samlp:StatusCode Value="{}"/></samlp:StatusCode><samlp:StatusMessage>one SP did not answer</samlp:StatusMessage><samlp:StatusDetail/></samlp:Status>"#,
+                ns::status::SUCCESS,
+                ns::status::PARTIAL_LOGOUT
             ),
         )
         .unwrap();
@@ -956,7 +945,7 @@ mod tests {
             r.status,
             StatusSpec {
                 code: ns::status::SUCCESS.into(),
-                sub_code: Some(STATUS_PARTIAL_LOGOUT.into()),
+                sub_code: Some(ns::status::PARTIAL_LOGOUT.into()),
                 message: Some("one SP did not answer".into()),
             }
         );
@@ -1084,7 +1073,7 @@ mod tests {
             let mut spec = response_spec(&mut ids, NOW);
             spec.status = StatusSpec {
                 code: ns::status::RESPONDER.into(),
-                sub_code: Some(STATUS_PARTIAL_LOGOUT.into()),
+                sub_code: Some(ns::status::PARTIAL_LOGOUT.into()),
                 message: Some("Zoë's session at 2 of 3 SPs ended & <one> did not answer".into()),
             };
             let xml = signed(build_logout_response(&spec), algorithm);

@@ -28,6 +28,17 @@ pub mod status {
     pub const NO_PASSIVE: &str = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
     pub const REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
     pub const UNKNOWN_PRINCIPAL: &str = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal";
+    /// Second-level status of a LogoutResponse when some session participants could not be
+    /// logged out (saml-core 3.2.2.2, 3.7.3.2).
+    pub const PARTIAL_LOGOUT: &str = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout";
+}
+
+/// `Reason` values of a LogoutRequest (saml-core 3.7.3.3).
+pub mod logout_reason {
+    /// The principal asked to log out.
+    pub const USER: &str = "urn:oasis:names:tc:SAML:2.0:logout:user";
+    /// An administrator ended the session.
+    pub const ADMIN: &str = "urn:oasis:names:tc:SAML:2.0:logout:admin";
 }
 
 /// NameID formats (saml-core 8.3).
@@ -52,6 +63,8 @@ pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str =
 /// XML-DSig and canonicalisation algorithm URIs.
 pub mod alg {
     pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    /// The XPath transform (xmldsig-core 6.6.3): SAML forbids it (saml-core 5.4.4).
+    pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
     pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
     pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
     pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
@@ -73,7 +86,13 @@ pub mod claims {
     pub const SURNAME: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname";
     pub const ROLE: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role";
     pub const GROUP: &str = "http://schemas.xmlsoap.org/claims/Group";
+    /// The group claim Entra ID and AD FS issue by default.
+    pub const GROUPS: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups";
 }
+
+/// The namespace of the extension element a signature scenario adds to the response; ours, and
+/// known to no SP.
+pub const SCENARIO_EXTENSION: &str = "urn:mock-idp:scenario:extension";
 
 /// `urn:oasis:names:tc:SAML:2.0:consent:unspecified`, the Consent AD FS puts on responses.
 pub const CONSENT_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:consent:unspecified";

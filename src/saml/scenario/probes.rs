@@ -21,8 +21,6 @@ const LONG_VALUE_BYTES: usize = 4096;
 const MANY: usize = 50;
 const SPECIAL_DISPLAY_NAME: &str = "Alice \"Ally\" O'Brien <Support & Billing>";
 const SPECIAL_DEPARTMENT: &str = "R&D <Tier 2> \"Escalations\" & 'Billing' ]]> &amp;";
-/// The Microsoft groups claim, as Entra ID sends it.
-const GROUPS_CLAIM: &str = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups";
 
 pub const ALL: &[Scenario] = &[
     Scenario {
@@ -139,7 +137,7 @@ fn strings(values: &[&str]) -> Vec<String> {
 fn multi_valued(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     set_attribute(
         spec,
-        &["groups", "group", claims::GROUP, GROUPS_CLAIM],
+        &["groups", "group", claims::GROUP, claims::GROUPS],
         "groups",
         claims::GROUP,
         strings(&GROUPS),
@@ -180,7 +178,7 @@ fn claim_uri(name: &str) -> Option<&'static str> {
         "lastName" | "sn" | "surname" => claims::SURNAME,
         "upn" => claims::UPN,
         "role" | "roles" => claims::ROLE,
-        "group" | "groups" => GROUPS_CLAIM,
+        "group" | "groups" => claims::GROUPS,
         _ => return None,
     })
 }

@@ -22,17 +22,12 @@ use crate::saml::xml::{Element, Name, Node};
 pub(super) const EVIL_SUBJECT: &str = "admin@acme-support.example";
 /// The role `tampered-attribute` grants itself.
 const EVIL_ROLE: &str = "admin";
-/// The XPath filter transform (XML-DSig 1.0 section 6.6.3).
-const XPATH_TRANSFORM: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 /// The XPath `extra-transform` adds: it keeps every node outside a ds:Signature, which is what
 /// the enveloped-signature transform already leaves, so the digest does not change.
 const XPATH_FILTER: &str = "not(ancestor-or-self::ds:Signature)";
 /// The element `reference-other-element` signs instead of the Response, inside
 /// samlp:Extensions (whose content must come from another namespace, saml-core 3.2.1).
-const EXTENSION_NS: &str = "urn:mock-idp:scenario:extension";
 const EXTENSION_ID: &str = "_extension_ID";
-/// saml-core 3.2.2.2: the second-level code of a refused request.
-const REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
 
 pub const ALL: &[Scenario] = &[
     Scenario {
@@ -281,7 +276,7 @@ fn sign_sha256_over_sha1(p: &mut SigningPlan) {
 
 fn requester_error(spec: &mut ResponseSpec, _: &ShapeContext<'_>) {
     spec.status.code = ns::status::REQUESTER.to_owned();
-    spec.status.sub_code = Some(REQUEST_DENIED.to_owned());
+    spec.status.sub_code = Some(ns::status::REQUEST_DENIED.to_owned());
     spec.status.message = None;
 }
 
@@ -463,7 +458,7 @@ fn reference_other_element(doc: &mut Element, ctx: &TamperContext<'_>) -> Result
     let Some(path) = outermost_signature(doc) else {
         return Ok(());
     };
-    let note = Element::new(Name::prefixed("ext", EXTENSION_NS, "Note"))
+    let note = Element::new(Name::prefixed("ext", ns::SCENARIO_EXTENSION, "Note"))
         .attr("ID", EXTENSION_ID)
         .text("the element the signature covers instead of the Response");
     let extensions =
@@ -496,7 +491,7 @@ fn extra_transform(doc: &mut Element, ctx: &TamperContext<'_>) -> Result<(), Dsi
     let transforms = child_mut(reference, ns::DSIG, "Transforms")
         .ok_or(DsigError::Malformed("no Transforms"))?;
     let xpath = Element::new(Name::prefixed("ds", ns::DSIG, "Transform"))
-        .attr("Algorithm", XPATH_TRANSFORM)
+        .attr("Algorithm", alg::XPATH)
         .child(Element::new(Name::prefixed("ds", ns::DSIG, "XPath")).text(XPATH_FILTER));
     let at = transforms
         .children
@@ -987,7 +982,7 @@ pub(super) mod tests {
             Err(VerifyError::WrongReference(format!("#{EXTENSION_ID}")))
         );
         let covered = verify_signature(&doc, sig(&doc), &key()).unwrap();
-        assert!(covered.name.is(EXTENSION_NS, "Note"));
+        assert!(covered.name.is(ns::SCENARIO_EXTENSION, "Note"));
         testkit::verify(&doc, ASSERTION_ID).unwrap();
         let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
         assert_eq!(
@@ -1012,7 +1007,7 @@ pub(super) mod tests {
             .collect();
         assert_eq!(
             algorithms,
-            [alg::ENVELOPED_SIGNATURE, XPATH_TRANSFORM, alg::EXC_C14N]
+            [alg::ENVELOPED_SIGNATURE, alg::XPATH, alg::EXC_C14N]
         );
         assert_eq!(text_of(s, "XPath"), XPATH_FILTER);
         verify_signature_value(s, &key()).unwrap();

@@ -16,9 +16,7 @@ use time::{Duration, OffsetDateTime};
 use crate::saml::binding::Binding;
 use crate::saml::dsig::{SignatureAlgorithm, Signer};
 use crate::saml::issue::IdSource;
-use crate::saml::logout::{
-    reason, LogoutRequestSpec, LogoutResponse, LogoutResponseSpec, STATUS_PARTIAL_LOGOUT,
-};
+use crate::saml::logout::{LogoutRequestSpec, LogoutResponse, LogoutResponseSpec};
 use crate::saml::nameid::NameId;
 use crate::saml::ns;
 use crate::saml::response::StatusSpec;
@@ -197,7 +195,7 @@ impl Logout {
                 name_id: recipient.name_id.clone(),
                 session_indexes: vec![recipient.session_index.clone()],
                 not_on_or_after: Some(now + REQUEST_LIFETIME),
-                reason: Some(reason::USER.into()),
+                reason: Some(ns::logout_reason::USER.into()),
             };
             let sending = Sending {
                 binding: Binding::Redirect,
@@ -288,7 +286,7 @@ impl Logout {
         } else {
             StatusSpec {
                 code: ns::status::SUCCESS.into(),
-                sub_code: Some(STATUS_PARTIAL_LOGOUT.into()),
+                sub_code: Some(ns::status::PARTIAL_LOGOUT.into()),
                 message: Some(format!(
                     "not logged out of every service provider of the session: {}",
                     failed.join(", ")

@@ -11,7 +11,6 @@ use crate::saml::dsig::{SignatureAlgorithm, Signer};
 use crate::saml::issue::SequentialIds;
 use crate::saml::logout::{
     parse_logout_request, parse_logout_response, LogoutResponse, LogoutResponseSpec,
-    STATUS_PARTIAL_LOGOUT,
 };
 use crate::saml::nameid::NameId;
 use crate::saml::ns;
@@ -166,7 +165,7 @@ fn an_sp_that_fails_makes_it_a_partial_logout() {
     let status = parse_logout_response(&out.xml).unwrap().status;
     // saml-core 3.7.3.2: the top-level code stays Success.
     assert_eq!(status.code, ns::status::SUCCESS);
-    assert_eq!(status.sub_code.as_deref(), Some(STATUS_PARTIAL_LOGOUT));
+    assert_eq!(status.sub_code.as_deref(), Some(ns::status::PARTIAL_LOGOUT));
     assert_eq!(
         status.message.as_deref(),
         Some("not logged out of every service provider of the session: https://c.example")
@@ -195,7 +194,7 @@ fn an_sp_that_never_answers_is_given_up_on() {
     assert_eq!(l.advance(&signer, NOW, &mut ids), Next::Done);
     assert_eq!(
         l.final_status().sub_code.as_deref(),
-        Some(STATUS_PARTIAL_LOGOUT)
+        Some(ns::status::PARTIAL_LOGOUT)
     );
     assert_eq!(
         l.final_answer(&signer, NOW, &mut ids).unwrap(),
@@ -312,5 +311,5 @@ fn an_sp_without_a_logout_url_is_passed_over() {
     assert_eq!(l.advance(&signer, NOW, &mut ids), Next::Done);
     assert_eq!(l.recipients[0].outcome, Outcome::NoEndpoint);
     let status = l.final_status();
-    assert_eq!(status.sub_code.as_deref(), Some(STATUS_PARTIAL_LOGOUT));
+    assert_eq!(status.sub_code.as_deref(), Some(ns::status::PARTIAL_LOGOUT));
 }

@@ -7,9 +7,7 @@ use super::*;
 use crate::saml::binding::{self, Binding, MessageParam};
 use crate::saml::dsig::tests::test_signer;
 use crate::saml::dsig::{SignatureAlgorithm, Signer};
-use crate::saml::logout::{
-    build_logout_request, LogoutRequestSpec, LogoutResponseSpec, STATUS_PARTIAL_LOGOUT,
-};
+use crate::saml::logout::{build_logout_request, LogoutRequestSpec, LogoutResponseSpec};
 use crate::saml::logout::{parse_logout_request, parse_logout_response};
 use crate::saml::nameid::NameId;
 use crate::saml::ns;
@@ -246,7 +244,7 @@ fn the_final_status_is_success_or_partial_logout() {
     assert!(!l.waits_for_an_answer());
     let s = l.final_status();
     assert!(s.is_success());
-    assert_eq!(s.sub_code.as_deref(), Some(STATUS_PARTIAL_LOGOUT));
+    assert_eq!(s.sub_code.as_deref(), Some(ns::status::PARTIAL_LOGOUT));
     l.recipients = vec![step(Outcome::Answered {
         status: StatusSpec::success(),
         signature: "valid".into(),
