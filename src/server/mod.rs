@@ -14,3 +14,4 @@ pub mod sessions;
 pub mod sps;
 pub mod users;
 pub mod web;
+mod yaml;

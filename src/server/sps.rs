@@ -53,7 +53,7 @@
 //! (`sps.yaml line 12: service_providers[1].sign: "maybe" is not one of assertion, response,
 //! both, none`), since a start-up error is the only feedback the file's author gets. Shape
 //! errors come from serde_yaml with their location; for the checks made afterwards the line is
-//! found again by walking the document to the value (see [`locate`]).
+//! found again by walking the document to the value (see [`locate`](super::yaml::locate)).
 
 // Errors here are built at most once, at start-up, and carry the file, line and field that make
 // them useful; their size costs nothing worth boxing them for.
@@ -64,10 +64,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use openssl::x509::X509;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use time::Duration;
 
+use super::yaml::{self, at, field_name, locate, xml_problem, PathStep, ScalarText, Values};
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns;
 use crate::saml::presets::{self, Preset, PresetError, PresetParams};
@@ -104,13 +105,13 @@ pub fn parse(text: &str, origin: &str, base_dir: &Path) -> Result<Registry, SpsE
         _ => {
             return Err(SpsError::Empty {
                 origin: origin.to_owned(),
-                line: locate(text, &[Step::key("service_providers")]),
+                line: locate(text, &[PathStep::key("service_providers")]),
             })
         }
     };
     let mut sps = Vec::with_capacity(raws.len());
     // Entity ID -> (index, path of the field that gave it).
-    let mut first_use: HashMap<String, (usize, Vec<Step>)> = HashMap::new();
+    let mut first_use: HashMap<String, (usize, Vec<PathStep>)> = HashMap::new();
     for (i, raw) in raws.into_iter().enumerate() {
         let Built { sp, entity_id_at } = build(&ctx, i, raw)?;
         if let Some((_, first_at)) = first_use.get(&sp.entity_id) {
@@ -200,14 +201,6 @@ pub enum SpsError {
         source_name: String,
         problem: String,
     },
-}
-
-fn at(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(" line {l} column {c}"),
-        (Some(l), None) => format!(" line {l}"),
-        (None, _) => String::new(),
-    }
 }
 
 // ---- the file as written -------------------------------------------------------------------
@@ -357,96 +350,18 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Pairs<V> {
     }
 }
 
-/// `department: Support` or `tags: [a, b]`.
-struct Values(Vec<String>);
-
-impl<'de> Deserialize<'de> for Values {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValuesVisitor;
-        impl<'de> Visitor<'de> for ValuesVisitor {
-            type Value = Values;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut values = Vec::new();
-                while let Some(ScalarText(v)) = seq.next_element()? {
-                    values.push(v);
-                }
-                Ok(Values(values))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Values(vec![v.to_owned()]))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Values(vec![v.to_string()]))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Values(vec![v.to_string()]))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Values(vec![v.to_string()]))
-            }
-        }
-        deserializer.deserialize_any(ValuesVisitor)
-    }
-}
-
-/// Text that YAML may have read as a whole number or a boolean (`org_id: 90000000000`,
-/// `employee_id: 1042`), taken as written. Fractions are refused because YAML has already
-/// rewritten them (`1.10` reads as 1.1), so they have to be quoted.
-struct ScalarText(String);
-
-impl<'de> Deserialize<'de> for ScalarText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-        impl Visitor<'_> for ScalarVisitor {
-            type Value = ScalarText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_owned()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-        }
-        deserializer.deserialize_any(ScalarVisitor)
-    }
-}
-
 fn parse_file(text: &str, origin: &str) -> Result<SpsFile, SpsError> {
-    // serde_yaml reports an empty document as an obscure end-of-stream error; say it plainly.
-    if let Ok(serde_yaml::Value::Null) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+    if yaml::is_empty_document(text) {
         return Err(SpsError::Empty {
             origin: origin.to_owned(),
             line: None,
         });
     }
-    serde_yaml::from_str(text).map_err(|e| {
-        let location = e.location();
-        let mut message = e.to_string();
-        if let Some(loc) = &location {
-            // The location moves to the front, next to the file name, where it is read first.
-            message = message.replacen(
-                &format!(" at line {} column {}", loc.line(), loc.column()),
-                "",
-                1,
-            );
-        }
-        SpsError::Syntax {
-            origin: origin.to_owned(),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            message,
-        }
+    yaml::from_str(text).map_err(|e| SpsError::Syntax {
+        origin: origin.to_owned(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })
 }
 
@@ -465,7 +380,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, path: &[Step], problem: impl Into<String>) -> SpsError {
+    fn invalid(&self, path: &[PathStep], problem: impl Into<String>) -> SpsError {
         SpsError::Invalid {
             origin: self.origin.to_owned(),
             line: locate(self.text, path),
@@ -478,7 +393,7 @@ impl Ctx<'_> {
 struct Built {
     sp: ServiceProvider,
     /// The field the entity ID came from.
-    entity_id_at: Vec<Step>,
+    entity_id_at: Vec<PathStep>,
 }
 
 /// Where an SP's ACS list came from, for messages about it.
@@ -490,9 +405,9 @@ enum AcsSource {
 }
 
 fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
-    let here = |steps: &[&str]| -> Vec<Step> {
-        let mut p = vec![Step::key("service_providers"), Step::Index(i)];
-        p.extend(steps.iter().map(|s| Step::key(s)));
+    let here = |steps: &[&str]| -> Vec<PathStep> {
+        let mut p = vec![PathStep::key("service_providers"), PathStep::Index(i)];
+        p.extend(steps.iter().map(|s| PathStep::key(s)));
         p
     };
     let item = here(&[]);
@@ -611,7 +526,7 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
         for (j, a) in list.into_iter().enumerate() {
             let at = |k: &str| {
                 let mut p = here(&["acs"]);
-                p.extend([Step::Index(j), Step::key(k)]);
+                p.extend([PathStep::Index(j), PathStep::key(k)]);
                 p
             };
             let binding = match a.binding.as_deref() {
@@ -752,7 +667,7 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
     let endpoint_at = |j: usize, k: &str| {
         if explicit {
             let mut p = here(&["acs"]);
-            p.extend([Step::Index(j), Step::key(k)]);
+            p.extend([PathStep::Index(j), PathStep::key(k)]);
             p
         } else {
             acs_at.clone()
@@ -802,18 +717,22 @@ fn build(ctx: &Ctx<'_>, i: usize, raw: RawSp) -> Result<Built, SpsError> {
 
 fn apply_attributes(
     ctx: &Ctx<'_>,
-    at: &[Step],
+    at: &[PathStep],
     map: RawAttributeMap,
     sp: &mut ServiceProvider,
 ) -> Result<(), SpsError> {
-    let under = |steps: &[Step]| -> Vec<Step> {
+    let under = |steps: &[PathStep]| -> Vec<PathStep> {
         let mut p = at.to_vec();
         p.extend_from_slice(steps);
         p
     };
     if let Some(drop) = map.drop {
         for (k, name) in drop.iter().enumerate() {
-            check_text(ctx, &under(&[Step::key("drop"), Step::Index(k)]), name)?;
+            check_text(
+                ctx,
+                &under(&[PathStep::key("drop"), PathStep::Index(k)]),
+                name,
+            )?;
         }
         sp.attributes.drop = drop;
     }
@@ -821,7 +740,10 @@ fn apply_attributes(
         let mut out: Vec<(String, String)> = Vec::with_capacity(rename.len());
         for (from, ScalarText(to)) in rename {
             let occurrence = out.iter().filter(|(f, _)| *f == from).count();
-            let here = under(&[Step::key("rename"), Step::Key(from.clone(), occurrence)]);
+            let here = under(&[
+                PathStep::key("rename"),
+                PathStep::Key(from.clone(), occurrence),
+            ]);
             if occurrence > 0 {
                 return Err(ctx.invalid(&here, "the attribute is renamed twice"));
             }
@@ -835,7 +757,10 @@ fn apply_attributes(
         let mut out: Vec<(String, Vec<String>)> = Vec::with_capacity(add.len());
         for (name, Values(values)) in add {
             let occurrence = out.iter().filter(|(n, _)| *n == name).count();
-            let here = under(&[Step::key("add"), Step::Key(name.clone(), occurrence)]);
+            let here = under(&[
+                PathStep::key("add"),
+                PathStep::Key(name.clone(), occurrence),
+            ]);
             if occurrence > 0 {
                 return Err(ctx.invalid(&here, "the attribute is listed twice"));
             }
@@ -858,13 +783,13 @@ const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
 
 fn apply_encryption(
     ctx: &Ctx<'_>,
-    at: &[Step],
+    at: &[PathStep],
     raw: RawEncryption,
     sp: &mut ServiceProvider,
 ) -> Result<(), SpsError> {
-    let under = |k: &str| -> Vec<Step> {
+    let under = |k: &str| -> Vec<PathStep> {
         let mut p = at.to_vec();
-        p.push(Step::key(k));
+        p.push(PathStep::key(k));
         p
     };
     if let Some(c) = raw.certificate {
@@ -904,7 +829,7 @@ fn apply_encryption(
 }
 
 /// `certificate:` as an inline PEM block, or the path of a PEM or DER file; the DER is kept.
-fn certificate(ctx: &Ctx<'_>, at: &[Step], value: &str) -> Result<Vec<u8>, SpsError> {
+fn certificate(ctx: &Ctx<'_>, at: &[PathStep], value: &str) -> Result<Vec<u8>, SpsError> {
     let bad = |source_name: String, problem: String| SpsError::Certificate {
         origin: ctx.origin.to_owned(),
         line: locate(ctx.text, at),
@@ -941,7 +866,7 @@ fn not_one_of(value: &str, allowed: &[&str]) -> String {
 }
 
 /// Text that ends up in a response: present, not blank, and something XML can carry.
-fn check_text(ctx: &Ctx<'_>, at: &[Step], value: &str) -> Result<(), SpsError> {
+fn check_text(ctx: &Ctx<'_>, at: &[PathStep], value: &str) -> Result<(), SpsError> {
     if value.trim().is_empty() {
         return Err(ctx.invalid(at, "must not be empty"));
     }
@@ -949,22 +874,6 @@ fn check_text(ctx: &Ctx<'_>, at: &[Step], value: &str) -> Result<(), SpsError> {
         Some(problem) => Err(ctx.invalid(at, problem)),
         None => Ok(()),
     }
-}
-
-/// XML cannot hold most control characters.
-fn xml_problem(value: &str) -> Option<String> {
-    value
-        .chars()
-        .find(|&c| {
-            (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-                || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-        })
-        .map(|c| {
-            format!(
-                "{value:?} contains the character U+{:04X}, which XML cannot carry",
-                c as u32
-            )
-        })
 }
 
 /// Responses are posted from the browser, so endpoints must be absolute http(s) URLs.
@@ -979,107 +888,6 @@ fn http_url_problem(url: &str) -> Option<&'static str> {
         }
         Some(_) if url.contains(char::is_whitespace) => Some("is not a URL: it contains a space"),
         Some(_) => None,
-    }
-}
-
-// ---- finding a value's line again ------------------------------------------------------------
-
-/// One step of a path into the document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
-    /// The value of the `n`th (from 0) occurrence of this key in a mapping.
-    Key(String, usize),
-    /// The element at this index of a sequence.
-    Index(usize),
-}
-
-impl Step {
-    fn key(k: &str) -> Step {
-        Step::Key(k.to_owned(), 0)
-    }
-}
-
-/// `service_providers[1].acs[0].url`.
-fn field_name(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(k, _) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
-/// Text no real document error contains, to tell the probe's own stop from anything else.
-const PROBE_MARK: &str = "\u{1}mock-idp-probe\u{1}";
-
-/// The line of the value at `path` in `text`, which has already been parsed successfully.
-///
-/// serde_yaml only reveals positions through errors, so this deserializes the document with a
-/// seed that walks `path`, skipping everything else, and fails on purpose when it reaches the
-/// value: the error's location is the value's.
-fn locate(text: &str, path: &[Step]) -> Option<usize> {
-    let deserializer = serde_yaml::Deserializer::from_str(text);
-    match (Probe { path }).deserialize(deserializer) {
-        Err(e) if e.to_string().contains(PROBE_MARK) => e.location().map(|l| l.line()),
-        _ => None,
-    }
-}
-
-struct Probe<'p> {
-    path: &'p [Step],
-}
-
-impl<'de> DeserializeSeed<'de> for Probe<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Probe<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        // Reaching the target with any visit_* ends in an "invalid type ... expected" error
-        // that carries this mark.
-        f.write_str(PROBE_MARK)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some((Step::Key(wanted, occurrence), rest)) = self.path.split_first() else {
-            return Err(de::Error::custom(PROBE_MARK));
-        };
-        let mut seen = 0;
-        while let Some(key) = map.next_key::<serde_yaml::Value>()? {
-            if key.as_str() == Some(wanted.as_str()) {
-                if seen == *occurrence {
-                    return map.next_value_seed(Probe { path: rest });
-                }
-                seen += 1;
-            }
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some((Step::Index(wanted), rest)) = self.path.split_first() else {
-            return Err(de::Error::custom(PROBE_MARK));
-        };
-        for _ in 0..*wanted {
-            if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(());
-            }
-        }
-        seq.next_element_seed(Probe { path: rest }).map(|_| ())
     }
 }
 
@@ -1907,19 +1715,6 @@ service_providers:
         let path = dir.path().join("nope.yaml");
         let msg = load(&path).unwrap_err().to_string();
         assert_has(&msg, &[&path.display().to_string(), "os error"]);
-    }
-
-    #[test]
-    fn locate_finds_items_and_nested_values() {
-        let text = "service_providers:\n  - entity_id: a\n    acs:\n      - {url: u,\n         index: 1}\n  - entity_id: b\n";
-        let sp = |i| vec![Step::key("service_providers"), Step::Index(i)];
-        assert_eq!(locate(text, &sp(0)), Some(2));
-        assert_eq!(locate(text, &sp(1)), Some(6));
-        let mut index = sp(0);
-        index.extend([Step::key("acs"), Step::Index(0), Step::key("index")]);
-        assert_eq!(locate(text, &index), Some(5));
-        assert_eq!(field_name(&index), "service_providers[0].acs[0].index");
-        assert_eq!(locate(text, &sp(2)), None);
     }
 
     #[test]
