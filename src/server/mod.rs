@@ -15,3 +15,4 @@ pub mod sps;
 pub mod state;
 pub mod users;
 pub mod web;
+mod yaml;

@@ -17,15 +17,16 @@
 //! users[2].email: ...`), because the file is edited by hand and a start-up error is the only
 //! feedback its author gets. Shape errors (unknown fields, wrong types) come from serde_yaml,
 //! which knows the location; for the checks made afterwards the location is found again by
-//! walking the document to the offending value (see [`locate`]).
+//! walking the document to the offending value (see [`locate`](super::yaml::locate)).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::yaml::{self, at, field_name, locate, xml_problem, PathStep, Values};
 use crate::saml::principal::{Attribute, Principal};
 
 /// The validated users, in file order.
@@ -123,14 +124,6 @@ pub enum UsersError {
     },
 }
 
-fn at(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(" line {l} column {c}"),
-        (Some(l), None) => format!(" line {l}"),
-        (None, _) => String::new(),
-    }
-}
-
 // ---- the file as written -------------------------------------------------------------------
 
 #[derive(Deserialize)]
@@ -168,7 +161,7 @@ impl<'de> Deserialize<'de> for RawAttributes {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut pairs = Vec::new();
                 while let Some(name) = map.next_key::<String>()? {
-                    let AttributeValues(values) = map.next_value()?;
+                    let Values(values) = map.next_value()?;
                     pairs.push((name, values));
                 }
                 Ok(RawAttributes(pairs))
@@ -178,95 +171,17 @@ impl<'de> Deserialize<'de> for RawAttributes {
     }
 }
 
-/// `role: agent` or `groups: [a, b]`.
-struct AttributeValues(Vec<String>);
-
-impl<'de> Deserialize<'de> for AttributeValues {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValuesVisitor;
-        impl<'de> Visitor<'de> for ValuesVisitor {
-            type Value = AttributeValues;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut values = Vec::new();
-                while let Some(ScalarText(v)) = seq.next_element()? {
-                    values.push(v);
-                }
-                Ok(AttributeValues(values))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(AttributeValues(vec![v.to_owned()]))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(AttributeValues(vec![v.to_string()]))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(AttributeValues(vec![v.to_string()]))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(AttributeValues(vec![v.to_string()]))
-            }
-        }
-        deserializer.deserialize_any(ValuesVisitor)
-    }
-}
-
-/// One attribute value. Whole numbers and booleans are taken as written (`employee_id: 1042`
-/// is meant as text); fractions are refused because YAML would already have rewritten them
-/// (`1.10` reads as 1.1), so the author has to quote them.
-struct ScalarText(String);
-
-impl<'de> Deserialize<'de> for ScalarText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor;
-        impl Visitor<'_> for ScalarVisitor {
-            type Value = ScalarText;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_owned()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-        }
-        deserializer.deserialize_any(ScalarVisitor)
-    }
-}
-
 fn parse_file(text: &str, origin: &str) -> Result<UsersFile, UsersError> {
-    // serde_yaml reports an empty document as an obscure end-of-stream error; say it plainly.
-    if let Ok(serde_yaml::Value::Null) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+    if yaml::is_empty_document(text) {
         return Err(UsersError::EmptyFile {
             origin: origin.to_owned(),
         });
     }
-    serde_yaml::from_str(text).map_err(|e| {
-        let location = e.location();
-        let mut message = e.to_string();
-        if let Some(loc) = &location {
-            // The location moves to the front, next to the file name, where it is read first.
-            message = message.replacen(
-                &format!(" at line {} column {}", loc.line(), loc.column()),
-                "",
-                1,
-            );
-        }
-        UsersError::Syntax {
-            origin: origin.to_owned(),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            message,
-        }
+    yaml::from_str(text).map_err(|e| UsersError::Syntax {
+        origin: origin.to_owned(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })
 }
 
@@ -276,22 +191,28 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
     if file.users.is_empty() {
         return Err(UsersError::NoUsers {
             origin: origin.to_owned(),
-            line: locate(text, &[Step::Key("users", 0)]),
+            line: locate(text, &[PathStep::key("users")]),
         });
     }
     // `path` leads from the top of the document to the offending value; it both names the
     // field in the message and finds its line.
-    let invalid = |path: &[Step], problem: String| UsersError::Invalid {
+    let invalid = |path: &[PathStep], problem: String| UsersError::Invalid {
         origin: origin.to_owned(),
         line: locate(text, path),
-        field: path_text(path),
+        field: field_name(path),
         problem,
     };
 
     let mut users = Vec::with_capacity(file.users.len());
     let mut first_use: HashMap<String, usize> = HashMap::new();
     for (i, raw) in file.users.into_iter().enumerate() {
-        let field = |key| [Step::Key("users", 0), Step::Index(i), Step::Key(key, 0)];
+        let field = |key| {
+            [
+                PathStep::key("users"),
+                PathStep::Index(i),
+                PathStep::key(key),
+            ]
+        };
         let text_fields = [
             ("id", Some(&raw.id)),
             ("email", Some(&raw.email)),
@@ -312,7 +233,13 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
             return Err(invalid(&field("email"), problem));
         }
         if let Some(&first) = first_use.get(&raw.id) {
-            let id_path = |j| [Step::Key("users", 0), Step::Index(j), Step::Key("id", 0)];
+            let id_path = |j| {
+                [
+                    PathStep::key("users"),
+                    PathStep::Index(j),
+                    PathStep::key("id"),
+                ]
+            };
             return Err(UsersError::DuplicateId {
                 origin: origin.to_owned(),
                 id: raw.id,
@@ -329,10 +256,10 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
         for (name, values) in pairs {
             let occurrence = attributes.iter().filter(|a| a.name == name).count();
             let mut path = vec![
-                Step::Key("users", 0),
-                Step::Index(i),
-                Step::Key("attributes", 0),
-                Step::Key(&name, occurrence),
+                PathStep::key("users"),
+                PathStep::Index(i),
+                PathStep::key("attributes"),
+                PathStep::Key(name.clone(), occurrence),
             ];
             if occurrence > 0 {
                 return Err(invalid(&path, "the attribute is listed twice".into()));
@@ -347,7 +274,7 @@ fn validate(file: UsersFile, text: &str, origin: &str) -> Result<Vec<Principal>,
             if let Some((k, problem)) = bad_value {
                 // A lone value may have been written as a plain scalar, with no list to index.
                 if values.len() > 1 {
-                    path.push(Step::Index(k));
+                    path.push(PathStep::Index(k));
                 }
                 return Err(invalid(&path, problem));
             }
@@ -375,22 +302,6 @@ fn text_problem(value: &str) -> Option<String> {
     xml_problem(value)
 }
 
-/// Every value ends up in an XML document, which cannot hold most control characters.
-fn xml_problem(value: &str) -> Option<String> {
-    value
-        .chars()
-        .find(|&c| {
-            (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-                || matches!(c, '\u{FFFE}' | '\u{FFFF}')
-        })
-        .map(|c| {
-            format!(
-                "{value:?} contains the character U+{:04X}, which XML cannot carry",
-                c as u32
-            )
-        })
-}
-
 fn id_problem(id: &str) -> Option<String> {
     // Ids travel in URLs, form fields and persistent NameIDs; a plain alphabet keeps them safe
     // everywhere without escaping.
@@ -410,100 +321,6 @@ fn email_problem(email: &str) -> Option<String> {
         None => false,
     };
     (!valid).then(|| format!("{email:?} is not an email address"))
-}
-
-// ---- finding a value's line again ------------------------------------------------------------
-
-/// One step of a path into the document.
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    /// The value of the `n`th (from 0) occurrence of this key in a mapping.
-    Key(&'a str, usize),
-    /// The element at this index of a sequence.
-    Index(usize),
-}
-
-/// The path as serde_yaml writes it in its messages: `users[2].attributes.role`.
-fn path_text(path: &[Step]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(key, _) if out.is_empty() => out.push_str(key),
-            Step::Key(key, _) => {
-                out.push('.');
-                out.push_str(key);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
-/// Text no real document error contains, to tell the probe's own stop from anything else.
-const PROBE_MARK: &str = "\u{1}mock-idp-probe\u{1}";
-
-/// The line of the value at `path` in `text`, which has already been parsed successfully.
-///
-/// serde_yaml only reveals positions through errors, so this deserializes the document with a
-/// seed that walks `path`, skipping everything else, and fails on purpose when it reaches the
-/// value: the error's location is the value's.
-fn locate(text: &str, path: &[Step]) -> Option<usize> {
-    let deserializer = serde_yaml::Deserializer::from_str(text);
-    match (Probe { path }).deserialize(deserializer) {
-        Err(e) if e.to_string().contains(PROBE_MARK) => e.location().map(|l| l.line()),
-        _ => None,
-    }
-}
-
-struct Probe<'p, 'a> {
-    path: &'p [Step<'a>],
-}
-
-impl<'de> DeserializeSeed<'de> for Probe<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Probe<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        // Reaching the target with any visit_* ends in an "invalid type ... expected" error
-        // that carries this mark.
-        f.write_str(PROBE_MARK)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Some((Step::Key(wanted, occurrence), rest)) = self.path.split_first() else {
-            return Err(de::Error::custom(PROBE_MARK));
-        };
-        let mut seen = 0;
-        while let Some(key) = map.next_key::<serde_yaml::Value>()? {
-            if key.as_str() == Some(*wanted) {
-                if seen == *occurrence {
-                    return map.next_value_seed(Probe { path: rest });
-                }
-                seen += 1;
-            }
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some((Step::Index(wanted), rest)) = self.path.split_first() else {
-            return Err(de::Error::custom(PROBE_MARK));
-        };
-        for _ in 0..*wanted {
-            if seq.next_element::<IgnoredAny>()?.is_none() {
-                return Ok(());
-            }
-        }
-        seq.next_element_seed(Probe { path: rest }).map(|_| ())
-    }
 }
 
 #[cfg(test)]
@@ -744,20 +561,5 @@ users:
         let e = load(&path).unwrap_err();
         let msg = e.to_string();
         assert_has(&msg, &[&path.display().to_string(), "os error"]);
-    }
-
-    #[test]
-    fn locate_finds_values_in_flow_and_block_style() {
-        let text = "users: [{id: a, email: a@x}, {id: b,\n  email: b@x}]\n";
-        let at = |i, k| {
-            locate(
-                text,
-                &[Step::Key("users", 0), Step::Index(i), Step::Key(k, 0)],
-            )
-        };
-        assert_eq!(at(0, "id"), Some(1));
-        assert_eq!(at(1, "email"), Some(2));
-        assert_eq!(at(2, "id"), None);
-        assert_eq!(at(0, "missing"), None);
     }
 }
