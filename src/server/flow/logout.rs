@@ -652,3 +652,7 @@ fn log_answer(response: &LogoutResponse, outcome: &Outcome, arrived: Binding) {
         "LogoutResponse received"
     );
 }
+
+#[cfg(test)]
+#[path = "logout_tests.rs"]
+mod tests;
