@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use super::{
-    interop_dir, repo, truncate, wait_with_timeout, Server, Setup, DRIVER_TIMEOUT, RUN_TESTS_HINT,
+    interop_dir, repo, start, truncate, wait_with_timeout, Setup, DRIVER_TIMEOUT, RUN_TESTS_HINT,
 };
 
 const DATA: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
@@ -54,7 +54,7 @@ fn xmlenc_fixture(name: &str) -> String {
 
 /// Runs a driver against a server with the encryption registry; its JSON lines.
 fn run(name: &str, mut cmd: Command) -> Vec<Value> {
-    let server = Server::start(Setup::registry("encryption.yaml"));
+    let server = start(Setup::registry("encryption.yaml"));
     let out = tempfile::tempdir().expect("driver output directory");
     let stdout_path = out.path().join("stdout");
     let stderr_path = out.path().join("stderr");

@@ -27,17 +27,21 @@
     reason = "a panic in a test is its failure message"
 )]
 
-#[path = "../common/listening.rs"]
-mod listening;
+#[path = "../common/mod.rs"]
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+
+use common::process::wait_with_timeout;
+use common::repo;
+use common::server::{Launch, Server};
+use common::text::truncate;
 
 mod encryption;
 mod slo;
@@ -48,10 +52,6 @@ const DRIVER_TIMEOUT: Duration = Duration::from_secs(180);
 const RUN_TESTS_HINT: &str =
     "run `tests/run` from the repository root once: it installs xmlsec1, python3-saml \
      (tests/interop/.venv) and @node-saml/node-saml (npm ci in tests/interop/node)";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn interop_dir() -> PathBuf {
     repo().join("tests").join("interop")
@@ -122,78 +122,35 @@ fn sps_fixture(file: &str) -> PathBuf {
     repo().join("tests").join("fixtures").join("sps").join(file)
 }
 
-/// A running `mock-idp`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    /// The SHA-1 fingerprint the banner printed, as an admin would copy it.
-    banner_sha1: Option<String>,
-    stderr_path: PathBuf,
-    _certs: tempfile::TempDir,
+/// Starts a `mock-idp` as `setup` says, its log in a file for failure messages.
+fn start(setup: Setup) -> Server {
+    let mut launch = Launch::new().log_to_file();
+    if let Some(file) = setup.sps {
+        launch = launch.arg("--sps").arg(sps_fixture(file));
+    }
+    if setup.strict {
+        launch = launch.arg("--strict");
+    }
+    if let Some(kind) = setup.key_type {
+        launch = launch.args(["--key-type", kind]);
+    }
+    let server = launch.start();
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "unexpected listening URL {}; banner:\n{}",
+        server.base,
+        server.banner
+    );
+    server
 }
 
-impl Server {
-    fn start(setup: Setup) -> Server {
-        let certs = tempfile::tempdir().expect("temporary certificate directory");
-        let stderr_path = certs.path().join("mock-idp.stderr");
-        let stderr = fs::File::create(&stderr_path).expect("stderr file for mock-idp");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
-        cmd.arg("--bind")
-            .arg("127.0.0.1:0")
-            .arg("--users")
-            .arg(repo().join("users.yaml"))
-            .arg("--certs")
-            .arg(certs.path());
-        if let Some(file) = setup.sps {
-            cmd.arg("--sps").arg(sps_fixture(file));
-        }
-        if setup.strict {
-            cmd.arg("--strict");
-        }
-        if let Some(kind) = setup.key_type {
-            cmd.arg("--key-type").arg(kind);
-        }
-        // The registry, the policy and the key type come from the command line only.
-        let mut child = cmd
-            .env_remove("MOCK_IDP_SPS")
-            .env_remove("MOCK_IDP_STRICT")
-            .env_remove("MOCK_IDP_KEY_TYPE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("spawn the mock-idp binary");
-
-        let (base, banner) = listening::wait_for_listening(&mut child, &stderr_path);
-        assert!(
-            base.starts_with("http://127.0.0.1:"),
-            "unexpected listening URL {base:?}; banner:\n{}",
-            banner.join("\n")
-        );
-        let banner_sha1 = banner.iter().find_map(|line| {
-            line.trim_start()
-                .strip_prefix("SHA-1")
-                .map(|fp| fp.trim().to_string())
-        });
-        Server {
-            child,
-            base,
-            banner_sha1,
-            stderr_path,
-            _certs: certs,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        fs::read_to_string(&self.stderr_path).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The SHA-1 fingerprint the banner printed, as an admin would copy it.
+fn banner_sha1(server: &Server) -> Option<String> {
+    server.banner.lines().find_map(|line| {
+        line.trim_start()
+            .strip_prefix("SHA-1")
+            .map(|fp| fp.trim().to_string())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,33 +350,6 @@ fn other_certificate() -> &'static Path {
     })
 }
 
-/// Wait for a child with a deadline; kill it when the deadline passes.
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}... ({} more bytes)", &s[..end], s.len() - end)
-}
-
 /// Run one driver scenario against a fresh server and return its verdict, failing the test
 /// unless every check the driver made held.
 fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
@@ -435,8 +365,8 @@ fn interop_with(driver: Driver, scenario: &str, who: Who, setup: Setup) -> Value
         )
     });
     let expect = user_for(who);
-    let server = Server::start(setup);
-    if let Some(fp) = &server.banner_sha1 {
+    let server = start(setup);
+    if let Some(fp) = banner_sha1(&server) {
         cmd.arg("--banner-sha1").arg(fp);
     }
 

@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use super::{
-    interop_dir, repo, truncate, wait_with_timeout, Server, Setup, DRIVER_TIMEOUT, RUN_TESTS_HINT,
+    interop_dir, repo, start, truncate, wait_with_timeout, Server, Setup, DRIVER_TIMEOUT,
+    RUN_TESTS_HINT,
 };
 
 /// What a library does with one case.
@@ -198,7 +199,7 @@ fn python3_saml_single_logout() {
         "{} does not exist: {RUN_TESTS_HINT}",
         python.display()
     );
-    let server = Server::start(setup());
+    let server = start(setup());
     let mut cmd = Command::new(python);
     cmd.arg(interop_dir().join("python/slo_sp.py"));
     let lines = run_driver("python3-saml", cmd, &server.base);
@@ -213,7 +214,7 @@ fn node_saml_single_logout() {
         "{} does not exist: {RUN_TESTS_HINT}",
         module.display()
     );
-    let server = Server::start(setup());
+    let server = start(setup());
     let mut cmd = Command::new("node");
     cmd.arg(interop_dir().join("node/slo_sp.js"));
     let lines = run_driver("node-saml", cmd, &server.base);
