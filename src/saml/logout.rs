@@ -551,22 +551,12 @@ mod tests {
 
     /// Compares with `src/saml/testdata/logout/<name>`; `UPDATE_GOLDEN=1` rewrites it.
     fn golden(name: &str, actual: &str) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("src/saml/testdata/logout")
-            .join(name);
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&path, actual).unwrap();
+        crate::saml::golden::Goldens {
+            dir: "logout",
+            extension: "",
+            called: "the golden file",
         }
-        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run UPDATE_GOLDEN=1 cargo test",
-                path.display()
-            )
-        });
-        assert_eq!(
-            actual, expected,
-            "{name} differs from the golden file; review, then UPDATE_GOLDEN=1"
-        );
+        .check(name, actual);
     }
 
     fn test_key() -> PKey<Private> {

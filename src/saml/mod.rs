@@ -31,3 +31,6 @@ pub mod sp;
 pub mod sp_metadata;
 pub mod xml;
 pub mod xmlenc;
+
+#[cfg(test)]
+pub(crate) mod golden;

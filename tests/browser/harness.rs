@@ -5,16 +5,18 @@
 
 use std::fmt::Display;
 use std::future::Future;
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+
+use crate::common::process::{wait_for_line, Process, STARTUP_TIMEOUT as STARTUP};
+use crate::common::server::{Launch, Server};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Result<T = ()> = std::result::Result<T, Error>;
@@ -35,13 +37,11 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long a page may take to show what a test waits for: generous, for a loaded 2-core CI
 /// machine where Chromium, the IdP and the SP share the cores with other test binaries.
 const WAIT: Duration = Duration::from_secs(30);
-/// How long a process may take to say it is ready.
-const STARTUP: Duration = Duration::from_secs(60);
 /// How long one whole test may take in the browser.
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
 
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::repo().to_owned()
 }
 
 /// What a test needs besides the defaults.
@@ -81,51 +81,6 @@ pub trait Context<T> {
 impl<T, E: Display> Context<T> for std::result::Result<T, E> {
     fn context(self, what: impl Display) -> Result<T> {
         self.map_err(|e| format!("{what}: {e}").into())
-    }
-}
-
-/// Kills and reaps a child process when dropped.
-struct Process {
-    child: Child,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Reads a child's stdout until a line starting with `prefix`, returns the rest of that line,
-/// and keeps draining the pipe in the background so the child never blocks on it. Fails if the
-/// child exits first or stays silent for [`STARTUP`].
-fn banner(name: &str, process: &mut Process, prefix: &str) -> String {
-    let out: ChildStdout = process.child.stdout.take().expect("stdout is piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let prefix = prefix.to_owned();
-    std::thread::spawn(move || {
-        let mut seen = String::new();
-        let mut lines = BufReader::new(out).lines();
-        for line in lines.by_ref() {
-            let Ok(line) = line else { break };
-            seen.push_str(&line);
-            seen.push('\n');
-            if let Some(rest) = line.trim().strip_prefix(&prefix) {
-                let _ = tx.send(Ok(rest.to_owned()));
-                // Drain the rest, so the child never blocks on a full pipe.
-                for _ in lines.by_ref() {}
-                return;
-            }
-        }
-        let _ = tx.send(Err(seen));
-    });
-    match rx.recv_timeout(STARTUP) {
-        Ok(Ok(rest)) => rest,
-        Ok(Err(seen)) => {
-            let status = process.child.wait().map(|s| s.to_string());
-            panic!("{name} stopped before it was ready ({status:?}); its output:\n{seen}");
-        }
-        Err(_) => panic!("{name} did not say it was ready within {STARTUP:?}"),
     }
 }
 
@@ -171,7 +126,7 @@ fn python() -> PathBuf {
 struct Stack {
     // Field order is drop order: the SP before the IdP, chromedriver last.
     _sp: Process,
-    _idp: Process,
+    _idp: Server,
     _chromedriver: Process,
     idp_base: String,
     sp_base: String,
@@ -191,15 +146,15 @@ impl Stack {
         let files = tempfile::tempdir().unwrap();
 
         // chromedriver first: it starts quickly and picks its own free port.
-        let mut chromedriver = Process {
-            child: Command::new(CHROMEDRIVER)
+        let mut chromedriver = Process::from(
+            Command::new(CHROMEDRIVER)
                 .args(["--port=0", "--log-level=SEVERE"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}")),
-        };
+        );
 
         // The SP's socket is bound here, so its URL is known before the IdP starts and can go
         // into the IdP's registry; the SP is handed the socket as its standard input.
@@ -216,12 +171,12 @@ impl Stack {
             }
             None => repo().join("users.yaml"),
         };
-        let mut idp_cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
-        idp_cmd
-            .args(["--bind", "127.0.0.1:0", "--users"])
-            .arg(users)
-            .arg("--certs")
-            .arg(&certs);
+        let mut idp = Launch::new()
+            .users(users)
+            .certs(certs)
+            // Plain log lines in the log file.
+            .env("NO_COLOR", "1")
+            .log_to(files.path().join(IDP_LOG));
         if setup.register_sp || setup.slo {
             let registry = files.path().join("sps.yaml");
             let mut yaml = format!(
@@ -231,23 +186,10 @@ impl Stack {
                 yaml.push_str(&format!("    slo_url: {sp_base}/sls\n"));
             }
             std::fs::write(&registry, yaml).unwrap();
-            idp_cmd.arg("--sps").arg(registry);
+            idp = idp.arg("--sps").arg(registry);
         }
-        let mut idp = Process {
-            child: idp_cmd
-                .env_remove("MOCK_IDP_BASE_URL")
-                .env_remove("MOCK_IDP_ENTITY_ID")
-                .env_remove("MOCK_IDP_AUTO_LOGIN")
-                .env_remove("MOCK_IDP_STRICT")
-                // Plain log lines in the log file.
-                .env("NO_COLOR", "1")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(log_file(&files, IDP_LOG))
-                .spawn()
-                .unwrap(),
-        };
-        let idp_base = banner("mock-idp", &mut idp, "mock-idp listening on ");
+        let idp = idp.start();
+        let idp_base = idp.base.clone();
 
         // The SP trusts the certificate the IdP publishes.
         let cert = reqwest::blocking::get(format!("{idp_base}/certs/idp.crt"))
@@ -266,21 +208,28 @@ impl Stack {
         if setup.allow_unsolicited {
             sp_cmd.arg("--allow-unsolicited");
         }
-        let mut sp = Process {
-            child: sp_cmd
+        let mut sp = Process::from(
+            sp_cmd
                 .stdin(Stdio::from(OwnedFd::from(listener)))
                 .stdout(Stdio::piped())
                 .stderr(log_file(&files, SP_LOG))
                 .spawn()
                 .unwrap(),
-        };
-        let printed = banner("the python3-saml SP", &mut sp, "browser-sp listening on ");
+        );
+        let printed = wait_for_line(
+            "the python3-saml SP",
+            &mut sp.child,
+            "browser-sp listening on ",
+            Some(&files.path().join(SP_LOG)),
+        )
+        .0;
         assert_eq!(printed, sp_base, "the SP serves on the socket it was given");
 
-        let port = banner(
+        let (port, _) = wait_for_line(
             "chromedriver",
-            &mut chromedriver,
+            &mut chromedriver.child,
             "ChromeDriver was started successfully on port ",
+            None,
         );
         let webdriver = format!("http://127.0.0.1:{}", port.trim_end_matches('.'));
 

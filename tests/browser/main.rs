@@ -11,6 +11,8 @@
     reason = "a panic in a test is its failure message"
 )]
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 mod request;
 

@@ -21,7 +21,8 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use super::{
-    interop_dir, repo, truncate, wait_with_timeout, Server, Setup, DRIVER_TIMEOUT, RUN_TESTS_HINT,
+    interop_dir, repo, start, truncate, wait_with_timeout, Setup, Sp, DRIVER_TIMEOUT,
+    RUN_TESTS_HINT,
 };
 
 const DATA: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
@@ -54,7 +55,7 @@ fn xmlenc_fixture(name: &str) -> String {
 
 /// Runs a driver against a server with the encryption registry; its JSON lines.
 fn run(name: &str, mut cmd: Command) -> Vec<Value> {
-    let server = Server::start(Setup::registry("encryption.yaml"));
+    let server = start(Setup::registry("encryption.yaml"));
     let out = tempfile::tempdir().expect("driver output directory");
     let stdout_path = out.path().join("stdout");
     let stderr_path = out.path().join("stderr");
@@ -167,23 +168,21 @@ fn check(judges: &[&str], verdicts: &[Value]) {
     );
 }
 
-#[test]
-fn python3_saml_and_xmlsec1_decrypt_every_combination_they_support() {
-    let python = interop_dir().join(".venv/bin/python");
-    assert!(python.exists(), "{}: {RUN_TESTS_HINT}", python.display());
-    let mut cmd = Command::new(python);
-    cmd.arg(interop_dir().join("python/encryption.py"))
-        .arg("--sp-cert")
-        .arg(xmlenc_fixture("sp.crt"))
-        .env("PYTHONDONTWRITEBYTECODE", "1");
-    let verdicts = run("python", cmd);
-    check(&["python3-saml", "xmlsec1"], &verdicts);
+/// python3-saml's driver judges with the xmlsec1 command line as well.
+fn decrypt_every_combination(sp: Sp) {
+    let mut cmd = sp.installed("encryption.py", "encryption.js");
+    if sp == Sp::Python3Saml {
+        cmd.arg("--sp-cert")
+            .arg(xmlenc_fixture("sp.crt"))
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+    }
+    let verdicts = run(sp.either("python", "node"), cmd);
+    let judges: &[&str] = sp.either(&["python3-saml", "xmlsec1"], &["node-saml"]);
+    check(judges, &verdicts);
 }
 
-#[test]
-fn node_saml_decrypts_every_combination_it_supports() {
-    let mut cmd = Command::new("node");
-    cmd.arg(interop_dir().join("node/encryption.js"));
-    let verdicts = run("node", cmd);
-    check(&["node-saml"], &verdicts);
+each_sp! {
+    decrypt_every_combination:
+        python3_saml_and_xmlsec1_decrypt_every_combination_they_support,
+        node_saml_decrypts_every_combination_it_supports;
 }

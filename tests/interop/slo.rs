@@ -17,7 +17,8 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use super::{
-    interop_dir, repo, truncate, wait_with_timeout, Server, Setup, DRIVER_TIMEOUT, RUN_TESTS_HINT,
+    interop_dir, repo, start, truncate, wait_with_timeout, Server, Setup, Sp, DRIVER_TIMEOUT,
+    RUN_TESTS_HINT,
 };
 
 /// What a library does with one case.
@@ -190,32 +191,14 @@ fn setup() -> Setup {
     Setup::registry("../slo/sps.yaml")
 }
 
-#[test]
-fn python3_saml_single_logout() {
-    let python = interop_dir().join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} does not exist: {RUN_TESTS_HINT}",
-        python.display()
-    );
-    let server = Server::start(setup());
-    let mut cmd = Command::new(python);
-    cmd.arg(interop_dir().join("python/slo_sp.py"));
-    let lines = run_driver("python3-saml", cmd, &server.base);
-    judge("python3-saml", &lines, &server);
+fn single_logout(sp: Sp) {
+    let library = sp.name();
+    let cmd = sp.installed("slo_sp.py", "slo_sp.js");
+    let server = start(setup());
+    let lines = run_driver(library, cmd, &server.base);
+    judge(library, &lines, &server);
 }
 
-#[test]
-fn node_saml_single_logout() {
-    let module = interop_dir().join("node/node_modules/@node-saml/node-saml/package.json");
-    assert!(
-        module.exists(),
-        "{} does not exist: {RUN_TESTS_HINT}",
-        module.display()
-    );
-    let server = Server::start(setup());
-    let mut cmd = Command::new("node");
-    cmd.arg(interop_dir().join("node/slo_sp.js"));
-    let lines = run_driver("node-saml", cmd, &server.base);
-    judge("node-saml", &lines, &server);
+each_sp! {
+    single_logout: python3_saml_single_logout, node_saml_single_logout;
 }

@@ -6,6 +6,9 @@
     reason = "a panic in a test is its failure message"
 )]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod boundary;
 mod encryption;
 mod endpoints;

@@ -1,119 +1,17 @@
 //! A running server and a service provider to talk to it.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::path::PathBuf;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
+pub use crate::common::server::Server;
+
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `mock-idp --bind 127.0.0.1:0` with a fresh certificate directory; killed on drop.
-pub struct Server {
-    child: Child,
-    pub base: String,
-    pub banner: String,
-    _certs: tempfile::TempDir,
-    /// With [`Server::start_capturing_log`]: the thread collecting stderr.
-    log: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Server {
-    pub fn start() -> Server {
-        Self::start_with(&[])
-    }
-
-    pub fn start_with(extra: &[&str]) -> Server {
-        Self::spawn(extra, false)
-    }
-
-    /// [`Server::start_with`], keeping what the server logs on stderr for
-    /// [`Server::stop_and_read_log`] instead of passing it through.
-    pub fn start_capturing_log(extra: &[&str]) -> Server {
-        Self::spawn(extra, true)
-    }
-
-    /// Stops the server and returns everything it logged.
-    pub fn stop_and_read_log(&mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.log
-            .take()
-            .map(|reader| reader.join().unwrap())
-            .unwrap_or_default()
-    }
-
-    fn spawn(extra: &[&str], capture_log: bool) -> Server {
-        let certs = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-idp"));
-        cmd.args(["--bind", "127.0.0.1:0"]);
-        if !extra.contains(&"--certs") {
-            cmd.arg("--certs").arg(certs.path());
-        }
-        let child = cmd
-            .arg("--users")
-            .arg(repo().join("users.yaml"))
-            .args(extra)
-            .env_remove("MOCK_IDP_BASE_URL")
-            .env_remove("MOCK_IDP_ENTITY_ID")
-            .stdout(Stdio::piped())
-            .stderr(if capture_log {
-                Stdio::piped()
-            } else {
-                Stdio::inherit()
-            })
-            .spawn()
-            .unwrap();
-        // From here on, Drop kills and reaps the process whatever happens.
-        let mut server = Server {
-            child,
-            base: String::new(),
-            banner: String::new(),
-            _certs: certs,
-            log: None,
-        };
-        if let Some(stderr) = server.child.stderr.take() {
-            server.log = Some(std::thread::spawn(move || {
-                let mut log = String::new();
-                let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut log);
-                log
-            }));
-        }
-        let mut out = BufReader::new(server.child.stdout.take().unwrap());
-        loop {
-            let mut line = String::new();
-            if out.read_line(&mut line).unwrap_or(0) == 0 {
-                panic!("mock-idp exited before listening:\n{}", server.banner);
-            }
-            server.banner.push_str(&line);
-            if let Some(addr) = line.trim().strip_prefix("mock-idp listening on ") {
-                server.base = addr.to_owned();
-                // Keep draining stdout so the server never blocks on a full pipe.
-                std::thread::spawn(move || for _ in out.lines() {});
-                return server;
-            }
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub fn certs_dir(&self) -> &Path {
-        self._certs.path()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    crate::common::repo().to_owned()
 }
 
 pub fn client() -> reqwest::blocking::Client {

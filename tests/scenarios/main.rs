@@ -8,7 +8,7 @@
 //!   `judges.py`;
 //! - @node-saml/node-saml with secure settings: one Node process, `judge.js`.
 //!
-//! The judges' SPs are registered (`--sps`, written by [`Server::start`]) with the encryption
+//! The judges' SPs are registered (`--sps`, written by [`start`]) with the encryption
 //! certificate of `tests/fixtures/xmlenc` (`enabled: false`: plaintext unless a scenario
 //! encrypts), and each judge holds its private key, so the encryption scenarios are decrypted
 //! and judged like the others.
@@ -34,19 +34,23 @@
     reason = "a panic in a test is its failure message"
 )]
 
-#[path = "../common/listening.rs"]
-mod listening;
+#[path = "../common/mod.rs"]
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+
+use common::process::wait_until;
+use common::repo;
+use common::server::{Launch, Server};
+use common::text::truncate;
 
 /// The judges, in the order of the table columns.
 const JUDGES: [&str; 3] = ["python3-saml", "node-saml", "xmlsec1"];
@@ -81,10 +85,6 @@ const READING: &str = "reading";
 /// Stands for a NameID that is not there.
 const NO_NAMEID: &str = "(none)";
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn expectations_path() -> PathBuf {
     repo().join("tests/scenarios/expectations.yaml")
 }
@@ -118,70 +118,22 @@ fn flag(name: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The server under test
 
-/// A running `mock-idp`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    stderr_path: PathBuf,
-    _certs: tempfile::TempDir,
+/// Starts a `mock-idp` with the judges' registry, its log in a file for failure messages.
+fn start() -> Server {
+    let launch = Launch::new().log_to_file();
+    let sps = launch.dir().join("sps.yaml");
+    fs::write(&sps, registry()).expect("write the judges' registry");
+    launch.arg("--sps").arg(&sps).start()
 }
 
-impl Server {
-    fn start() -> Server {
-        let certs = tempfile::tempdir().expect("temporary certificate directory");
-        let stderr_path = certs.path().join("mock-idp.stderr");
-        let stderr = fs::File::create(&stderr_path).expect("stderr file for mock-idp");
-        let sps = certs.path().join("sps.yaml");
-        fs::write(&sps, registry()).expect("write the judges' registry");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-idp"))
-            .arg("--bind")
-            .arg("127.0.0.1:0")
-            .arg("--sps")
-            .arg(&sps)
-            .arg("--users")
-            .arg(repo().join("users.yaml"))
-            .arg("--certs")
-            .arg(certs.path())
-            .env_remove("MOCK_IDP_BASE_URL")
-            .env_remove("MOCK_IDP_ENTITY_ID")
-            .env_remove("MOCK_IDP_AUTO_LOGIN")
-            .env_remove("MOCK_IDP_AUTO_SCENARIO")
-            .env_remove("MOCK_IDP_SPS")
-            .env_remove("MOCK_IDP_STRICT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .expect("spawn the mock-idp binary");
-
-        let (base, _banner) = listening::wait_for_listening(&mut child, &stderr_path);
-        Server {
-            child,
-            base,
-            stderr_path,
-            _certs: certs,
-        }
-    }
-
-    fn get(&self, path: &str) -> String {
-        let url = format!("{}{path}", self.base);
-        let resp = reqwest::blocking::get(&url).unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        let status = resp.status();
-        let body = resp.text().unwrap_or_default();
-        assert!(status.is_success(), "GET {url} -> {status}: {body}");
-        body
-    }
-
-    fn stderr(&self) -> String {
-        fs::read_to_string(&self.stderr_path).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `GET path` on the server; fails the test unless it answers 2xx.
+fn get(server: &Server, path: &str) -> String {
+    let url = server.url(path);
+    let resp = reqwest::blocking::get(&url).unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = resp.status();
+    let body = resp.text().unwrap_or_default();
+    assert!(status.is_success(), "GET {url} -> {status}: {body}");
+    body
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,32 +349,6 @@ fn spawn(name: &'static str, mut cmd: Command, dir: &Path) -> Driver {
         stdout_path,
         stderr_path,
     }
-}
-
-/// Waits for a child until the deadline; kills it when the deadline passes.
-fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}... ({} more bytes)", &s[..end], s.len() - end)
 }
 
 /// Runs both drivers over the whole catalogue, at the same time.
@@ -1151,10 +1077,10 @@ fn without_logout_scenarios(json: &str) -> String {
 #[test]
 fn every_scenario_judged_by_every_library() {
     let started = Instant::now();
-    let server = Server::start();
+    let server = start();
     // Logout scenarios break LogoutRequests and LogoutResponses, not a login (POST /api/sso
     // refuses them); tests/it/slo.rs and the interop slo tests judge them.
-    let catalogue_json = without_logout_scenarios(&server.get("/api/scenarios"));
+    let catalogue_json = without_logout_scenarios(&get(&server, "/api/scenarios"));
     let scenarios: Vec<Scenario> =
         serde_json::from_str(&catalogue_json).expect("GET /api/scenarios is a JSON array");
     let run = judge_all(&server, &catalogue_json);

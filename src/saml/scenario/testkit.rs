@@ -277,21 +277,10 @@ pub fn verify(doc: &Element, id: &str) -> Result<(), VerifyError> {
 
 /// Compares with `src/saml/testdata/scenarios/<name>.xml`; `UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/saml/testdata/scenarios")
-        .join(format!("{name}.xml"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
+    crate::saml::golden::Goldens {
+        dir: "scenarios",
+        extension: ".xml",
+        called: "its golden file",
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "{} is missing: run UPDATE_GOLDEN=1 cargo test",
-            path.display()
-        )
-    });
-    assert_eq!(
-        actual, expected,
-        "{name} differs from its golden file; review, then UPDATE_GOLDEN=1"
-    );
+    .check(name, actual);
 }
