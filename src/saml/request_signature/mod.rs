@@ -46,7 +46,7 @@ mod redirect;
 mod tests;
 
 pub use judgement::{Judgement, Requirement, SignatureRefusal, Verdict};
-pub use posted::{in_scope_namespaces, posted_verdict, verify_posted, Scope};
+pub use posted::{in_scope_namespaces, posted_verdict, verify_posted};
 pub use redirect::{
     redirect_is_signed, redirect_signed_octets, redirect_verdict, refuse_duplicate_parameters,
     verify_redirect, REDIRECT_PARAMETERS,

@@ -2,8 +2,6 @@
 //! structure checked against the SAML profile before any cryptography, and exc-c14n with an
 //! InclusiveNamespaces PrefixList where the signer wrote one.
 
-use std::collections::BTreeMap;
-
 use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
 use xml::reader::{ParserConfig, XmlEvent};
@@ -14,9 +12,9 @@ use super::{
 };
 use crate::saml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns::{self, alg};
-use crate::saml::xml::c14n::{self, escape_text};
+use crate::saml::xml::c14n::{count_elements, ExcC14n, Scope};
 use crate::saml::xml::reader::{self, Limits, ReadError};
-use crate::saml::xml::{Element, Node};
+use crate::saml::xml::Element;
 
 /// `ec:` of `ec:InclusiveNamespaces`: the exc-c14n namespace.
 const EXC_C14N_NS: &str = alg::EXC_C14N;
@@ -300,9 +298,6 @@ pub(super) fn verify_with_prefix_lists(
     )
 }
 
-/// `prefix -> namespace URI` in scope at one element (`""` is the default namespace).
-pub type Scope = BTreeMap<String, String>;
-
 /// The namespaces in scope at each element of `xml`, in document order (the order of
 /// [`Element::elements`] depth-first), read with the same parser settings as
 /// [`reader::parse`]. The tree the reader builds does not keep namespace declarations; exc-c14n
@@ -337,10 +332,6 @@ pub fn in_scope_namespaces(xml: &str) -> Result<Vec<Scope>, RequestSignatureErro
     Ok(scopes)
 }
 
-pub(super) fn count_elements(el: &Element) -> usize {
-    1 + el.elements().map(count_elements).sum::<usize>()
-}
-
 /// The position of `target` (by identity) among the elements of `root` in document order.
 pub(super) fn document_index(root: &Element, target: &Element) -> Option<usize> {
     fn walk(el: &Element, target: &Element, next: &mut usize) -> Option<usize> {
@@ -352,69 +343,4 @@ pub(super) fn document_index(root: &Element, target: &Element) -> Option<usize> 
         el.elements().find_map(|e| walk(e, target, next))
     }
     walk(root, target, &mut 0)
-}
-
-/// Exclusive XML Canonicalization 1.0 without comments, with an InclusiveNamespaces PrefixList
-/// (exc-c14n section 3): [`crate::saml::xml::c14n::canonicalize`] plus, on every element, the
-/// in-scope binding of each listed prefix, rendered when the nearest output ancestor has not
-/// rendered the same binding (as inclusive C14N and libxml2 do). With an empty list the output
-/// is that of `canonicalize`.
-pub(super) struct ExcC14n<'a> {
-    /// In-scope namespaces of every element of the document, in document order.
-    pub(super) scopes: &'a [Scope],
-    /// The PrefixList; `""` stands for `#default`.
-    pub(super) inclusive: &'a [String],
-    /// The Signature removed by the enveloped-signature transform (by identity).
-    pub(super) skip: Option<&'a Element>,
-}
-
-impl<'a> ExcC14n<'a> {
-    /// The canonical form of `el`, whose document-order index is `index`, as an apex.
-    pub(super) fn canonicalize(&self, el: &'a Element, index: usize) -> String {
-        let mut out = String::with_capacity(4096);
-        self.write(el, index, &mut Vec::new(), &mut out);
-        out
-    }
-
-    /// Writes `el` and returns the document-order index after its subtree.
-    fn write(
-        &self,
-        el: &'a Element,
-        index: usize,
-        rendered: &mut Vec<(&'a str, &'a str)>,
-        out: &mut String,
-    ) -> usize {
-        let inclusive: Vec<(&'a str, &'a str)> = self
-            .scopes
-            .get(index)
-            .map(|scope| {
-                self.inclusive
-                    .iter()
-                    .filter_map(|prefix| scope.get_key_value(prefix.as_str()))
-                    .map(|(p, uri)| (p.as_str(), uri.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let decls = c14n::declarations_including(el, rendered, &inclusive);
-
-        c14n::write_start_tag(el, &decls, out);
-
-        let depth = rendered.len();
-        rendered.extend(decls);
-        let mut next = index + 1;
-        for child in &el.children {
-            match child {
-                Node::Element(e) if self.skip.is_some_and(|s| std::ptr::eq(s, e)) => {
-                    next += count_elements(e);
-                }
-                Node::Element(e) => next = self.write(e, next, rendered, out),
-                Node::Text(t) => escape_text(t, out),
-                Node::Comment(_) => {}
-            }
-        }
-        rendered.truncate(depth);
-
-        c14n::write_end_tag(el, out);
-        next
-    }
 }

@@ -11,6 +11,13 @@
 //! then local name, unqualified ones first; namespace declarations sorted by prefix with the
 //! default first; empty elements as start/end tag pairs; the escapes of section 2.3 for text
 //! and attribute values; comments dropped.
+//!
+//! Received documents are another matter: their signers may have written an
+//! InclusiveNamespaces PrefixList, which renders declarations no element visibly uses.
+//! [`ExcC14n`] is that variant, for checking signatures on parsed input; it shares the start
+//! tags and escapes with the writer.
+
+use std::collections::BTreeMap;
 
 use super::{Element, Name, Node};
 
@@ -45,7 +52,7 @@ pub(crate) fn declarations<'a>(
 
 /// [`declarations`], with `inclusive` (prefix, URI) bindings treated as visibly used too: the
 /// InclusiveNamespaces PrefixList of exc-c14n.
-pub(crate) fn declarations_including<'a>(
+fn declarations_including<'a>(
     el: &'a Element,
     rendered: &Rendered<'a>,
     inclusive: &[(&'a str, &'a str)],
@@ -83,7 +90,7 @@ pub(crate) fn declarations_including<'a>(
 
 /// Writes the canonical start tag of `el`: its name, `decls`, then its attributes sorted by
 /// namespace URI and local name (C14N 1.0 section 2.2).
-pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
+fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
     out.push('<');
     el.name.write_qualified(out);
     write_declarations(decls, out);
@@ -119,7 +126,7 @@ fn attr_key(name: &Name) -> (&str, &str) {
 }
 
 /// Writes the end tag of `el`.
-pub(crate) fn write_end_tag(el: &Element, out: &mut String) {
+fn write_end_tag(el: &Element, out: &mut String) {
     out.push_str("</");
     el.name.write_qualified(out);
     out.push('>');
@@ -169,6 +176,78 @@ fn write_element<'a>(
     write_end_tag(el, out);
 }
 
+/// `prefix -> namespace URI` in scope at one element (`""` is the default namespace).
+pub type Scope = BTreeMap<String, String>;
+
+/// Exclusive XML Canonicalization 1.0 without comments, with an InclusiveNamespaces PrefixList
+/// (exc-c14n section 3): [`canonicalize`] plus, on every element, the in-scope binding of each
+/// listed prefix, rendered when the nearest output ancestor has not rendered the same binding
+/// (as inclusive C14N and libxml2 do). With an empty list the output is that of `canonicalize`.
+pub(crate) struct ExcC14n<'a> {
+    /// In-scope namespaces of every element of the document, in document order.
+    pub(crate) scopes: &'a [Scope],
+    /// The PrefixList; `""` stands for `#default`.
+    pub(crate) inclusive: &'a [String],
+    /// The Signature removed by the enveloped-signature transform (by identity).
+    pub(crate) skip: Option<&'a Element>,
+}
+
+impl<'a> ExcC14n<'a> {
+    /// The canonical form of `el`, whose document-order index is `index`, as an apex.
+    pub(crate) fn canonicalize(&self, el: &'a Element, index: usize) -> String {
+        let mut out = String::with_capacity(4096);
+        self.write(el, index, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Writes `el` and returns the document-order index after its subtree.
+    fn write(
+        &self,
+        el: &'a Element,
+        index: usize,
+        rendered: &mut Rendered<'a>,
+        out: &mut String,
+    ) -> usize {
+        let inclusive: Vec<(&'a str, &'a str)> = self
+            .scopes
+            .get(index)
+            .map(|scope| {
+                self.inclusive
+                    .iter()
+                    .filter_map(|prefix| scope.get_key_value(prefix.as_str()))
+                    .map(|(p, uri)| (p.as_str(), uri.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let decls = declarations_including(el, rendered, &inclusive);
+
+        write_start_tag(el, &decls, out);
+
+        let depth = rendered.len();
+        rendered.extend(decls);
+        let mut next = index + 1;
+        for child in &el.children {
+            match child {
+                Node::Element(e) if self.skip.is_some_and(|s| std::ptr::eq(s, e)) => {
+                    next += count_elements(e);
+                }
+                Node::Element(e) => next = self.write(e, next, rendered, out),
+                Node::Text(t) => escape_text(t, out),
+                Node::Comment(_) => {}
+            }
+        }
+        rendered.truncate(depth);
+
+        write_end_tag(el, out);
+        next
+    }
+}
+
+/// The number of elements in `el`'s subtree, `el` included.
+pub(crate) fn count_elements(el: &Element) -> usize {
+    1 + el.elements().map(count_elements).sum::<usize>()
+}
+
 /// C14N 1.0 section 2.3, text nodes.
 pub fn escape_text(s: &str, out: &mut String) {
     escape(s, out, |b| match b {
@@ -210,6 +289,8 @@ fn escape(s: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::saml::request_signature::in_scope_namespaces;
+    use crate::saml::xml::reader::{self, Limits};
     use crate::saml::xml::Name;
 
     const A: &str = "urn:a";
@@ -333,5 +414,31 @@ mod tests {
         el.children.push(Node::Text("b".into()));
         assert_eq!(canonicalize(&el), "<e>ab</e>");
         assert_eq!(write_document(&el), "<e>a<!--c-->b</e>");
+    }
+
+    #[test]
+    fn exc_c14n_renders_listed_prefixes_once_and_the_default_only_where_it_changes() {
+        let xml = r#"<p:a xmlns:p="urn:p" xmlns:x="urn:x" xmlns="urn:d"><p:b/><c xmlns=""><x:d xmlns:x="urn:x2"/></c></p:a>"#;
+        let root = reader::parse(xml.as_bytes(), Limits::default()).unwrap();
+        let scopes = in_scope_namespaces(xml).unwrap();
+        let render = |list: &[&str]| {
+            let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            ExcC14n {
+                scopes: &scopes,
+                inclusive: &list,
+                skip: None,
+            }
+            .canonicalize(&root, 0)
+        };
+        assert_eq!(
+            render(&[]),
+            r#"<p:a xmlns:p="urn:p"><p:b></p:b><c><x:d xmlns:x="urn:x2"></x:d></c></p:a>"#
+        );
+        assert_eq!(
+            render(&["x", "#default"].map(|p| if p == "#default" { "" } else { p })),
+            r#"<p:a xmlns="urn:d" xmlns:p="urn:p" xmlns:x="urn:x"><p:b></p:b><c xmlns=""><x:d xmlns:x="urn:x2"></x:d></c></p:a>"#
+        );
+        // A listed prefix that is not in scope is not rendered.
+        assert_eq!(render(&["nope"]), render(&[]));
     }
 }

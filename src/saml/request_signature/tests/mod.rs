@@ -12,16 +12,14 @@ use openssl::pkey::Private;
 use openssl::x509::X509;
 
 use super::judgement::message_verdict;
-use super::posted::{
-    check_profile, count_elements, document_index, verify_with_prefix_lists, ExcC14n,
-};
+use super::posted::{check_profile, document_index, verify_with_prefix_lists};
 use super::redirect::percent_decode;
 use super::*;
 use crate::saml::binding;
 use crate::saml::dsig;
 use crate::saml::ns::{self, alg};
 use crate::saml::sp::ServiceProvider;
-use crate::saml::xml::c14n::canonicalize;
+use crate::saml::xml::c14n::{canonicalize, count_elements, ExcC14n};
 use crate::saml::xml::reader::{self, Limits};
 use crate::saml::xml::Element;
 
