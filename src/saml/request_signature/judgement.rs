@@ -95,9 +95,11 @@ impl From<Result<Verified, RequestSignatureError>> for Verdict {
 /// the enveloped signature of the decoded XML (HTTP-POST, or a Redirect message whose XML was
 /// signed instead of the query). `redirect_query` is the part of the URL after `?`, exactly as
 /// received; `xml` is the decoded message, and `tree` the same parsed, when the caller has it
-/// already (it is parsed here otherwise): it must be `xml`'s own tree, since a signature with an
-/// InclusiveNamespaces prefix list is checked against both. Serves AuthnRequests and logout
-/// messages alike.
+/// already (`xml` is parsed here otherwise): read with
+/// [`parse_keeping_declarations`](crate::saml::xml::reader::parse_keeping_declarations), as
+/// [`authn_request::parse_with_tree`](crate::saml::authn_request::parse_with_tree) does, since
+/// a signature with an InclusiveNamespaces PrefixList needs the declarations. Serves
+/// AuthnRequests and logout messages alike.
 pub(crate) fn message_verdict(
     redirect_query: Option<&str>,
     xml: &str,
@@ -116,7 +118,7 @@ pub(crate) fn message_verdict(
     match redirect_query {
         Some(query) if redirect_is_signed(query) => redirect_verdict(query, &keys),
         _ => match tree {
-            Some(root) => posted_verdict_parsed(root, xml, &keys),
+            Some(root) => posted_verdict_parsed(root, &keys),
             None => posted_verdict(xml, &keys),
         },
     }

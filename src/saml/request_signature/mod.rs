@@ -20,10 +20,11 @@
 //! saml-bindings does not say, DER is accepted too. DSA and the other ECDSA methods are not
 //! supported: they are reported as such, never as valid.
 //!
-//! The reader's tree stores no namespace declarations, so the in-scope namespaces that an
-//! InclusiveNamespaces PrefixList needs are recovered by a second pass of xml-rs over the same
-//! input ([`in_scope_namespaces`]). Documents without a PrefixList are checked by
-//! [`dsig::verify_enveloped`] after the structural checks made here.
+//! The namespaces in scope that an InclusiveNamespaces PrefixList needs come from the
+//! declarations the reader keeps on a received document's tree
+//! ([`reader::parse_keeping_declarations`](super::xml::reader::parse_keeping_declarations)),
+//! so the check works from the one tree received. Documents without a PrefixList are checked
+//! by [`dsig::verify_enveloped`] after the structural checks made here.
 //!
 //! The HTTP-Redirect check is in `redirect`, the HTTP-POST one in `posted`, and what the IdP
 //! makes of a verdict (the picker's line, what strict mode refuses) in `judgement`; this file
@@ -46,7 +47,7 @@ mod redirect;
 mod tests;
 
 pub use judgement::{Judgement, Requirement, SignatureRefusal, Verdict};
-pub use posted::{in_scope_namespaces, posted_verdict, verify_posted};
+pub use posted::{posted_verdict, verify_posted};
 pub use redirect::{
     redirect_is_signed, redirect_signed_octets, redirect_verdict, refuse_duplicate_parameters,
     verify_redirect, REDIRECT_PARAMETERS,
@@ -132,6 +133,11 @@ pub enum RequestSignatureError {
     UnsupportedTransform(String),
     #[error("the signature is malformed: {0}")]
     Malformed(&'static str),
+    #[error(
+        "the document was read without its namespace declarations, which its \
+         InclusiveNamespaces PrefixList needs"
+    )]
+    DeclarationsNotKept,
     #[error("the digest does not match the signed content: the message was changed after signing")]
     DigestMismatch,
     #[error("{0}")]

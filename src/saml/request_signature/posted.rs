@@ -4,7 +4,6 @@
 
 use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
-use xml::reader::{ParserConfig, XmlEvent};
 
 use super::{
     decode_b64, digest_algorithm, first_valid, message_digest, signature_algorithm,
@@ -12,7 +11,7 @@ use super::{
 };
 use crate::saml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns::{self, alg};
-use crate::saml::xml::c14n::{count_elements, ExcC14n, Scope};
+use crate::saml::xml::c14n::{in_scope_namespaces, ExcC14n};
 use crate::saml::xml::reader::{self, Limits, ReadError};
 use crate::saml::xml::Element;
 
@@ -36,16 +35,16 @@ pub(super) struct Profile<'a> {
 /// Verifies the enveloped signature of a received document (the XML of an HTTP-POST
 /// `SAMLRequest` or `SAMLResponse`) against `key`; KeyInfo is never read.
 pub fn verify_posted(xml: &str, key: &PKey<Public>) -> Result<Verified, RequestSignatureError> {
-    let root = reader::parse(xml.as_bytes(), Limits::default())?;
-    verify_parsed(&root, xml, key)
+    verify_parsed(&read(xml)?, key)
 }
 
-/// [`verify_posted`] on `xml` already parsed into `root`.
-fn verify_parsed(
-    root: &Element,
-    xml: &str,
-    key: &PKey<Public>,
-) -> Result<Verified, RequestSignatureError> {
+/// A received document as the checks here read it: with its namespace declarations.
+fn read(xml: &str) -> Result<Element, ReadError> {
+    reader::parse_keeping_declarations(xml.as_bytes(), Limits::default())
+}
+
+/// [`verify_posted`] on the document already parsed into `root`.
+fn verify_parsed(root: &Element, key: &PKey<Public>) -> Result<Verified, RequestSignatureError> {
     let profile = check_profile(root)?;
     let verified = Verified {
         algorithm: profile.algorithm,
@@ -54,24 +53,25 @@ fn verify_parsed(
     if profile.reference_prefixes.is_none() && profile.signed_info_prefixes.is_none() {
         dsig::verify_enveloped(root, profile.id, key)?;
     } else {
-        verify_with_prefix_lists(xml, root, &profile, key)?;
+        verify_with_prefix_lists(root, &profile, key)?;
     }
     Ok(verified)
 }
 
 /// The verdict on a posted document with the SP's certificates; see [`super::redirect_verdict`].
 pub fn posted_verdict(xml: &str, keys: &[PKey<Public>]) -> Verdict {
-    match reader::parse(xml.as_bytes(), Limits::default()) {
-        Ok(root) => posted_verdict_parsed(&root, xml, keys),
+    match read(xml) {
+        Ok(root) => posted_verdict_parsed(&root, keys),
         Err(e) => Verdict::from(Err(RequestSignatureError::from(e))),
     }
 }
 
-/// [`posted_verdict`] on `xml` already parsed into `root`.
-pub(super) fn posted_verdict_parsed(root: &Element, xml: &str, keys: &[PKey<Public>]) -> Verdict {
+/// [`posted_verdict`] on the document already parsed into `root`, with its namespace
+/// declarations kept ([`reader::parse_keeping_declarations`]).
+pub(super) fn posted_verdict_parsed(root: &Element, keys: &[PKey<Public>]) -> Verdict {
     first_valid(
         keys,
-        |key| verify_parsed(root, xml, key),
+        |key| verify_parsed(root, key),
         || {
             check_profile(root)?;
             Err(RequestSignatureError::NoKey)
@@ -241,19 +241,19 @@ fn exc_c14n_parameters(
 
 /// The signature check of [`dsig::verify_enveloped`], with exc-c14n honouring InclusiveNamespaces
 /// PrefixLists (on the Reference and on SignedInfo). `profile` has passed [`check_profile`], so
-/// the root is the signed element.
+/// the root is the signed element. The namespaces in scope come from the declarations the
+/// reader kept on `root`'s tree.
 pub(super) fn verify_with_prefix_lists(
-    xml: &str,
     root: &Element,
     profile: &Profile<'_>,
     key: &PKey<Public>,
 ) -> Result<(), RequestSignatureError> {
-    let scopes = in_scope_namespaces(xml)?;
-    if scopes.len() != count_elements(root) {
-        return Err(RequestSignatureError::Malformed(
-            "the namespace pass does not match the document",
-        ));
+    // The root of a document in a namespace declares it: a root in one without declarations
+    // was read without them, and the prefixes listed would silently render as nothing.
+    if root.name.ns.is_some() && root.declarations().next().is_none() {
+        return Err(RequestSignatureError::DeclarationsNotKept);
     }
+    let scopes = in_scope_namespaces(root);
     let no_prefixes = Vec::new();
     let signed = ExcC14n {
         scopes: &scopes,
@@ -296,40 +296,6 @@ pub(super) fn verify_with_prefix_lists(
         &value,
         false,
     )
-}
-
-/// The namespaces in scope at each element of `xml`, in document order (the order of
-/// [`Element::elements`] depth-first), read with the same parser settings as
-/// [`reader::parse`]. The tree the reader builds does not keep namespace declarations; exc-c14n
-/// needs them only for the prefixes of an InclusiveNamespaces PrefixList.
-pub fn in_scope_namespaces(xml: &str) -> Result<Vec<Scope>, RequestSignatureError> {
-    let limits = Limits::default();
-    let events = ParserConfig::new()
-        .trim_whitespace(false)
-        .whitespace_to_characters(true)
-        .cdata_to_characters(true)
-        .coalesce_characters(true)
-        .ignore_comments(false)
-        .ignore_root_level_whitespace(true)
-        .max_attributes(limits.max_attributes)
-        .create_reader(xml.as_bytes());
-    let mut scopes = Vec::new();
-    for event in events {
-        match event.map_err(|e| ReadError::Malformed(e.to_string()))? {
-            XmlEvent::Doctype { .. } => return Err(ReadError::Doctype.into()),
-            XmlEvent::StartElement { namespace, .. } => {
-                scopes.push(
-                    namespace
-                        .0
-                        .into_iter()
-                        .filter(|(prefix, _)| prefix != "xml" && prefix != "xmlns")
-                        .collect(),
-                );
-            }
-            _ => {}
-        }
-    }
-    Ok(scopes)
 }
 
 /// The position of `target` (by identity) among the elements of `root` in document order.

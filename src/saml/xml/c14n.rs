@@ -3,9 +3,11 @@
 //!
 //! exc-c14n (section 3) renders a namespace declaration on an element only when the element
 //! or one of its attributes *visibly utilises* the prefix and the nearest output ancestor has
-//! not already rendered the same binding. The tree stores no declarations at all, so writing it
-//! this way is the whole story: no prefix list is ever needed, and no declaration an ancestor
-//! outside a signed subtree made can leak into, or be missing from, that subtree's digest.
+//! not already rendered the same binding. A tree we build stores no declarations at all, so
+//! writing it this way is the whole story: no prefix list is ever needed, and no declaration an
+//! ancestor outside a signed subtree made can leak into, or be missing from, that subtree's
+//! digest. (A received tree may keep the declarations it was written with; they are never
+//! copied to the output, only consulted for a PrefixList.)
 //!
 //! Other c14n rules applied here (C14N 1.0 section 2.3): attributes sorted by namespace URI
 //! then local name, unqualified ones first; namespace declarations sorted by prefix with the
@@ -75,7 +77,7 @@ fn declarations_including<'a>(
         el.name.prefix.as_deref().unwrap_or(""),
         el.name.ns.as_deref().unwrap_or(""),
     );
-    for (name, _) in &el.attrs {
+    for (name, _) in attributes(el) {
         // An unprefixed attribute is in no namespace; it does not use the default one.
         if let (Some(prefix), Some(ns)) = (name.prefix.as_deref(), name.ns.as_deref()) {
             visibly_uses(prefix, ns);
@@ -103,21 +105,24 @@ fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
     };
     // Most elements are written with their attributes already in canonical order (the
     // builders add them so); only the others need a sorted copy.
-    if el
-        .attrs
-        .is_sorted_by(|(a, _), (b, _)| attr_key(a) <= attr_key(b))
-    {
-        for attr in &el.attrs {
+    if attributes(el).is_sorted_by(|(a, _), (b, _)| attr_key(a) <= attr_key(b)) {
+        for attr in attributes(el) {
             write_attr(attr, out);
         }
     } else {
-        let mut attrs: Vec<_> = el.attrs.iter().collect();
+        let mut attrs: Vec<_> = attributes(el).collect();
         attrs.sort_by(|(a, _), (b, _)| attr_key(a).cmp(&attr_key(b)));
         for attr in attrs {
             write_attr(attr, out);
         }
     }
     out.push('>');
+}
+
+/// The attributes of `el`, without the namespace declarations a received element may keep
+/// among them: declarations are rendered from what is visibly used, never copied.
+fn attributes(el: &Element) -> impl Iterator<Item = &(Name, String)> {
+    el.attrs.iter().filter(|(name, _)| !name.is_declaration())
 }
 
 /// The order of attributes in canonical form: namespace URI (none first), then local name.
@@ -178,6 +183,26 @@ fn write_element<'a>(
 
 /// `prefix -> namespace URI` in scope at one element (`""` is the default namespace).
 pub type Scope = BTreeMap<String, String>;
+
+/// The namespaces in scope at each element of the tree under `root`, in document order (the
+/// order of [`Element::elements`] depth-first), from the declarations a tree read with
+/// [`super::reader::parse_keeping_declarations`] keeps; a tree without them has nothing in
+/// scope. `xml` is never listed.
+pub fn in_scope_namespaces(root: &Element) -> Vec<Scope> {
+    fn walk(el: &Element, inherited: &Scope, out: &mut Vec<Scope>) {
+        let mut scope = inherited.clone();
+        for (prefix, uri) in el.declarations() {
+            scope.insert(prefix.to_owned(), uri.to_owned());
+        }
+        out.push(scope.clone());
+        for child in el.elements() {
+            walk(child, &scope, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &Scope::new(), &mut out);
+    out
+}
 
 /// Exclusive XML Canonicalization 1.0 without comments, with an InclusiveNamespaces PrefixList
 /// (exc-c14n section 3): [`canonicalize`] plus, on every element, the in-scope binding of each
@@ -289,7 +314,6 @@ fn escape(s: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::saml::request_signature::in_scope_namespaces;
     use crate::saml::xml::reader::{self, Limits};
     use crate::saml::xml::Name;
 
@@ -419,8 +443,8 @@ mod tests {
     #[test]
     fn exc_c14n_renders_listed_prefixes_once_and_the_default_only_where_it_changes() {
         let xml = r#"<p:a xmlns:p="urn:p" xmlns:x="urn:x" xmlns="urn:d"><p:b/><c xmlns=""><x:d xmlns:x="urn:x2"/></c></p:a>"#;
-        let root = reader::parse(xml.as_bytes(), Limits::default()).unwrap();
-        let scopes = in_scope_namespaces(xml).unwrap();
+        let root = reader::parse_keeping_declarations(xml.as_bytes(), Limits::default()).unwrap();
+        let scopes = in_scope_namespaces(&root);
         let render = |list: &[&str]| {
             let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
             ExcC14n {
@@ -440,5 +464,25 @@ mod tests {
         );
         // A listed prefix that is not in scope is not rendered.
         assert_eq!(render(&["nope"]), render(&[]));
+    }
+
+    #[test]
+    fn in_scope_namespaces_include_inherited_and_default_bindings() {
+        let root = reader::parse_keeping_declarations(
+            r#"<a xmlns="urn:d" xmlns:p="urn:p"><p:b xmlns:q="urn:q"/><c xmlns=""/></a>"#
+                .as_bytes(),
+            Limits::default(),
+        )
+        .unwrap();
+        let scopes = in_scope_namespaces(&root);
+        let get = |i: usize, p: &str| scopes[i].get(p).map(String::as_str);
+        assert_eq!(scopes.len(), 3);
+        assert_eq!(
+            (get(0, ""), get(0, "p"), get(0, "q")),
+            (Some("urn:d"), Some("urn:p"), None)
+        );
+        assert_eq!((get(1, "p"), get(1, "q")), (Some("urn:p"), Some("urn:q")));
+        assert_eq!(get(2, ""), Some(""));
+        assert!(scopes.iter().all(|s| !s.contains_key("xml")));
     }
 }

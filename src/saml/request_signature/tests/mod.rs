@@ -15,13 +15,13 @@ use super::judgement::message_verdict;
 use super::posted::{check_profile, document_index, verify_with_prefix_lists};
 use super::redirect::percent_decode;
 use super::*;
-use crate::saml::binding;
 use crate::saml::dsig;
 use crate::saml::ns::{self, alg};
 use crate::saml::sp::ServiceProvider;
-use crate::saml::xml::c14n::{canonicalize, count_elements, ExcC14n};
+use crate::saml::xml::c14n::{canonicalize, count_elements, in_scope_namespaces, ExcC14n};
 use crate::saml::xml::reader::{self, Limits};
 use crate::saml::xml::Element;
+use crate::saml::{authn_request, binding};
 
 mod judgement;
 mod posted;

@@ -97,9 +97,9 @@ fn our_verdicts_agree_with_xmlsec1() {
 
 /// Runs the InclusiveNamespaces-aware path whatever the document says.
 fn verify_generalised(xml: &str, key: &PKey<Public>) -> Result<(), RequestSignatureError> {
-    let root = reader::parse(xml.as_bytes(), Limits::default())?;
+    let root = reader::parse_keeping_declarations(xml.as_bytes(), Limits::default())?;
     let profile = check_profile(&root)?;
-    verify_with_prefix_lists(xml, &root, &profile, key)
+    verify_with_prefix_lists(&root, &profile, key)
 }
 
 #[test]
@@ -116,8 +116,9 @@ fn the_prefix_list_path_agrees_with_dsig_where_there_is_no_prefix_list() {
             Err(RequestSignatureError::BadSignature)
         );
         // With an empty list, every element canonicalises as the engine's writer does.
-        let root = reader::parse(f.text.as_bytes(), Limits::default()).unwrap();
-        let scopes = in_scope_namespaces(f.text).unwrap();
+        let root =
+            reader::parse_keeping_declarations(f.text.as_bytes(), Limits::default()).unwrap();
+        let scopes = in_scope_namespaces(&root);
         assert_eq!(scopes.len(), count_elements(&root));
         let plain = ExcC14n {
             scopes: &scopes,
@@ -154,8 +155,8 @@ fn the_prefix_list_changes_what_is_digested() {
     // ruby-saml's list puts xmlns:saml on the root rather than on each saml: child.
     let f = &posted_fixtures()[3];
     assert_eq!(f.name, "python-xmlsec-inclusive-namespaces.xml");
-    let root = reader::parse(f.text.as_bytes(), Limits::default()).unwrap();
-    let scopes = in_scope_namespaces(f.text).unwrap();
+    let root = reader::parse_keeping_declarations(f.text.as_bytes(), Limits::default()).unwrap();
+    let scopes = in_scope_namespaces(&root);
     let list: Vec<String> = ["", "samlp", "saml", "ds", "xs", "xsi", "md"]
         .map(String::from)
         .to_vec();
@@ -175,8 +176,8 @@ fn the_prefix_list_changes_what_is_digested() {
 
     // "#default" on SignedInfo renders the protocol namespace ds:SignedInfo inherits.
     let f = posted("python-xmlsec-default-namespace.xml");
-    let root = reader::parse(f.text.as_bytes(), Limits::default()).unwrap();
-    let scopes = in_scope_namespaces(f.text).unwrap();
+    let root = reader::parse_keeping_declarations(f.text.as_bytes(), Limits::default()).unwrap();
+    let scopes = in_scope_namespaces(&root);
     let signed_info = root
         .first(ns::DSIG, "Signature")
         .and_then(|s| s.first(ns::DSIG, "SignedInfo"))
@@ -193,23 +194,6 @@ fn the_prefix_list_changes_what_is_digested() {
          xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
     ));
     assert_ne!(c14n, canonicalize(signed_info));
-}
-
-#[test]
-fn in_scope_namespaces_include_inherited_and_default_bindings() {
-    let scopes = in_scope_namespaces(
-        r#"<a xmlns="urn:d" xmlns:p="urn:p"><p:b xmlns:q="urn:q"/><c xmlns=""/></a>"#,
-    )
-    .unwrap();
-    let get = |i: usize, p: &str| scopes[i].get(p).map(String::as_str);
-    assert_eq!(scopes.len(), 3);
-    assert_eq!(
-        (get(0, ""), get(0, "p"), get(0, "q")),
-        (Some("urn:d"), Some("urn:p"), None)
-    );
-    assert_eq!((get(1, "p"), get(1, "q")), (Some("urn:p"), Some("urn:q")));
-    assert_eq!(get(2, ""), Some(""));
-    assert!(scopes.iter().all(|s| !s.contains_key("xml")));
 }
 
 #[test]
@@ -486,4 +470,34 @@ fn ecdsa_posted_signatures_verify_as_r_s_only() {
         verify_posted(&signed, &ec_public(&ec_key())),
         Err(RequestSignatureError::BadSignature)
     );
+}
+
+#[test]
+fn a_prefix_list_is_checked_from_the_tree_the_request_was_read_into() {
+    for f in posted_fixtures().into_iter().filter(|f| f.prefix_list) {
+        // An AuthnRequest as /sso reads it; a logout message with the same reader.
+        let tree = if f.text.contains(":LogoutRequest ") {
+            reader::parse_keeping_declarations(f.text.as_bytes(), Limits::request()).unwrap()
+        } else {
+            authn_request::parse_with_tree(f.text).unwrap().1
+        };
+        let cert = der(match f.sp {
+            Sp::Python => PYTHON_CERT,
+            Sp::Node => NODE_CERT,
+        });
+        // The XML given beside the tree is not read again.
+        assert!(
+            message_verdict(None, "<not-read/>", Some(&tree), Some(&cert)).is_valid(),
+            "{}",
+            f.name
+        );
+        // A tree read without its declarations says so, rather than failing on a digest.
+        let bare = reader::parse(f.text.as_bytes(), Limits::request()).unwrap();
+        assert_eq!(
+            message_verdict(None, f.text, Some(&bare), Some(&cert)),
+            Verdict::Invalid {
+                reason: RequestSignatureError::DeclarationsNotKept.to_string()
+            }
+        );
+    }
 }
