@@ -2,6 +2,8 @@
 //! structure checked against the SAML profile before any cryptography, and exc-c14n with an
 //! InclusiveNamespaces PrefixList where the signer wrote one.
 
+use std::collections::HashSet;
+
 use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
 
@@ -150,16 +152,15 @@ pub(super) fn check_profile(root: &Element) -> Result<Profile<'_>, RequestSignat
 /// how signature-wrapping attacks make a verifier and the code after it look at different
 /// elements.
 fn refuse_duplicate_ids(root: &Element) -> Result<(), RequestSignatureError> {
-    fn walk<'a>(el: &'a Element, seen: &mut Vec<&'a str>) -> Result<(), RequestSignatureError> {
+    fn walk<'a>(el: &'a Element, seen: &mut HashSet<&'a str>) -> Result<(), RequestSignatureError> {
         if let Some(id) = el.attribute("ID") {
-            if seen.contains(&id) {
+            if !seen.insert(id) {
                 return Err(RequestSignatureError::DuplicateId(id.to_owned()));
             }
-            seen.push(id);
         }
         el.elements().try_for_each(|e| walk(e, seen))
     }
-    walk(root, &mut Vec::new())
+    walk(root, &mut HashSet::new())
 }
 
 /// The Reference's transforms are exactly enveloped-signature then exc-c14n; returns exc-c14n's

@@ -287,6 +287,35 @@ fn duplicate_ids_anywhere_are_refused() {
 }
 
 #[test]
+fn many_distinct_ids_pass_and_one_repeated_among_them_is_found() {
+    let key = right_key(Sp::Python);
+    let document = |ids: &[String]| {
+        let children: String = ids.iter().map(|id| format!("<x ID=\"{id}\"/>")).collect();
+        format!(
+            "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+             ID=\"_root\">{children}</samlp:AuthnRequest>"
+        )
+    };
+    let mut ids: Vec<String> = (0..5000).map(|i| format!("_id{i}")).collect();
+    // Past the ID check, the document is refused for what it lacks: a signature.
+    assert_eq!(
+        verify_posted(&document(&ids), &key),
+        Err(RequestSignatureError::Unsigned)
+    );
+    ids.push("_id2500".to_owned());
+    assert_eq!(
+        verify_posted(&document(&ids), &key),
+        Err(RequestSignatureError::DuplicateId("_id2500".into()))
+    );
+    ids.pop();
+    ids.push("_root".to_owned());
+    assert_eq!(
+        verify_posted(&document(&ids), &key),
+        Err(RequestSignatureError::DuplicateId("_root".into()))
+    );
+}
+
+#[test]
 fn exactly_one_signature_on_the_root() {
     let f = posted("node-saml-post-rsa-sha256.xml");
     let key = right_key(f.sp);
