@@ -16,7 +16,7 @@
 //!
 //! Received documents are another matter: their signers may have written an
 //! InclusiveNamespaces PrefixList, which renders declarations no element visibly uses.
-//! [`ExcC14n`] is that variant, for checking signatures on parsed input; it shares the start
+//! `ExcC14n` is that variant, for checking signatures on parsed input; it shares the start
 //! tags and escapes with the writer.
 
 use std::collections::BTreeMap;
