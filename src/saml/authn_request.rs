@@ -79,7 +79,7 @@ pub fn parse(xml: &str) -> Result<AuthnRequest, RequestError> {
 /// [`parse`], also returning the parsed tree, for checks that need the document itself (its
 /// signature) without parsing it again.
 pub fn parse_with_tree(xml: &str) -> Result<(AuthnRequest, Element), RequestError> {
-    let root = reader::parse(xml.as_bytes(), Limits::request())?;
+    let root = reader::parse_keeping_declarations(xml.as_bytes(), Limits::request())?;
     let request = from_element(&root)?;
     Ok((request, root))
 }

@@ -3,14 +3,23 @@
 //!
 //! exc-c14n (section 3) renders a namespace declaration on an element only when the element
 //! or one of its attributes *visibly utilises* the prefix and the nearest output ancestor has
-//! not already rendered the same binding. The tree stores no declarations at all, so writing it
-//! this way is the whole story: no prefix list is ever needed, and no declaration an ancestor
-//! outside a signed subtree made can leak into, or be missing from, that subtree's digest.
+//! not already rendered the same binding. A tree we build stores no declarations at all, so
+//! writing it this way is the whole story: no prefix list is ever needed, and no declaration an
+//! ancestor outside a signed subtree made can leak into, or be missing from, that subtree's
+//! digest. (A received tree may keep the declarations it was written with; they are never
+//! copied to the output, only consulted for a PrefixList.)
 //!
 //! Other c14n rules applied here (C14N 1.0 section 2.3): attributes sorted by namespace URI
 //! then local name, unqualified ones first; namespace declarations sorted by prefix with the
 //! default first; empty elements as start/end tag pairs; the escapes of section 2.3 for text
 //! and attribute values; comments dropped.
+//!
+//! Received documents are another matter: their signers may have written an
+//! InclusiveNamespaces PrefixList, which renders declarations no element visibly uses.
+//! `ExcC14n` is that variant, for checking signatures on parsed input; it shares the start
+//! tags and escapes with the writer.
+
+use std::collections::BTreeMap;
 
 use super::{Element, Name, Node};
 
@@ -45,7 +54,7 @@ pub(crate) fn declarations<'a>(
 
 /// [`declarations`], with `inclusive` (prefix, URI) bindings treated as visibly used too: the
 /// InclusiveNamespaces PrefixList of exc-c14n.
-pub(crate) fn declarations_including<'a>(
+fn declarations_including<'a>(
     el: &'a Element,
     rendered: &Rendered<'a>,
     inclusive: &[(&'a str, &'a str)],
@@ -68,7 +77,7 @@ pub(crate) fn declarations_including<'a>(
         el.name.prefix.as_deref().unwrap_or(""),
         el.name.ns.as_deref().unwrap_or(""),
     );
-    for (name, _) in &el.attrs {
+    for (name, _) in attributes(el) {
         // An unprefixed attribute is in no namespace; it does not use the default one.
         if let (Some(prefix), Some(ns)) = (name.prefix.as_deref(), name.ns.as_deref()) {
             visibly_uses(prefix, ns);
@@ -83,7 +92,7 @@ pub(crate) fn declarations_including<'a>(
 
 /// Writes the canonical start tag of `el`: its name, `decls`, then its attributes sorted by
 /// namespace URI and local name (C14N 1.0 section 2.2).
-pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
+fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut String) {
     out.push('<');
     el.name.write_qualified(out);
     write_declarations(decls, out);
@@ -96,15 +105,12 @@ pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut St
     };
     // Most elements are written with their attributes already in canonical order (the
     // builders add them so); only the others need a sorted copy.
-    if el
-        .attrs
-        .is_sorted_by(|(a, _), (b, _)| attr_key(a) <= attr_key(b))
-    {
-        for attr in &el.attrs {
+    if attributes(el).is_sorted_by(|(a, _), (b, _)| attr_key(a) <= attr_key(b)) {
+        for attr in attributes(el) {
             write_attr(attr, out);
         }
     } else {
-        let mut attrs: Vec<_> = el.attrs.iter().collect();
+        let mut attrs: Vec<_> = attributes(el).collect();
         attrs.sort_by(|(a, _), (b, _)| attr_key(a).cmp(&attr_key(b)));
         for attr in attrs {
             write_attr(attr, out);
@@ -113,13 +119,19 @@ pub(crate) fn write_start_tag(el: &Element, decls: &[(&str, &str)], out: &mut St
     out.push('>');
 }
 
+/// The attributes of `el`, without the namespace declarations a received element may keep
+/// among them: declarations are rendered from what is visibly used, never copied.
+fn attributes(el: &Element) -> impl Iterator<Item = &(Name, String)> {
+    el.attrs.iter().filter(|(name, _)| !name.is_declaration())
+}
+
 /// The order of attributes in canonical form: namespace URI (none first), then local name.
 fn attr_key(name: &Name) -> (&str, &str) {
     (name.ns.as_deref().unwrap_or(""), name.local.as_str())
 }
 
 /// Writes the end tag of `el`.
-pub(crate) fn write_end_tag(el: &Element, out: &mut String) {
+fn write_end_tag(el: &Element, out: &mut String) {
     out.push_str("</");
     el.name.write_qualified(out);
     out.push('>');
@@ -169,6 +181,98 @@ fn write_element<'a>(
     write_end_tag(el, out);
 }
 
+/// `prefix -> namespace URI` in scope at one element (`""` is the default namespace).
+pub type Scope = BTreeMap<String, String>;
+
+/// The namespaces in scope at each element of the tree under `root`, in document order (the
+/// order of [`Element::elements`] depth-first), from the declarations a tree read with
+/// [`super::reader::parse_keeping_declarations`] keeps; a tree without them has nothing in
+/// scope. `xml` is never listed.
+pub fn in_scope_namespaces(root: &Element) -> Vec<Scope> {
+    fn walk(el: &Element, inherited: &Scope, out: &mut Vec<Scope>) {
+        let mut scope = inherited.clone();
+        for (prefix, uri) in el.declarations() {
+            scope.insert(prefix.to_owned(), uri.to_owned());
+        }
+        out.push(scope.clone());
+        for child in el.elements() {
+            walk(child, &scope, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &Scope::new(), &mut out);
+    out
+}
+
+/// Exclusive XML Canonicalization 1.0 without comments, with an InclusiveNamespaces PrefixList
+/// (exc-c14n section 3): [`canonicalize`] plus, on every element, the in-scope binding of each
+/// listed prefix, rendered when the nearest output ancestor has not rendered the same binding
+/// (as inclusive C14N and libxml2 do). With an empty list the output is that of `canonicalize`.
+pub(crate) struct ExcC14n<'a> {
+    /// In-scope namespaces of every element of the document, in document order.
+    pub(crate) scopes: &'a [Scope],
+    /// The PrefixList; `""` stands for `#default`.
+    pub(crate) inclusive: &'a [String],
+    /// The Signature removed by the enveloped-signature transform (by identity).
+    pub(crate) skip: Option<&'a Element>,
+}
+
+impl<'a> ExcC14n<'a> {
+    /// The canonical form of `el`, whose document-order index is `index`, as an apex.
+    pub(crate) fn canonicalize(&self, el: &'a Element, index: usize) -> String {
+        let mut out = String::with_capacity(4096);
+        self.write(el, index, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Writes `el` and returns the document-order index after its subtree.
+    fn write(
+        &self,
+        el: &'a Element,
+        index: usize,
+        rendered: &mut Rendered<'a>,
+        out: &mut String,
+    ) -> usize {
+        let inclusive: Vec<(&'a str, &'a str)> = self
+            .scopes
+            .get(index)
+            .map(|scope| {
+                self.inclusive
+                    .iter()
+                    .filter_map(|prefix| scope.get_key_value(prefix.as_str()))
+                    .map(|(p, uri)| (p.as_str(), uri.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let decls = declarations_including(el, rendered, &inclusive);
+
+        write_start_tag(el, &decls, out);
+
+        let depth = rendered.len();
+        rendered.extend(decls);
+        let mut next = index + 1;
+        for child in &el.children {
+            match child {
+                Node::Element(e) if self.skip.is_some_and(|s| std::ptr::eq(s, e)) => {
+                    next += count_elements(e);
+                }
+                Node::Element(e) => next = self.write(e, next, rendered, out),
+                Node::Text(t) => escape_text(t, out),
+                Node::Comment(_) => {}
+            }
+        }
+        rendered.truncate(depth);
+
+        write_end_tag(el, out);
+        next
+    }
+}
+
+/// The number of elements in `el`'s subtree, `el` included.
+pub(crate) fn count_elements(el: &Element) -> usize {
+    1 + el.elements().map(count_elements).sum::<usize>()
+}
+
 /// C14N 1.0 section 2.3, text nodes.
 pub fn escape_text(s: &str, out: &mut String) {
     escape(s, out, |b| match b {
@@ -210,6 +314,7 @@ fn escape(s: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::saml::xml::reader::{self, Limits};
     use crate::saml::xml::Name;
 
     const A: &str = "urn:a";
@@ -333,5 +438,51 @@ mod tests {
         el.children.push(Node::Text("b".into()));
         assert_eq!(canonicalize(&el), "<e>ab</e>");
         assert_eq!(write_document(&el), "<e>a<!--c-->b</e>");
+    }
+
+    #[test]
+    fn exc_c14n_renders_listed_prefixes_once_and_the_default_only_where_it_changes() {
+        let xml = r#"<p:a xmlns:p="urn:p" xmlns:x="urn:x" xmlns="urn:d"><p:b/><c xmlns=""><x:d xmlns:x="urn:x2"/></c></p:a>"#;
+        let root = reader::parse_keeping_declarations(xml.as_bytes(), Limits::default()).unwrap();
+        let scopes = in_scope_namespaces(&root);
+        let render = |list: &[&str]| {
+            let list: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            ExcC14n {
+                scopes: &scopes,
+                inclusive: &list,
+                skip: None,
+            }
+            .canonicalize(&root, 0)
+        };
+        assert_eq!(
+            render(&[]),
+            r#"<p:a xmlns:p="urn:p"><p:b></p:b><c><x:d xmlns:x="urn:x2"></x:d></c></p:a>"#
+        );
+        assert_eq!(
+            render(&["x", "#default"].map(|p| if p == "#default" { "" } else { p })),
+            r#"<p:a xmlns="urn:d" xmlns:p="urn:p" xmlns:x="urn:x"><p:b></p:b><c xmlns=""><x:d xmlns:x="urn:x2"></x:d></c></p:a>"#
+        );
+        // A listed prefix that is not in scope is not rendered.
+        assert_eq!(render(&["nope"]), render(&[]));
+    }
+
+    #[test]
+    fn in_scope_namespaces_include_inherited_and_default_bindings() {
+        let root = reader::parse_keeping_declarations(
+            r#"<a xmlns="urn:d" xmlns:p="urn:p"><p:b xmlns:q="urn:q"/><c xmlns=""/></a>"#
+                .as_bytes(),
+            Limits::default(),
+        )
+        .unwrap();
+        let scopes = in_scope_namespaces(&root);
+        let get = |i: usize, p: &str| scopes[i].get(p).map(String::as_str);
+        assert_eq!(scopes.len(), 3);
+        assert_eq!(
+            (get(0, ""), get(0, "p"), get(0, "q")),
+            (Some("urn:d"), Some("urn:p"), None)
+        );
+        assert_eq!((get(1, "p"), get(1, "q")), (Some("urn:p"), Some("urn:q")));
+        assert_eq!(get(2, ""), Some(""));
+        assert!(scopes.iter().all(|s| !s.contains_key("xml")));
     }
 }

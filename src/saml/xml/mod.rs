@@ -8,11 +8,15 @@
 //! computes for it. That is what lets a signature be computed over what we write.
 //!
 //! [`reader`] turns received bytes (AuthnRequests, and our own output in tests) into the same
-//! tree, refusing DTDs and processing instructions.
+//! tree, refusing DTDs and processing instructions. The one exception to "no declarations in
+//! the tree" is a received request whose signature is checked: it is read keeping the
+//! declarations written on each element, since an InclusiveNamespaces PrefixList renders
+//! declarations no element uses ([`reader::parse_keeping_declarations`]). The writers ignore
+//! them.
 
 pub mod c14n;
 pub mod pretty;
 pub mod reader;
 mod tree;
 
-pub use tree::{Element, Name, Node};
+pub use tree::{Element, Name, Node, XMLNS};

@@ -6,9 +6,14 @@
 //! [`Limits::request`]) and whitespace is kept verbatim, so that the tree canonicalises to what
 //! a verifier of the received bytes would compute. A second root element is refused rather than
 //! letting one of the two win.
+//!
+//! [`parse_keeping_declarations`] also keeps the namespace declarations written on each element,
+//! for checking a signature whose exc-c14n carries an InclusiveNamespaces PrefixList; the same
+//! pass of the parser, so the check works from the one tree received.
 
 use std::io::Read;
 
+use xml::namespace::Namespace;
 use xml::reader::{ParserConfig, XmlEvent};
 
 use super::{Element, Name, Node};
@@ -82,6 +87,18 @@ fn read_error(e: &xml::reader::Error, limits: Limits) -> ReadError {
 
 /// Parses `input` into its root element.
 pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
+    read(input, limits, false)
+}
+
+/// [`parse`], keeping on each element the namespace declarations written on it (those that
+/// change what is in scope there), as attributes in the [`super::XMLNS`] namespace: see
+/// [`Element::declarations`]. An InclusiveNamespaces PrefixList needs the namespaces in scope
+/// at each element, which the names alone do not tell.
+pub fn parse_keeping_declarations(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
+    read(input, limits, true)
+}
+
+fn read(input: impl Read, limits: Limits, keep_declarations: bool) -> Result<Element, ReadError> {
     let reader = ParserConfig::new()
         .trim_whitespace(false)
         .whitespace_to_characters(true)
@@ -93,6 +110,8 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
         .create_reader(input);
 
     let mut stack: Vec<Element> = Vec::new();
+    // With `keep_declarations`, the namespaces in scope at each element of `stack`.
+    let mut scopes: Vec<Namespace> = Vec::new();
     let mut root: Option<Element> = None;
     for event in reader {
         match event.map_err(|e| read_error(&e, limits))? {
@@ -102,7 +121,9 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
                 return Err(ReadError::ProcessingInstruction(name))
             }
             XmlEvent::StartElement {
-                name, attributes, ..
+                name,
+                attributes,
+                namespace,
             } => {
                 if stack.is_empty() && root.is_some() {
                     return Err(ReadError::SecondRoot(match &name.prefix {
@@ -129,9 +150,14 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
                         (n, a.value)
                     })
                     .collect();
+                if keep_declarations {
+                    el.attrs.extend(declared(&namespace, scopes.last()));
+                    scopes.push(namespace);
+                }
                 stack.push(el);
             }
             XmlEvent::EndElement { .. } => {
+                scopes.pop();
                 let el = stack.pop().ok_or(ReadError::Empty)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(el)),
@@ -153,6 +179,24 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
         }
     }
     root.ok_or(ReadError::Empty)
+}
+
+/// The declarations an element made: the bindings of its scope that differ from its parent's
+/// (for the root, from the implicit ones), as [`Name::declaration`] attributes. xml-rs reports
+/// each element's whole scope; a redeclaration to the same URI changes nothing and is not kept.
+fn declared(scope: &Namespace, parent: Option<&Namespace>) -> Vec<(Name, String)> {
+    scope
+        .into_iter()
+        .filter(|(prefix, uri)| {
+            let inherited = match parent {
+                Some(parent) => parent.get(*prefix),
+                // No default namespace is the same as xmlns="".
+                None => prefix.is_empty().then_some(""),
+            };
+            *prefix != "xml" && *prefix != "xmlns" && inherited != Some(*uri)
+        })
+        .map(|(prefix, uri)| (Name::declaration(prefix), uri.to_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -231,6 +275,40 @@ mod tests {
         assert_eq!(
             read(&format!("<a{attrs}/>")),
             Err(ReadError::TooManyAttributes(64))
+        );
+    }
+
+    #[test]
+    fn keeps_the_declarations_written_on_each_element_only_when_asked() {
+        let xml = concat!(
+            r#"<p:a xmlns:p="urn:p" xmlns:unused="urn:u" z="1">"#,
+            r#"<p:b xmlns:p="urn:p" xmlns="urn:d"><c xmlns=""/></p:b></p:a>"#
+        );
+        let kept = parse_keeping_declarations(xml.as_bytes(), Limits::default()).unwrap();
+        fn decls(el: &Element) -> Vec<(&str, &str)> {
+            el.declarations().collect()
+        }
+        assert_eq!(decls(&kept), [("p", "urn:p"), ("unused", "urn:u")]);
+        // A redeclaration to the same URI changes nothing in scope and is not kept.
+        let b = kept.first("urn:p", "b").unwrap();
+        assert_eq!(decls(b), [("", "urn:d")]);
+        assert_eq!(decls(b.elements().next().unwrap()), [("", "")]);
+        assert_eq!(kept.attribute("z"), Some("1"));
+        // Without asking, the tree holds none; either way the writer renders the same bytes.
+        let plain = read(xml).unwrap();
+        assert!(decls(&plain).is_empty());
+        assert_eq!(plain.attrs.len(), 1);
+        assert_eq!(canonicalize(&kept), canonicalize(&plain));
+        // The limits hold when declarations are kept.
+        let deep = "<a>".repeat(100) + &"</a>".repeat(100);
+        assert_eq!(
+            parse_keeping_declarations(deep.as_bytes(), Limits::default()),
+            Err(ReadError::TooDeep(64))
+        );
+        let xxe = r#"<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>"#;
+        assert_eq!(
+            parse_keeping_declarations(xxe.as_bytes(), Limits::default()),
+            Err(ReadError::Doctype)
         );
     }
 

@@ -1,5 +1,9 @@
 //! The element tree shared by the writer and the reader.
 
+/// The namespace of namespace declarations (Namespaces in XML 1.0, section 3): a declaration
+/// kept on a received element is an attribute in it, as the DOM keeps them.
+pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+
 /// A qualified name: the namespace it is in and the prefix it is written with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
@@ -39,6 +43,26 @@ impl Name {
         }
     }
 
+    /// The name under which a received element keeps its declaration of `prefix` (`""`: the
+    /// default namespace): `xmlns:prefix`, or `xmlns`, in the [`XMLNS`] namespace.
+    pub fn declaration(prefix: &str) -> Self {
+        if prefix.is_empty() {
+            Name {
+                prefix: None,
+                ns: Some(XMLNS.to_owned()),
+                local: "xmlns".to_owned(),
+            }
+        } else {
+            Name::prefixed("xmlns", XMLNS, prefix)
+        }
+    }
+
+    /// Whether this attribute name is a namespace declaration kept by the reader (see
+    /// [`Element::declarations`]) rather than an attribute.
+    pub fn is_declaration(&self) -> bool {
+        self.ns.as_deref() == Some(XMLNS)
+    }
+
     /// Whether this name is `{ns}local`, whatever its prefix.
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns.as_deref() == Some(ns) && self.local == local
@@ -74,7 +98,10 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub name: Name,
-    /// In document order; the canonical writer sorts them.
+    /// In document order; the canonical writer sorts them. A tree read with
+    /// [`super::reader::parse_keeping_declarations`] also holds here the namespace declarations
+    /// written on the element ([`Name::is_declaration`]); the writers derive their own and
+    /// never write these.
     pub attrs: Vec<(Name, String)>,
     pub children: Vec<Node>,
 }
@@ -133,6 +160,19 @@ impl Element {
             .iter()
             .find(|(n, _)| n.ns.is_none() && n.local == local)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The namespace declarations written on this element, as `(prefix, URI)` with `""` for
+    /// the default namespace, when the tree was read keeping them; none otherwise, and none in
+    /// a tree we build.
+    pub fn declarations(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.attrs
+            .iter()
+            .filter(|(name, _)| name.is_declaration())
+            .map(|(name, uri)| match name.prefix {
+                Some(_) => (name.local.as_str(), uri.as_str()),
+                None => ("", uri.as_str()),
+            })
     }
 
     /// Child elements, in order.
