@@ -428,7 +428,7 @@ pub struct LogoutRequestSpec {
     /// The SessionIndex values of the SP's assertions in this session.
     pub session_indexes: Vec<String>,
     pub not_on_or_after: Option<OffsetDateTime>,
-    /// One of [`reason`], or any URI.
+    /// One of [`ns::logout_reason`], or any URI.
     pub reason: Option<String>,
 }
 
