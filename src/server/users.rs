@@ -17,7 +17,7 @@
 //! users[2].email: ...`), because the file is edited by hand and a start-up error is the only
 //! feedback its author gets. Shape errors (unknown fields, wrong types) come from serde_yaml,
 //! which knows the location; for the checks made afterwards the location is found again by
-//! walking the document to the offending value (see [`locate`](super::yaml::locate)).
+//! walking the document to the offending value (see `yaml::locate`).
 
 use std::collections::HashMap;
 use std::fmt;

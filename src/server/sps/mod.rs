@@ -53,11 +53,11 @@
 //! (`sps.yaml line 12: service_providers[1].sign: "maybe" is not one of assertion, response,
 //! both, none`), since a start-up error is the only feedback the file's author gets. Shape
 //! errors come from serde_yaml with their location; for the checks made afterwards the line is
-//! found again by walking the document to the value (see [`locate`](super::yaml::locate)).
+//! found again by walking the document to the value (see `yaml::locate`).
 //!
-//! Each entry is built in the steps of that layering, one file each: [`raw`] is the file as
-//! written, then [`preset`], [`metadata`] and [`fields`] lay their settings on, and
-//! [`deliverability`] checks that a response can reach the result.
+//! Each entry is built in the steps of that layering, one file each: `raw` is the file as
+//! written, then `preset`, `metadata` and `fields` lay their settings on, and
+//! `deliverability` checks that a response can reach the result.
 
 // Errors here are built at most once, at start-up, and carry the file, line and field that make
 // them useful; their size costs nothing worth boxing them for.
