@@ -174,22 +174,6 @@ impl crate::saml::binding::QuerySigner for Signer {
     }
 }
 
-/// A certificate that copies `original`'s subject, issuer, serial number and validity but
-/// carries `key`'s public key and is signed by `key`: what an attacker makes to fool an SP that
-/// recognises its IdP's certificate by name (SAML Raider's "clone certificate").
-pub fn clone_certificate(original: &X509, key: &PKey<Private>) -> Result<X509, DsigError> {
-    let mut b = openssl::x509::X509Builder::new()?;
-    b.set_version(original.version())?;
-    b.set_serial_number(original.serial_number())?;
-    b.set_subject_name(original.subject_name())?;
-    b.set_issuer_name(original.issuer_name())?;
-    b.set_not_before(original.not_before())?;
-    b.set_not_after(original.not_after())?;
-    b.set_pubkey(key)?;
-    b.sign(key, MessageDigest::sha256())?;
-    Ok(b.build())
-}
-
 fn fingerprint(cert: &X509, md: MessageDigest) -> String {
     cert.digest(md)
         .map(|d| {

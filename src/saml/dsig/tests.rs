@@ -592,27 +592,6 @@ fn fingerprints_are_colon_separated_upper_hex() {
 }
 
 #[test]
-fn a_cloned_certificate_has_the_same_names_and_serial_but_another_key() {
-    let s = test_signer();
-    let attacker = PKey::private_key_from_pem(include_bytes!("../scenario/attacker.key")).unwrap();
-    let clone = clone_certificate(s.certificate(), &attacker).unwrap();
-    let original = s.certificate();
-    assert_eq!(
-        clone.subject_name().to_der().unwrap(),
-        original.subject_name().to_der().unwrap()
-    );
-    assert_eq!(
-        clone.serial_number().to_bn().unwrap(),
-        original.serial_number().to_bn().unwrap()
-    );
-    assert!(!clone
-        .public_key()
-        .unwrap()
-        .public_eq(&original.public_key().unwrap()));
-    Signer::new(attacker, clone).unwrap();
-}
-
-#[test]
 fn refuses_a_key_that_is_not_the_certificates() {
     let s = test_signer();
     let other = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
