@@ -18,8 +18,9 @@ use base64::Engine as _;
 use flate2::bufread::{DeflateDecoder, ZlibDecoder};
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use openssl::pkey::{PKey, Private};
 
+/// The Redirect-binding query signer, defined beside the keys that implement it.
+pub use super::dsig::QuerySigner;
 use super::dsig::{DsigError, SignatureAlgorithm};
 
 /// Largest base64 message parameter accepted.
@@ -187,27 +188,6 @@ impl MessageParam {
     }
 }
 
-/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with the hash of `algorithm`,
-/// returning the raw signature: RSA PKCS#1 v1.5, or for ECDSA the XML-DSig r||s (the form
-/// xmlsec, and so python3-saml and OpenSAML, verify; see [`super::dsig::sign_value`]).
-pub trait QuerySigner {
-    fn sign_query(
-        &self,
-        algorithm: SignatureAlgorithm,
-        octets: &[u8],
-    ) -> Result<Vec<u8>, DsigError>;
-}
-
-impl QuerySigner for PKey<Private> {
-    fn sign_query(
-        &self,
-        algorithm: SignatureAlgorithm,
-        octets: &[u8],
-    ) -> Result<Vec<u8>, DsigError> {
-        super::dsig::sign_value(self, algorithm, octets)
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
     #[error("DEFLATE failed: {0}")]
@@ -339,6 +319,7 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
     use flate2::write::ZlibEncoder;
+    use openssl::pkey::PKey;
 
     const XML: &str = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
 

@@ -23,7 +23,8 @@ pub use sign::{
     sign_enveloped, signature, signed_info,
 };
 pub use signer::{
-    ecdsa_der_to_raw, ecdsa_raw_to_der, sign_value, KeyInfoStyle, Signer, P256_FIELD_BYTES,
+    ecdsa_der_to_raw, ecdsa_raw_to_der, sign_value, KeyInfoStyle, QuerySigner, Signer,
+    P256_FIELD_BYTES,
 };
 pub use verify::{
     verify_der, verify_enveloped, verify_signature, verify_signature_value, verify_value,

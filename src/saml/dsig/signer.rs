@@ -161,10 +161,31 @@ impl Signer {
     }
 }
 
+/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with the hash of `algorithm`,
+/// returning the raw signature: RSA PKCS#1 v1.5, or for ECDSA the XML-DSig r||s (the form
+/// xmlsec, and so python3-saml and OpenSAML, verify; see [`sign_value`]).
+pub trait QuerySigner {
+    fn sign_query(
+        &self,
+        algorithm: SignatureAlgorithm,
+        octets: &[u8],
+    ) -> Result<Vec<u8>, DsigError>;
+}
+
+impl QuerySigner for PKey<Private> {
+    fn sign_query(
+        &self,
+        algorithm: SignatureAlgorithm,
+        octets: &[u8],
+    ) -> Result<Vec<u8>, DsigError> {
+        sign_value(self, algorithm, octets)
+    }
+}
+
 /// The HTTP-Redirect signature of our outgoing logout messages (saml-bindings 3.4.4.1): the
 /// same key, hash and value format as the enveloped signatures (for ECDSA, r||s, as xmlsec and
 /// the XML-DSig based libraries verify it).
-impl crate::saml::binding::QuerySigner for Signer {
+impl QuerySigner for Signer {
     fn sign_query(
         &self,
         algorithm: SignatureAlgorithm,
