@@ -10,7 +10,7 @@
 //! Pure like the rest of the engine: the time, the IDs and the signer are passed in, and the
 //! server keeps the [`Logout`] values between requests.
 
-use base64::engine::general_purpose::STANDARD;
+use super::b64::STANDARD;
 use base64::Engine as _;
 use time::OffsetDateTime;
 

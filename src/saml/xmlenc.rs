@@ -37,7 +37,6 @@
 //! [`decrypt_assertion`] is the recipient's side, for our tests and for checks of what we
 //! send; it only accepts the algorithms of the [`AllowList`] it is given.
 
-use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use openssl::encrypt::{Decrypter, Encrypter};
 use openssl::error::ErrorStack;
@@ -47,6 +46,7 @@ use openssl::rsa::Padding;
 use openssl::symm::{Cipher, Crypter, Mode};
 use openssl::x509::X509;
 
+use super::b64::{decode_padded, STANDARD as B64};
 use super::ns;
 use super::xml::c14n::write_document;
 use super::xml::reader::{self, Limits};
@@ -593,12 +593,7 @@ fn cipher_value_of(el: &Element) -> Result<Vec<u8>, XmlencError> {
     let cv = cd.first(XENC, "CipherValue").ok_or(XmlencError::Malformed(
         "no CipherValue (CipherReference is not supported)",
     ))?;
-    let text: String = cv
-        .text_content()
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    B64.decode(text)
+    decode_padded(&cv.text_content())
         .map_err(|_| XmlencError::Malformed("CipherValue is not base64"))
 }
 
@@ -758,13 +753,7 @@ fn unwrap_key(
         dec.set_rsa_oaep_md(digest)?;
         dec.set_rsa_mgf1_md(mgf)?;
         if let Some(p) = method_el.first(XENC, "OAEPparams") {
-            let label: String = p
-                .text_content()
-                .chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect();
-            let label = B64
-                .decode(label)
+            let label = decode_padded(&p.text_content())
                 .map_err(|_| XmlencError::Malformed("OAEPparams is not base64"))?;
             dec.set_rsa_oaep_label(&label)?;
         }

@@ -2,13 +2,13 @@
 //! SignatureValue), [`sign_enveloped`] putting them together, and the edits scenarios make to a
 //! signature afterwards ([`resign`], [`set_signature_value`]).
 
-use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use openssl::hash::hash;
 use openssl::pkey::PKey;
 use openssl::sign::Signer as OsslSigner;
 
 use super::{ds, Algorithms, DigestAlgorithm, DsigError, KeyInfoStyle, SignatureAlgorithm, Signer};
+use crate::saml::b64::STANDARD as B64;
 use crate::saml::ns::{self, alg};
 use crate::saml::xml::c14n::canonicalize;
 use crate::saml::xml::{Element, Node};

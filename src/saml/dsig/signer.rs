@@ -1,7 +1,6 @@
 //! The signing key and its certificate ([`Signer`]), the checks that they fit together and that
 //! the key is one we sign with, and the raw signature values ([`sign_value`]; ECDSA as r||s).
 
-use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
@@ -11,6 +10,7 @@ use openssl::sign::Signer as OsslSigner;
 use openssl::x509::X509;
 
 use super::{ds, DsigError, KeyKind, SignatureAlgorithm};
+use crate::saml::b64::STANDARD as B64;
 use crate::saml::ns;
 use crate::saml::xml::c14n::canonicalize;
 use crate::saml::xml::{Element, Name};

@@ -1,6 +1,5 @@
 //! Unit tests of signing and verifying, and the fixed test signers other modules' tests use.
 
-use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
@@ -11,6 +10,7 @@ use openssl::sign::Verifier;
 use openssl::x509::X509;
 
 use super::*;
+use crate::saml::b64::STANDARD as B64;
 use crate::saml::ns::alg;
 use crate::saml::xml::c14n::{canonicalize, write_document};
 use crate::saml::xml::reader::{parse, Limits};

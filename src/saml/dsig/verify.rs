@@ -2,14 +2,13 @@
 //! checks a signature, [`verify_signature`] as a generic XML-DSig verifier does, and the value
 //! checks ([`verify_value`], [`verify_der`]) underneath.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
 use openssl::sign::Verifier;
 
 use super::signer::ecdsa_raw_to_der;
 use super::{DigestAlgorithm, KeyKind, SignatureAlgorithm, P256_FIELD_BYTES};
+use crate::saml::b64::decode_padded;
 use crate::saml::ns::{self, alg};
 use crate::saml::xml::c14n::canonicalize;
 use crate::saml::xml::{Element, Node};
@@ -133,7 +132,8 @@ pub fn verify_signature_value(signature: &Element, key: &PKey<Public>) -> Result
         .first(ns::DSIG, "SignatureValue")
         .map(|e| e.text_content())
         .ok_or(VerifyError::Malformed("no SignatureValue"))?;
-    let value = decode_b64(&value).ok_or(VerifyError::Malformed("SignatureValue is not base64"))?;
+    let value = decode_padded(&value)
+        .map_err(|_| VerifyError::Malformed("SignatureValue is not base64"))?;
     if verify_value(key, algorithm, canonicalize(signed_info).as_bytes(), &value)? {
         Ok(())
     } else {
@@ -218,8 +218,8 @@ fn verify<'a>(
     // The enveloped-signature transform: the referenced element without this Signature.
     let without_sig = clone_without(target, sig);
     let digest = hash(md, canonicalize(&without_sig).as_bytes())?;
-    let expected =
-        decode_b64(&digest_value).ok_or(VerifyError::Malformed("DigestValue is not base64"))?;
+    let expected = decode_padded(&digest_value)
+        .map_err(|_| VerifyError::Malformed("DigestValue is not base64"))?;
     if digest.as_ref() != expected.as_slice() {
         return Err(VerifyError::DigestMismatch);
     }
@@ -243,9 +243,4 @@ fn clone_without(el: &Element, skip: &Element) -> Element {
             })
             .collect(),
     }
-}
-
-fn decode_b64(s: &str) -> Option<Vec<u8>> {
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    B64.decode(compact).ok()
 }
