@@ -47,6 +47,7 @@ use openssl::symm::{Cipher, Crypter, Mode};
 use openssl::x509::X509;
 
 use super::b64::{decode_padded, STANDARD as B64};
+use super::dsig::DigestAlgorithm;
 use super::ns;
 use super::xml::c14n::write_document;
 use super::xml::reader::{self, Limits};
@@ -654,14 +655,9 @@ fn decrypt_data(alg: DataEncryption, key: &[u8], data: &[u8]) -> Result<Vec<u8>,
     Ok(out)
 }
 
+/// The OAEP digest a `ds:DigestMethod` names: the same URIs as XML-DSig's digest methods.
 fn digest_from_uri(uri: &str) -> Option<MessageDigest> {
-    match uri {
-        alg::SHA1 => Some(MessageDigest::sha1()),
-        alg::SHA256 => Some(MessageDigest::sha256()),
-        alg::SHA384 => Some(MessageDigest::sha384()),
-        alg::SHA512 => Some(MessageDigest::sha512()),
-        _ => None,
-    }
+    DigestAlgorithm::from_uri(uri).map(DigestAlgorithm::message_digest)
 }
 
 fn mgf_from_uri(uri: &str) -> Option<MessageDigest> {
@@ -1427,6 +1423,14 @@ mod tests {
             ),
             Err(XmlencError::NotRsa)
         );
+    }
+
+    #[test]
+    fn oaep_digests_are_read_with_the_signature_digest_table() {
+        for uri in [alg::SHA1, alg::SHA256, alg::SHA384, alg::SHA512] {
+            assert!(digest_from_uri(uri).is_some(), "{uri}");
+        }
+        assert!(digest_from_uri(alg::MGF1_SHA256).is_none());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The signature and digest methods of XML-DSig as this crate names them: the kinds of key,
 //! [`SignatureAlgorithm`], [`DigestAlgorithm`] and their short ids and URIs, in one place.
 
-use openssl::hash::MessageDigest;
+use openssl::error::ErrorStack;
+use openssl::hash::{hash, MessageDigest};
 use openssl::nid::Nid;
 use openssl::pkey::{HasPublic, Id, PKeyRef};
 
@@ -175,8 +176,9 @@ impl SignatureAlgorithm {
         }
     }
 
-    pub(super) fn hash(self) -> MessageDigest {
-        self.matching_digest().hash()
+    /// openssl's hash for this method: that of [`SignatureAlgorithm::matching_digest`].
+    pub fn message_digest(self) -> MessageDigest {
+        self.matching_digest().message_digest()
     }
 
     pub fn from_uri(uri: &str) -> Option<Self> {
@@ -219,7 +221,8 @@ impl DigestAlgorithm {
         }
     }
 
-    pub(super) fn hash(self) -> MessageDigest {
+    /// openssl's hash for this method.
+    pub fn message_digest(self) -> MessageDigest {
         match self {
             Self::Sha1 => MessageDigest::sha1(),
             Self::Sha256 => MessageDigest::sha256(),
@@ -228,8 +231,15 @@ impl DigestAlgorithm {
         }
     }
 
-    pub(super) fn from_uri(uri: &str) -> Option<Self> {
+    /// The method a `ds:DigestMethod` (or an OAEP `DigestMethod` of XML Encryption) names;
+    /// `None` for a URI this crate does not hash with.
+    pub fn from_uri(uri: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.uri() == uri)
+    }
+
+    /// The digest of `data`.
+    pub fn hash(self, data: &[u8]) -> Result<Vec<u8>, ErrorStack> {
+        Ok(hash(self.message_digest(), data)?.to_vec())
     }
 }
 

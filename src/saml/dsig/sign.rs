@@ -3,7 +3,6 @@
 //! signature afterwards ([`resign`], [`set_signature_value`]).
 
 use base64::Engine as _;
-use openssl::hash::hash;
 use openssl::pkey::PKey;
 use openssl::sign::Signer as OsslSigner;
 
@@ -58,7 +57,7 @@ pub fn signature(signed_info: Element, value: &[u8], key_info: Option<Element>) 
 /// The digest of `el`'s canonical form (as an apex element). For an element that holds the
 /// signature being computed, pass it without that signature (the enveloped-signature transform).
 pub fn digest(el: &Element, algorithm: DigestAlgorithm) -> Result<Vec<u8>, DsigError> {
-    Ok(hash(algorithm.hash(), canonicalize(el).as_bytes())?.to_vec())
+    Ok(algorithm.hash(canonicalize(el).as_bytes())?)
 }
 
 /// HMAC of `signed_info`'s canonical form with `key` and the hash `md` (XML-DSig 1.0 section
@@ -69,7 +68,7 @@ pub fn hmac_signed_info(
     signed_info: &Element,
 ) -> Result<Vec<u8>, DsigError> {
     let key = PKey::hmac(key)?;
-    let mut s = OsslSigner::new(md.hash(), &key)?;
+    let mut s = OsslSigner::new(md.message_digest(), &key)?;
     s.update(canonicalize(signed_info).as_bytes())?;
     Ok(s.sign_to_vec()?)
 }

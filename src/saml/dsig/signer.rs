@@ -33,7 +33,7 @@ pub fn sign_value(
             key: kind,
         });
     }
-    let mut s = OsslSigner::new(algorithm.hash(), key)?;
+    let mut s = OsslSigner::new(algorithm.message_digest(), key)?;
     s.update(data)?;
     let value = s.sign_to_vec()?;
     match kind {

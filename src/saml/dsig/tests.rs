@@ -592,6 +592,25 @@ fn fingerprints_are_colon_separated_upper_hex() {
 }
 
 #[test]
+fn digest_methods_are_read_from_their_uris_and_hash() {
+    for d in DigestAlgorithm::ALL {
+        assert_eq!(DigestAlgorithm::from_uri(d.uri()), Some(d));
+        assert_eq!(d.hash(b"abc").unwrap().len(), d.message_digest().size());
+    }
+    assert_eq!(DigestAlgorithm::from_uri(alg::RSA_SHA256), None);
+    let sha256: String = DigestAlgorithm::Sha256
+        .hash(b"abc")
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        sha256,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
 fn refuses_a_key_that_is_not_the_certificates() {
     let s = test_signer();
     let other = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();

@@ -2,7 +2,6 @@
 //! checks a signature, [`verify_signature`] as a generic XML-DSig verifier does, and the value
 //! checks ([`verify_value`], [`verify_der`]) underneath.
 
-use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
 use openssl::sign::Verifier;
 
@@ -75,7 +74,7 @@ pub fn verify_der(
     if KeyKind::of(key).ok() != Some(algorithm.key_kind()) {
         return Ok(false);
     }
-    let mut verifier = Verifier::new(algorithm.hash(), key)?;
+    let mut verifier = Verifier::new(algorithm.message_digest(), key)?;
     verifier.update(data)?;
     // openssl reports a malformed signature (wrong length, bad DER) as an error, a wrong one as
     // false: both are a signature that does not verify.
@@ -206,8 +205,7 @@ fn verify<'a>(
         .first(ns::DSIG, "DigestMethod")
         .and_then(|e| e.attribute("Algorithm"))
         .ok_or(VerifyError::Malformed("no DigestMethod"))?;
-    let md = DigestAlgorithm::from_uri(digest_uri)
-        .map(DigestAlgorithm::hash)
+    let digest_algorithm = DigestAlgorithm::from_uri(digest_uri)
         .ok_or_else(|| VerifyError::UnsupportedAlgorithm(digest_uri.to_owned()))?;
     // The element's text only: a comment inside DigestValue is not part of the value.
     let digest_value = reference
@@ -217,10 +215,10 @@ fn verify<'a>(
 
     // The enveloped-signature transform: the referenced element without this Signature.
     let without_sig = clone_without(target, sig);
-    let digest = hash(md, canonicalize(&without_sig).as_bytes())?;
+    let digest = digest_algorithm.hash(canonicalize(&without_sig).as_bytes())?;
     let expected = decode_padded(&digest_value)
         .map_err(|_| VerifyError::Malformed("DigestValue is not base64"))?;
-    if digest.as_ref() != expected.as_slice() {
+    if digest != expected {
         return Err(VerifyError::DigestMismatch);
     }
     verify_signature_value(sig, key)?;
