@@ -87,8 +87,38 @@ impl DataEncryption {
         Self::TripleDesCbc,
     ];
 
+    /// The methods offered for new encryption (the login choices, the API and the SP registry):
+    /// [`Self::ALL`] in order without the legacy ones, which only scenarios use.
+    pub const OFFERED: [DataEncryption; 4] = {
+        let mut out = [Self::Aes128Cbc; 4];
+        let (mut i, mut n) = (0, 0);
+        while i < Self::ALL.len() {
+            if !Self::ALL[i].is_legacy() {
+                out[n] = Self::ALL[i];
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(
+            n == out.len(),
+            "OFFERED has one place per method that is not legacy"
+        );
+        out
+    };
+
+    /// The ids of [`Self::OFFERED`], for the messages that list what may be chosen.
+    pub const OFFERED_IDS: [&'static str; 4] = {
+        let mut out = [""; 4];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = Self::OFFERED[i].id();
+            i += 1;
+        }
+        out
+    };
+
     /// Short name used in forms, the API and config files (the URI's fragment).
-    pub fn id(self) -> &'static str {
+    pub const fn id(self) -> &'static str {
         match self {
             Self::Aes128Cbc => "aes128-cbc",
             Self::Aes256Cbc => "aes256-cbc",
@@ -117,8 +147,8 @@ impl DataEncryption {
     }
 
     /// Whether a careful SP should refuse it.
-    pub fn is_legacy(self) -> bool {
-        self == Self::TripleDesCbc
+    pub const fn is_legacy(self) -> bool {
+        matches!(self, Self::TripleDesCbc)
     }
 
     /// Content key length in bytes.
@@ -176,8 +206,38 @@ pub enum KeyTransport {
 impl KeyTransport {
     pub const ALL: [KeyTransport; 3] = [Self::RsaOaepMgf1p, Self::RsaOaep, Self::Rsa1_5];
 
+    /// The methods offered for new encryption (the login choices, the API and the SP registry):
+    /// [`Self::ALL`] in order without the legacy ones, which only scenarios use.
+    pub const OFFERED: [KeyTransport; 2] = {
+        let mut out = [Self::RsaOaepMgf1p; 2];
+        let (mut i, mut n) = (0, 0);
+        while i < Self::ALL.len() {
+            if !Self::ALL[i].is_legacy() {
+                out[n] = Self::ALL[i];
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(
+            n == out.len(),
+            "OFFERED has one place per method that is not legacy"
+        );
+        out
+    };
+
+    /// The ids of [`Self::OFFERED`], for the messages that list what may be chosen.
+    pub const OFFERED_IDS: [&'static str; 2] = {
+        let mut out = [""; 2];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = Self::OFFERED[i].id();
+            i += 1;
+        }
+        out
+    };
+
     /// Short name used in forms, the API and config files (the URI's fragment).
-    pub fn id(self) -> &'static str {
+    pub const fn id(self) -> &'static str {
         match self {
             Self::RsaOaepMgf1p => "rsa-oaep-mgf1p",
             Self::RsaOaep => "rsa-oaep",
@@ -202,8 +262,8 @@ impl KeyTransport {
     }
 
     /// Whether a careful SP should refuse it.
-    pub fn is_legacy(self) -> bool {
-        self == Self::Rsa1_5
+    pub const fn is_legacy(self) -> bool {
+        matches!(self, Self::Rsa1_5)
     }
 
     /// The OAEP parameters written for this method: `(DigestMethod URI, MGF URI)`.
@@ -267,14 +327,8 @@ impl AllowList {
     /// 3DES nor RSA PKCS#1 v1.5.
     pub fn modern() -> Self {
         AllowList {
-            data: DataEncryption::ALL
-                .into_iter()
-                .filter(|a| !a.is_legacy())
-                .collect(),
-            key_transport: KeyTransport::ALL
-                .into_iter()
-                .filter(|a| !a.is_legacy())
-                .collect(),
+            data: DataEncryption::OFFERED.to_vec(),
+            key_transport: KeyTransport::OFFERED.to_vec(),
         }
     }
 

@@ -676,6 +676,25 @@ fn oaep_digests_are_read_with_the_signature_digest_table() {
 }
 
 #[test]
+fn the_offered_methods_are_every_one_but_the_legacy_ones_in_order() {
+    assert_eq!(
+        DataEncryption::OFFERED_IDS,
+        ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"]
+    );
+    assert_eq!(KeyTransport::OFFERED_IDS, ["rsa-oaep-mgf1p", "rsa-oaep"]);
+    for d in DataEncryption::ALL {
+        assert_eq!(
+            DataEncryption::OFFERED.contains(&d),
+            !d.is_legacy(),
+            "{d:?}"
+        );
+    }
+    for k in KeyTransport::ALL {
+        assert_eq!(KeyTransport::OFFERED.contains(&k), !k.is_legacy(), "{k:?}");
+    }
+}
+
+#[test]
 fn ids_and_uris_name_each_other() {
     for d in DataEncryption::ALL {
         assert_eq!(DataEncryption::from_id(d.id()), Some(d));
