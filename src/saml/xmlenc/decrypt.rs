@@ -36,7 +36,8 @@ pub fn decrypt_assertion(
 }
 
 /// Decrypts a `saml:EncryptedAssertion` with `key` to the plaintext bytes, as text (what
-/// [`encrypt_assertion`] wrote with [`write_document`]), accepting only the algorithms of
+/// [`encrypt_assertion`](super::encrypt_assertion) wrote with
+/// [`write_document`](crate::saml::xml::c14n::write_document)), accepting only the algorithms of
 /// `allowed`. An inline EncryptedKey is tried first, then one a RetrievalMethod points at; when
 /// several are inline, the first that decrypts wins.
 pub fn decrypt_xml(

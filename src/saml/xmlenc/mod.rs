@@ -25,9 +25,10 @@
 //! shape some IdPs send.
 //!
 //! Sign, then encrypt (saml-core 6.2): the assertion given to [`encrypt_assertion`] already
-//! carries its signature, and is serialised with [`write_document`] as an apex element, so it
-//! declares every namespace it uses wherever it is decrypted back into, and its bytes are exactly
-//! the ones its signature was computed over. A Response signature, if any, is computed
+//! carries its signature, and is serialised with
+//! [`write_document`](super::xml::c14n::write_document) as an apex element, so it declares every
+//! namespace it uses wherever it is decrypted back into, and its bytes are exactly the ones its
+//! signature was computed over. A Response signature, if any, is computed
 //! afterwards, over the EncryptedAssertion.
 //!
 //! Like the rest of the engine this draws no randomness: content keys and IVs come from the
