@@ -11,27 +11,21 @@
 
 use std::io::{Read, Write};
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use flate2::bufread::{DeflateDecoder, ZlibDecoder};
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use openssl::pkey::{PKey, Private};
 
+use super::b64::{DecodeError, LENIENT, STANDARD};
 use super::dsig::{DsigError, SignatureAlgorithm};
+
+/// The Redirect-binding query signer, defined in dsig beside the keys that implement it.
+pub use super::dsig::QuerySigner;
 
 /// Largest base64 message parameter accepted.
 pub const MAX_ENCODED_LEN: usize = 256 * 1024;
 /// Largest decoded (inflated) message accepted.
 pub const MAX_DECODED_LEN: usize = 1024 * 1024;
-
-/// Padding is optional on the way in: some SPs strip it.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
@@ -187,27 +181,6 @@ impl MessageParam {
     }
 }
 
-/// Signs the octets of a Redirect query (saml-bindings 3.4.4.1) with the hash of `algorithm`,
-/// returning the raw signature: RSA PKCS#1 v1.5, or for ECDSA the XML-DSig r||s (the form
-/// xmlsec, and so python3-saml and OpenSAML, verify; see [`super::dsig::sign_value`]).
-pub trait QuerySigner {
-    fn sign_query(
-        &self,
-        algorithm: SignatureAlgorithm,
-        octets: &[u8],
-    ) -> Result<Vec<u8>, DsigError>;
-}
-
-impl QuerySigner for PKey<Private> {
-    fn sign_query(
-        &self,
-        algorithm: SignatureAlgorithm,
-        octets: &[u8],
-    ) -> Result<Vec<u8>, DsigError> {
-        super::dsig::sign_value(self, algorithm, octets)
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
     #[error("DEFLATE failed: {0}")]
@@ -308,9 +281,9 @@ fn inflate_capped(reader: Box<dyn Read + '_>) -> Result<Vec<u8>, BindingError> {
 }
 
 /// What is wrong with a base64 value, in words a tester can act on.
-fn base64_problem(e: &base64::DecodeError) -> String {
+fn base64_problem(e: &DecodeError) -> String {
     match e {
-        base64::DecodeError::InvalidByte(offset, byte) => {
+        DecodeError::InvalidByte(offset, byte) => {
             let hint = if matches!(byte, b'-' | b'_') {
                 "; this is base64url, but the SAML bindings use standard base64 (+ and /)"
             } else {
@@ -322,7 +295,7 @@ fn base64_problem(e: &base64::DecodeError) -> String {
                 char::from(*byte)
             )
         }
-        base64::DecodeError::InvalidLength(n) => {
+        DecodeError::InvalidLength(n) => {
             format!("{n} base64 characters cannot encode whole bytes (the value is cut short?)")
         }
         other => other.to_string(),
@@ -339,6 +312,7 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
     use flate2::write::ZlibEncoder;
+    use openssl::pkey::PKey;
 
     const XML: &str = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>";
 

@@ -516,13 +516,13 @@ pub fn sign_logout_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::saml::b64::STANDARD;
     use crate::saml::binding::{self, MessageParam, QuerySigner};
     use crate::saml::dsig::tests::test_signer;
     use crate::saml::dsig::{verify_enveloped, SignatureAlgorithm, VerifyError};
     use crate::saml::issue::{IdSource, SequentialIds};
     use crate::saml::xml::c14n::write_document;
     use crate::saml::xml::reader::parse;
-    use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;
     use openssl::hash::MessageDigest;
     use openssl::pkey::{PKey, Private};

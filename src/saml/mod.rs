@@ -11,6 +11,7 @@
 //! handlebars, serde_yaml, std::fs or std::net.
 
 pub mod authn_request;
+pub mod b64;
 pub mod binding;
 pub mod compare;
 pub mod dsig;

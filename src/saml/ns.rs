@@ -98,3 +98,44 @@ pub const SCENARIO_EXTENSION: &str = "urn:mock-idp:scenario:extension";
 pub const CONSENT_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:consent:unspecified";
 /// Integrated Windows Authentication, as AD FS asserts it.
 pub const AC_WINDOWS: &str = "urn:federation:authentication:windows";
+
+/// XML Encryption 1.0 namespace, prefix `xenc`.
+pub const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
+/// XML Encryption 1.1 namespace, prefix `xenc11` (the `MGF` element).
+pub const XENC11: &str = "http://www.w3.org/2009/xmlenc11#";
+
+/// `Type` of an EncryptedData whose plaintext is one element (xmlenc-core1 3.1; saml-core 6.1
+/// requires this value when Type is present).
+pub const XENC_TYPE_ELEMENT: &str = "http://www.w3.org/2001/04/xmlenc#Element";
+/// `Type` of a RetrievalMethod pointing at an EncryptedKey (xmlenc-core1 3.5, "The
+/// ds:RetrievalMethod Element").
+pub const XENC_TYPE_ENCRYPTED_KEY: &str = "http://www.w3.org/2001/04/xmlenc#EncryptedKey";
+
+/// Algorithm URIs of XML Encryption 1.1 (section 5).
+pub mod xenc_alg {
+    /// 5.2.1, legacy: 3DES, 192-bit key, 64-bit IV.
+    pub const TRIPLEDES_CBC: &str = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc";
+    /// 5.2.2: AES-128 in CBC mode.
+    pub const AES128_CBC: &str = "http://www.w3.org/2001/04/xmlenc#aes128-cbc";
+    /// 5.2.2: AES-256 in CBC mode.
+    pub const AES256_CBC: &str = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";
+    /// 5.2, AES-GCM: AES-128 in GCM mode.
+    pub const AES128_GCM: &str = "http://www.w3.org/2009/xmlenc11#aes128-gcm";
+    /// 5.2, AES-GCM: AES-256 in GCM mode.
+    pub const AES256_GCM: &str = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
+    /// 5.5.1, legacy: RSA PKCS#1 v1.5 key transport.
+    pub const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
+    /// 5.5.2: RSA-OAEP with MGF1-SHA-1.
+    pub const RSA_OAEP_MGF1P: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+    /// 5.5.2: RSA-OAEP with the mask generation function named by `xenc11:MGF`.
+    pub const RSA_OAEP: &str = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
+    /// 5.5.2: MGF1 with SHA-1 (the default when `xenc11:MGF` is absent).
+    pub const MGF1_SHA1: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha1";
+    pub const MGF1_SHA224: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha224";
+    pub const MGF1_SHA256: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha256";
+    pub const MGF1_SHA384: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha384";
+    pub const MGF1_SHA512: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha512";
+    /// Message digests (`ds:DigestMethod` of RSA-OAEP): the URIs of XML-DSig's digest methods.
+    /// SHA-1 is the OAEP digest when `ds:DigestMethod` is absent (5.5.2).
+    pub use super::alg::{SHA1, SHA256, SHA384, SHA512};
+}

@@ -7,10 +7,9 @@
 //! (Organization, ContactPerson, Extensions, a metadata Signature) is ignored, and nothing is
 //! trusted because of a signature: the registry file is the trust decision.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use openssl::x509::X509;
 
+use super::b64::decode_padded;
 use super::ns;
 use super::sp::{AcsEndpoint, Encryption, ServiceProvider};
 use super::xml::reader::{self, Limits, ReadError};
@@ -363,15 +362,14 @@ fn xs_boolean(v: &str) -> Option<bool> {
 }
 
 /// `ds:X509Certificate` text to DER. SP libraries wrap the base64 at 64 columns (node-saml,
-/// python3-saml when signing) or not at all; every kind of whitespace is dropped.
+/// python3-saml when signing) or not at all; every kind of whitespace is dropped (Unicode's,
+/// not only the ASCII whitespace [`decode_padded`] drops).
 fn certificate_der(text: &str, number: usize) -> Result<Vec<u8>, SpMetadataError> {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let der = B64
-        .decode(compact.as_bytes())
-        .map_err(|e| SpMetadataError::CertificateBase64 {
-            number,
-            problem: e.to_string(),
-        })?;
+    let der = decode_padded(&compact).map_err(|e| SpMetadataError::CertificateBase64 {
+        number,
+        problem: e.to_string(),
+    })?;
     // Checked here so that a truncated paste is reported against the metadata, not later
     // when a signed request fails to verify.
     X509::from_der(&der).map_err(|e| SpMetadataError::CertificateDer {
@@ -384,6 +382,8 @@ fn certificate_der(text: &str, number: usize) -> Result<Vec<u8>, SpMetadataError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::saml::b64::STANDARD as B64;
+    use base64::Engine as _;
 
     const PYTHON: &str = include_str!("../../tests/fixtures/sp-metadata/python3-saml.xml");
     const PYTHON_SIGNED: &str =

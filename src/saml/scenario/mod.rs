@@ -13,6 +13,7 @@
 //! ACS) with exactly one deliberate defect. One file per family; [`catalogue`] lists them all.
 
 mod addressing;
+mod attacker;
 mod encryption;
 mod injection;
 pub mod logout;
@@ -25,6 +26,8 @@ mod time;
 mod wrapping;
 
 use ::time::OffsetDateTime;
+
+pub use attacker::attacker_signers;
 
 use super::dsig::{Algorithms, DsigError, KeyInfoStyle, Signer};
 use super::response::ResponseSpec;
@@ -204,24 +207,6 @@ impl Keys<'_> {
             SigningKey::Cloned => self.cloned,
         }
     }
-}
-
-/// The attacker's key pair, published with the project on purpose: it is what scenarios sign
-/// with to prove an SP does not trust a key it was never given.
-const ATTACKER_KEY: &[u8] = include_bytes!("attacker.key");
-const ATTACKER_CERT: &[u8] = include_bytes!("attacker.crt");
-
-/// The attacker's signer (its own self-signed certificate) and the cloned one (the IdP
-/// certificate's names on the attacker's key), for `idp`.
-pub fn attacker_signers(idp: &Signer) -> Result<(Signer, Signer), DsigError> {
-    // Parsed once: decoding a PEM key is most of the cost here (the clones share it).
-    let key = openssl::pkey::PKey::private_key_from_pem(ATTACKER_KEY)?;
-    let attacker = Signer::new(key.clone(), openssl::x509::X509::from_pem(ATTACKER_CERT)?)?;
-    let cloned = Signer::new(
-        key.clone(),
-        super::dsig::clone_certificate(idp.certificate(), &key)?,
-    )?;
-    Ok((attacker, cloned))
 }
 
 /// What `shape` may need besides the spec.

@@ -7,7 +7,7 @@
 //! that only the intended check fails. The tree helpers at the end are shared with the
 //! wrapping family.
 
-use base64::engine::general_purpose::STANDARD as B64;
+use crate::saml::b64::STANDARD as B64;
 use base64::Engine as _;
 
 use super::{Family, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext, Verdict};

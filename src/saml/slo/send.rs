@@ -2,7 +2,7 @@
 //! asked, shaped by the logout scenario if it breaks that kind of message, then signed (the
 //! enveloped signature for HTTP-POST, the query signature for HTTP-Redirect) and encoded.
 
-use base64::engine::general_purpose::STANDARD;
+use crate::saml::b64::STANDARD;
 use base64::Engine as _;
 use time::OffsetDateTime;
 
