@@ -30,11 +30,6 @@
 //! makes of a verdict (the picker's line, what strict mode refuses) in `judgement`; this file
 //! holds what they share: the error, the algorithm allow-list and the check of a value.
 
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
-use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Public};
 
 use super::dsig::{self, DigestAlgorithm, KeyKind, SignatureAlgorithm, VerifyError};
@@ -62,12 +57,6 @@ const DSA_OR_ECDSA: [&str; 6] = [
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
 ];
-
-/// Padding is optional and line breaks are common in base64 values.
-const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// A signature that verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,31 +156,18 @@ impl From<VerifyError> for RequestSignatureError {
 // Algorithms
 
 fn signature_algorithm(uri: &str) -> Result<SignatureAlgorithm, RequestSignatureError> {
-    SignatureAlgorithm::ALL
-        .into_iter()
-        .find(|a| a.uri() == uri)
+    SignatureAlgorithm::from_uri(uri)
         .ok_or_else(|| RequestSignatureError::UnsupportedSignatureAlgorithm(uri.to_owned()))
 }
 
 fn digest_algorithm(uri: &str) -> Result<DigestAlgorithm, RequestSignatureError> {
-    DigestAlgorithm::ALL
-        .into_iter()
-        .find(|a| a.uri() == uri)
+    DigestAlgorithm::from_uri(uri)
         .ok_or_else(|| RequestSignatureError::UnsupportedDigestAlgorithm(uri.to_owned()))
 }
 
 /// Whether `uri` names a DSA or ECDSA signature method (known, but not supported here).
 pub fn is_dsa_or_ecdsa(uri: &str) -> bool {
     DSA_OR_ECDSA.contains(&uri)
-}
-
-fn message_digest(d: DigestAlgorithm) -> MessageDigest {
-    match d {
-        DigestAlgorithm::Sha1 => MessageDigest::sha1(),
-        DigestAlgorithm::Sha256 => MessageDigest::sha256(),
-        DigestAlgorithm::Sha384 => MessageDigest::sha384(),
-        DigestAlgorithm::Sha512 => MessageDigest::sha512(),
-    }
 }
 
 /// RSA PKCS#1 v1.5, or ECDSA P-256, over `data` with the hash of `algorithm`. An ECDSA value
@@ -227,11 +203,6 @@ fn verify_signature_value(
     } else {
         Err(RequestSignatureError::BadSignature)
     }
-}
-
-fn decode_b64(s: &str) -> Option<Vec<u8>> {
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    LENIENT_B64.decode(compact).ok()
 }
 
 fn first_valid(

@@ -4,13 +4,13 @@
 
 use std::collections::HashSet;
 
-use openssl::hash::hash;
 use openssl::pkey::{PKey, Public};
 
 use super::{
-    decode_b64, digest_algorithm, first_valid, message_digest, signature_algorithm,
-    verify_signature_value, RequestSignatureError, Verdict, Verified,
+    digest_algorithm, first_valid, signature_algorithm, verify_signature_value,
+    RequestSignatureError, Verdict, Verified,
 };
+use crate::saml::b64::decode_b64;
 use crate::saml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns::{self, alg};
 use crate::saml::xml::c14n::{in_scope_namespaces, ExcC14n};
@@ -262,11 +262,11 @@ pub(super) fn verify_with_prefix_lists(
         skip: Some(profile.signature),
     }
     .canonicalize(root, 0);
-    let digest = hash(message_digest(profile.digest), signed.as_bytes())?;
+    let digest = profile.digest.hash(signed.as_bytes())?;
     let expected = decode_b64(&profile.digest_value).ok_or(RequestSignatureError::Malformed(
         "DigestValue is not base64",
     ))?;
-    if digest.as_ref() != expected.as_slice() {
+    if digest != expected {
         return Err(RequestSignatureError::DigestMismatch);
     }
 

@@ -4,9 +4,10 @@
 use openssl::pkey::{PKey, Public};
 
 use super::{
-    decode_b64, first_valid, signature_algorithm, verify_signature_value, RequestSignatureError,
-    Verdict, Verified,
+    first_valid, signature_algorithm, verify_signature_value, RequestSignatureError, Verdict,
+    Verified,
 };
+use crate::saml::b64::decode_b64;
 
 /// The query parameters of the HTTP-Redirect binding that take part in a signature; none of
 /// them may appear twice.

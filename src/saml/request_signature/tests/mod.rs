@@ -6,8 +6,10 @@
 use std::io::Write as _;
 
 use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
+use openssl::hash::MessageDigest;
 use openssl::pkey::Private;
 use openssl::x509::X509;
 

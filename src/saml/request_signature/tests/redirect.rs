@@ -311,8 +311,7 @@ fn ecdsa_redirect_signatures_verify_as_r_s_and_as_der() {
 
 fn sign_octets(octets: &str, algorithm: SignatureAlgorithm) -> String {
     let key = test_key();
-    let mut signer =
-        openssl::sign::Signer::new(message_digest(algorithm.matching_digest()), &key).unwrap();
+    let mut signer = openssl::sign::Signer::new(algorithm.message_digest(), &key).unwrap();
     signer.update(octets.as_bytes()).unwrap();
     url_encode(&STANDARD.encode(signer.sign_to_vec().unwrap()))
 }
