@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::saml::scenario;
 
-use super::error::ApiError;
-use super::signature::{self, SignatureView};
-use super::AppState;
+use crate::server::flow::judged::ReceivedRequest;
 use crate::server::flow::login::{self, Choices, LoginError};
+
+use super::error::ApiError;
+use super::signature::SignatureView;
+use super::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 struct SsoCall {
@@ -73,15 +75,14 @@ pub async fn sso(
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let binding = login::parse_binding(call.binding.as_deref())?;
-    let (mut received, relay_state) = signature::received_from(
+    let (received, relay_state) = ReceivedRequest::carried(
         call.saml_request.as_deref(),
         binding,
         call.redirect_query.as_deref(),
         relay_state,
     )?;
     let relay_state = relay_state.as_deref();
-    let destination = login::destination_for_request(&state, &received.request)?;
-    signature::judge(&state, &mut received, &destination)?;
+    let (received, destination) = received.judge(&state)?;
     let user = call.user.as_deref();
     let issued = login::answer(
         &state,
@@ -97,9 +98,9 @@ pub async fn sso(
         relay_state,
         request_id: issued.request_id.as_deref(),
         user: user.unwrap_or_default(),
-        binding: Some(received.binding.id()),
-        encoding: Some(received.encoding.id()),
-        request_signature: SignatureView::of(&received),
+        binding: Some(received.binding().id()),
+        encoding: Some(received.encoding().id()),
+        request_signature: Some(SignatureView::of(&received)),
     }))
 }
 
