@@ -1,22 +1,40 @@
 //! One login, as the picker form and the API both perform it: take the judged request (or,
 //! IdP-initiated, find the SP), resolve where the answer goes, apply the SP's settings and the
-//! tester's choices, look up the user, and run the engine with the real clock and random IDs.
+//! tester's choices, look up the user, and run the engine at the request's one `now`, with random IDs.
 //! A browser's login runs inside its IdP session, which continues when the same user logs in
 //! again; an `IsPassive` request is answered from that session or with NoPassive.
 
 use crate::saml::compare::{self, Recorder};
 use crate::saml::issue::{self, IdSource, IssuedResponse, Login, SessionInfo};
 use crate::saml::scenario::{Special, VALID};
-use crate::server::clock;
+use crate::server::clock::{self, RandomIds};
 use crate::server::inspector::Exchange;
 use crate::server::sessions::{Participation, Session};
 use crate::server::state::AppState;
+use time::OffsetDateTime;
 
 pub use super::choices::{parse_binding, Choices, ENCRYPT_IDS, KEY_TRANSPORT_IDS};
 pub use super::destination::{destination_for_request, destination_for_sp, Destination};
 pub use super::login_error::{check_relay_state, LoginError, MAX_RELAY_STATE};
 
 use super::judged::{JudgedRequest, ReceivedRequest};
+
+/// When one request is answered, and where its IDs and random bytes come from. The clock is
+/// read once per request, where it arrives, and this is handed down to every step of it.
+pub struct Now<I = RandomIds> {
+    pub time: OffsetDateTime,
+    pub ids: I,
+}
+
+impl Now {
+    /// `time` with fresh random IDs.
+    pub fn at(time: OffsetDateTime) -> Self {
+        Now {
+            time,
+            ids: RandomIds,
+        }
+    }
+}
 
 /// Issues the signed response for `user`, broken as the chosen scenario says.
 pub fn answer(
@@ -26,6 +44,7 @@ pub fn answer(
     user: Option<&str>,
     choices: &Choices,
     session: Option<&SessionInfo>,
+    now: Now<impl IdSource>,
 ) -> Result<IssuedResponse, LoginError> {
     let request = received.map(JudgedRequest::request);
     let profile = choices.profile(destination.sp, state.signer.kind())?;
@@ -46,21 +65,20 @@ pub fn answer(
         .directory
         .get(user)
         .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+    let answered = Answered {
+        received,
+        destination,
+        user,
+        scenario: scenario.id,
+        at: now.time,
+    };
     let sp = destination.resolution.target.sp_entity_id.as_str();
     if scenario.special == Some(Special::Replay) {
         let issued = state
             .history
             .last_response(sp)
             .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()))?;
-        record(
-            state,
-            received,
-            destination,
-            user,
-            scenario.id,
-            &issued,
-            None,
-        );
+        record(state, &answered, &issued, None);
         return Ok(issued);
     }
     let previous = state.history.previous_request(sp);
@@ -76,38 +94,43 @@ pub fn answer(
         previous_request_id: previous.as_deref(),
         session,
     };
-    let now = clock::now();
-    let mut ids = Recorder::new(clock::RandomIds);
-    let issued = issue::issue(&login, &idp, now, &mut ids, scenario)?;
+    let mut ids = Recorder::new(now.ids);
+    let issued = issue::issue(&login, &idp, now.time, &mut ids, scenario)?;
     // For the inspector, which marks what the scenario changed: the same login, valid.
     let valid_xml = (scenario.id != VALID.id)
-        .then(|| compare::valid_counterpart(&login, &idp, now, ids.into_drawn()))
+        .then(|| compare::valid_counterpart(&login, &idp, now.time, ids.into_drawn()))
         .flatten();
     state
         .history
         .record(sp, request.map(|r| r.id.as_str()), &issued);
-    record(
-        state,
-        received,
-        destination,
-        user,
-        scenario.id,
-        &issued,
-        valid_xml,
-    );
+    record(state, &answered, &issued, valid_xml);
     Ok(issued)
+}
+
+/// Who was answered, for whom and how: what [`record`] logs.
+#[derive(Clone, Copy)]
+struct Answered<'a> {
+    received: Option<&'a JudgedRequest>,
+    destination: &'a Destination<'a>,
+    user: &'a str,
+    scenario: &'static str,
+    at: OffsetDateTime,
 }
 
 /// One log line and one inspector entry per answered login.
 fn record(
     state: &AppState,
-    received: Option<&JudgedRequest>,
-    destination: &Destination<'_>,
-    user: &str,
-    scenario: &'static str,
+    answered: &Answered<'_>,
     issued: &IssuedResponse,
     valid_xml: Option<String>,
 ) {
+    let Answered {
+        received,
+        destination,
+        user,
+        scenario,
+        at,
+    } = *answered;
     let sp = destination.resolution.target.sp_entity_id.as_str();
     let binding = received.map_or("idp-initiated", |r| r.binding().id());
     let status = issued
@@ -122,7 +145,7 @@ fn record(
     tracing::info!(sp, user, scenario, binding, status = %status, acs = %issued.acs_url, request_signature = %request_signature, "login answered");
     state.inspector.record(Exchange {
         seq: 0,
-        at: clock::now(),
+        at,
         sp: sp.to_owned(),
         user: user.to_owned(),
         scenario,
@@ -143,6 +166,7 @@ pub fn answer_no_passive(
     state: &AppState,
     received: &JudgedRequest,
     destination: &Destination<'_>,
+    now: Now<impl IdSource>,
 ) -> Result<IssuedResponse, LoginError> {
     let choices = Choices {
         scenario: Some(NO_PASSIVE.to_owned()),
@@ -158,6 +182,7 @@ pub fn answer_no_passive(
         anyone.as_deref(),
         &choices,
         None,
+        now,
     )
 }
 
@@ -223,14 +248,19 @@ pub fn answer_in_session(
     destination: &Destination<'_>,
     user: &str,
     choices: &Choices,
+    now: Now<impl IdSource>,
 ) -> Result<(IssuedResponse, String), LoginError> {
-    let current = current_session(state, session_id);
-    login_in_session(state, current, received, destination, user, choices)
+    let current = current_session(state, session_id, now.time);
+    login_in_session(state, current, received, destination, user, choices, now)
 }
 
 /// The live session `session_id` names, if any.
-pub fn current_session(state: &AppState, session_id: Option<&str>) -> Option<Session> {
-    state.sessions.get(session_id?, clock::now())
+pub fn current_session(
+    state: &AppState,
+    session_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<Session> {
+    state.sessions.get(session_id?, now)
 }
 
 fn login_in_session(
@@ -240,6 +270,7 @@ fn login_in_session(
     destination: &Destination<'_>,
     user: &str,
     choices: &Choices,
+    now: Now<impl IdSource>,
 ) -> Result<(IssuedResponse, String), LoginError> {
     let force = received.is_some_and(|r| r.request().force_authn);
     let session = match current {
@@ -248,7 +279,7 @@ fn login_in_session(
             let mut ids = clock::RandomIds;
             state
                 .sessions
-                .start(ids.next_id(), user, ids.next_id(), clock::now())
+                .start(ids.next_id(), user, ids.next_id(), now.time)
         }
     };
     let issued = answer(
@@ -258,6 +289,7 @@ fn login_in_session(
         Some(user),
         choices,
         Some(&session.info),
+        now,
     )?;
     if let (true, Some(name_id), Some(session_index)) = (
         issued.status.is_success(),
@@ -292,8 +324,9 @@ pub fn answer_passive(
     session_id: Option<&str>,
     received: &JudgedRequest,
     destination: &Destination<'_>,
+    now: Now<impl IdSource>,
 ) -> Result<PassiveAnswer, LoginError> {
-    match current_session(state, session_id) {
+    match current_session(state, session_id, now.time) {
         Some(s) if !received.request().force_authn => {
             let user = s.user.clone();
             let (issued, id) = login_in_session(
@@ -303,6 +336,7 @@ pub fn answer_passive(
                 destination,
                 &user,
                 &Choices::default(),
+                now,
             )?;
             Ok(PassiveAnswer {
                 issued,
@@ -310,7 +344,7 @@ pub fn answer_passive(
             })
         }
         _ => Ok(PassiveAnswer {
-            issued: answer_no_passive(state, received, destination)?,
+            issued: answer_no_passive(state, received, destination, now)?,
             session: None,
         }),
     }

@@ -4,6 +4,8 @@
 //! Only the token and the text come back from the page: where the response goes stays here, so
 //! the page cannot be used to post an assertion anywhere else.
 
+use time::OffsetDateTime;
+
 use crate::saml::binding;
 use crate::saml::issue::{IdSource, IssuedResponse};
 use crate::saml::review::{self, EditError};
@@ -83,8 +85,8 @@ pub fn hold(
     issued: &IssuedResponse,
     relay_state: Option<&str>,
     user: &str,
+    now: OffsetDateTime,
 ) -> Held {
-    let now = clock::now();
     let exchange = state.inspector.hold(&issued.xml);
     let recorded = exchange.and_then(|seq| state.inspector.get(seq));
     let (sp, scenario) = recorded.map_or((String::new(), VALID.id), |e| (e.sp, e.scenario));
@@ -141,10 +143,11 @@ pub fn post(
     token: &str,
     text: &str,
     action: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<Posting, ReviewError> {
     let pending = state
         .reviews
-        .get(token, clock::now())
+        .get(token, now)
         .ok_or(ReviewError::UnknownToken)?;
     // Browsers send a textarea's line ends as CRLF.
     let text = text.replace("\r\n", "\n");

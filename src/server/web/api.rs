@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::saml::scenario;
 
+use crate::server::clock;
 use crate::server::flow::judged::ReceivedRequest;
-use crate::server::flow::login::{self, Choices, LoginError};
+use crate::server::flow::login::{self, Choices, LoginError, Now};
 
 use super::error::ApiError;
 use super::signature::SignatureView;
@@ -71,6 +72,7 @@ pub async fn sso(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let now = clock::now();
     let call = read_call(&req, &body)?;
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
@@ -91,6 +93,7 @@ pub async fn sso(
         user,
         &call.choices,
         None,
+        Now::at(now),
     )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
@@ -110,12 +113,21 @@ pub async fn idp_initiated(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let now = clock::now();
     let call = read_call(&req, &body)?;
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, call.sp.as_deref())?;
     let user = call.user.as_deref();
-    let issued = login::answer(&state, None, &destination, user, &call.choices, None)?;
+    let issued = login::answer(
+        &state,
+        None,
+        &destination,
+        user,
+        &call.choices,
+        None,
+        Now::at(now),
+    )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,

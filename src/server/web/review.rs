@@ -5,7 +5,10 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use time::OffsetDateTime;
+
 use crate::saml::issue::IssuedResponse;
+use crate::server::clock;
 use crate::server::flow::review::{self, ReviewError};
 use crate::server::reviews::TTL;
 
@@ -37,8 +40,9 @@ pub fn hold(
     issued: &IssuedResponse,
     relay_state: Option<&str>,
     user: &str,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
-    let held = review::hold(state, issued, relay_state, user);
+    let held = review::hold(state, issued, relay_state, user, now);
     let pending = &held.pending;
     let page = ReviewPage {
         token: &held.token,
@@ -68,6 +72,7 @@ struct ReviewForm {
 
 /// `POST /sso/review`: posts the reviewed response to its login's ACS.
 pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let now = clock::now();
     let form: ReviewForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| ReviewError::Malformed(e.to_string()))?;
     let posting = review::post(
@@ -75,6 +80,7 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
         form.token.as_deref().unwrap_or_default(),
         form.xml.as_deref().unwrap_or_default(),
         form.action.as_deref(),
+        now,
     )?;
     post_page(
         &posting.acs_url,

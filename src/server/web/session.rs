@@ -3,10 +3,11 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
+use time::OffsetDateTime;
 
 use crate::saml::issue::IssuedResponse;
 use crate::server::flow::judged::JudgedRequest;
-use crate::server::flow::login::{self, Choices, Destination, LoginError};
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
 use crate::server::sessions::{Session, COOKIE};
 
 use super::AppState;
@@ -16,9 +17,9 @@ pub fn id(req: &HttpRequest) -> Option<String> {
     req.cookie(COOKIE).map(|c| c.value().to_owned())
 }
 
-/// The live session this browser's cookie names, if any.
-pub fn current(state: &AppState, req: &HttpRequest) -> Option<Session> {
-    login::current_session(state, id(req).as_deref())
+/// The live session this browser's cookie names at `now`, if any.
+pub fn current(state: &AppState, req: &HttpRequest, now: OffsetDateTime) -> Option<Session> {
+    login::current_session(state, id(req).as_deref(), now)
 }
 
 /// Answers a browser login inside its IdP session (see [`login::answer_in_session`]).
@@ -30,6 +31,7 @@ pub fn answer(
     destination: &Destination<'_>,
     user: &str,
     choices: &Choices,
+    now: OffsetDateTime,
 ) -> Result<(IssuedResponse, Cookie<'static>), LoginError> {
     let (issued, session_id) = login::answer_in_session(
         state,
@@ -38,6 +40,7 @@ pub fn answer(
         destination,
         user,
         choices,
+        Now::at(now),
     )?;
     Ok((issued, cookie(&session_id)))
 }

@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
@@ -12,8 +13,9 @@ use crate::saml::response::format_instant;
 use crate::saml::scenario::{self, Family, Verdict, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 
+use crate::server::clock;
 use crate::server::flow::judged::{JudgedRequest, ReceivedRequest};
-use crate::server::flow::login::{self, Choices, Destination, LoginError};
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
 use crate::server::flow::select;
 use crate::server::sessions::Session;
 use crate::server::state::Preselection;
@@ -43,7 +45,7 @@ pub async fn redirect_binding(
     let raw_query = req.query_string();
     let incoming: Incoming =
         serde_urlencoded::from_str(raw_query).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, Some(raw_query))
+    sp_initiated(&state, &req, incoming, Some(raw_query), clock::now())
 }
 
 pub async fn post_binding(
@@ -53,7 +55,7 @@ pub async fn post_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, None)
+    sp_initiated(&state, &req, incoming, None, clock::now())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,19 +70,20 @@ pub async fn idp_initiated(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
+    let now = clock::now();
     let q: IdpInitiated = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| LoginError::Malformed(e.to_string()))?;
     let relay_state = q.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
     if let Some(pre) = preselection::for_request(&state, &req) {
-        return preselected(&state, &req, None, &destination, pre, relay_state);
+        return preselected(&state, &req, None, &destination, pre, relay_state, now);
     }
     let fields = vec![Field {
         label: "Flow",
         value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
     }];
-    let session = session::current(&state, &req);
+    let session = session::current(&state, &req, now);
     picker(
         &state,
         session.as_ref(),
@@ -98,6 +101,7 @@ fn sp_initiated(
     req: &HttpRequest,
     incoming: Incoming,
     redirect_query: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
     let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
     let arrival = login::arrive(
@@ -108,12 +112,20 @@ fn sp_initiated(
     )?;
     let (received, destination) = (&arrival.request, &arrival.destination);
     if received.request().is_passive {
-        return passive(state, req, received, destination, relay_state);
+        return passive(state, req, received, destination, relay_state, now);
     }
     if let Some(pre) = preselection::for_request(state, req) {
-        return preselected(state, req, Some(received), destination, pre, relay_state);
+        return preselected(
+            state,
+            req,
+            Some(received),
+            destination,
+            pre,
+            relay_state,
+            now,
+        );
     }
-    let session = session::current(state, req).filter(|_| !received.request().force_authn);
+    let session = session::current(state, req, now).filter(|_| !received.request().force_authn);
     picker(
         state,
         session.as_ref(),
@@ -452,6 +464,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    let now = clock::now();
     let form: LoginForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
     let mut relay_state = form.relay_state.clone().filter(|r| !r.is_empty());
@@ -488,14 +501,15 @@ pub async fn login(
                 &destination,
                 user,
                 &form.choices,
+                now,
             )?
         } else {
             let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
-            session::answer(&state, &req, None, &destination, user, &form.choices)?
+            session::answer(&state, &req, None, &destination, user, &form.choices, now)?
         };
     let review = form.review.as_deref().is_some_and(|v| !v.is_empty());
     let mut response = if review {
-        review::hold(&state, &issued, relay_state.as_deref(), user)?
+        review::hold(&state, &issued, relay_state.as_deref(), user, now)?
     } else {
         post_page(
             &issued.acs_url,
@@ -518,6 +532,7 @@ fn preselected(
     destination: &Destination<'_>,
     (pre, from_cookie): (Preselection, bool),
     relay_state: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
     let (issued, cookie) = session::answer(
         state,
@@ -526,9 +541,10 @@ fn preselected(
         destination,
         &pre.user,
         &select::choices(&pre),
+        now,
     )?;
     let mut response = if state.review {
-        review::hold(state, &issued, relay_state, &pre.user)?
+        review::hold(state, &issued, relay_state, &pre.user, now)?
     } else {
         post_page(
             &issued.acs_url,
@@ -555,8 +571,15 @@ fn passive(
     received: &JudgedRequest,
     destination: &Destination<'_>,
     relay_state: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
-    let answer = login::answer_passive(state, session::id(req).as_deref(), received, destination)?;
+    let answer = login::answer_passive(
+        state,
+        session::id(req).as_deref(),
+        received,
+        destination,
+        Now::at(now),
+    )?;
     let issued = &answer.issued;
     match &answer.session {
         Some((user, id)) => {
