@@ -207,3 +207,7 @@ fn from_query(query: &str) -> Result<(ReceivedRequest, Option<String>), LoginErr
     let received = ReceivedRequest::receive(q.saml_request.as_deref(), Some(Binding::Redirect))?;
     Ok((received, q.relay_state.filter(|r| !r.is_empty())))
 }
+
+#[cfg(test)]
+#[path = "judged_tests.rs"]
+mod tests;

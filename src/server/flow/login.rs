@@ -349,3 +349,7 @@ pub fn answer_passive(
         }),
     }
 }
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod tests;

@@ -16,5 +16,7 @@ pub mod login_error;
 pub mod logout;
 pub mod review;
 pub mod select;
+#[cfg(test)]
+mod testkit;
 
 pub use fault::{Classified, Fault, FaultKind};

@@ -67,6 +67,7 @@ impl Classified for ReviewError {
 }
 
 /// A response held for review, as the review page shows it.
+#[derive(Debug)]
 pub struct Held {
     /// What the review form posts back.
     pub token: String,
@@ -128,6 +129,7 @@ pub fn hold(
 }
 
 /// A reviewed response, to be posted to its login's ACS.
+#[derive(Debug)]
 pub struct Posting {
     pub acs_url: String,
     /// base64 of the XML, as the HTTP-POST binding carries it.
@@ -187,3 +189,7 @@ pub fn post(
         user: pending.user,
     })
 }
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;

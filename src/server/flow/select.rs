@@ -58,3 +58,7 @@ pub fn choices(p: &Preselection) -> Choices {
         ..Choices::default()
     }
 }
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;
