@@ -13,6 +13,7 @@ use clap::Parser as _;
 
 use mock_idp::saml::sp::{Policy, Registry};
 use mock_idp::server::config::{self, Cli, Command, Config, Endpoints, LogFormat};
+use mock_idp::server::flow::select;
 use mock_idp::server::healthcheck;
 use mock_idp::server::keys::{self, LoadedKeys};
 use mock_idp::server::sps;
@@ -104,8 +105,7 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
         .with_signed_requests(config.want_signed_requests)
         .with_review(config.review);
     let state = match &config.auto_login {
-        Some(user) => state
-            .with_auto_login(user, config.auto_scenario.as_deref())
+        Some(user) => select::with_auto_login(state, user, config.auto_scenario.as_deref())
             .context(
                 "--auto-login (MOCK_IDP_AUTO_LOGIN) / --auto-scenario (MOCK_IDP_AUTO_SCENARIO)",
             )?,

@@ -3,13 +3,13 @@
 //! their policy, and the in-memory stores (history, sessions, the inspector, reviews). The web
 //! layer hands it to the flows; it names no web framework.
 
+use serde::{Deserialize, Serialize};
+
 use crate::saml::dsig::{DsigError, Signer};
 use crate::saml::issue::Idp;
 use crate::saml::scenario::{attacker_signers, Keys};
 use crate::saml::sp::{Policy, Registry};
 use crate::server::config::Endpoints;
-use crate::server::flow::login::LoginError;
-use crate::server::flow::select::Preselection;
 use crate::server::history::History;
 use crate::server::inspector::Inspector;
 use crate::server::reviews::Reviews;
@@ -21,6 +21,16 @@ use crate::server::users::Directory;
 pub enum StateError {
     #[error("preparing the attacker keys of the failure scenarios: {0}")]
     AttackerKeys(#[from] DsigError),
+}
+
+/// Who logs in, and how, without the picker (`flow::select` checks one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preselection {
+    pub user: String,
+    pub scenario: Option<String>,
+    /// Keep the cookie after use; otherwise it applies to the next login only.
+    #[serde(default)]
+    pub sticky: bool,
 }
 
 /// Everything a request handler may read; built once at start-up, never mutated.
@@ -83,22 +93,6 @@ impl AppState {
             persistent_secret,
             want_signed_requests: false,
         })
-    }
-
-    /// Answer every SSO request at once as `user` (with `scenario`), unless a browser's own
-    /// preselection says otherwise.
-    pub fn with_auto_login(
-        mut self,
-        user: &str,
-        scenario: Option<&str>,
-    ) -> Result<Self, LoginError> {
-        let p = Preselection {
-            user: user.to_owned(),
-            scenario: scenario.map(str::to_owned),
-            sticky: true,
-        };
-        self.auto_login = Some(p.validated(&self)?);
-        Ok(self)
     }
 
     /// The registered service providers, and what to do with others.

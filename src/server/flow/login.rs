@@ -1,423 +1,52 @@
-//! One login, as the picker form and the API both perform it: decode and parse the request
-//! (or, IdP-initiated, find the SP), resolve where the answer goes, apply the SP's settings and
-//! the tester's choices, look up the user, and run the engine with the real clock and random IDs.
+//! One login, as the picker form and the API both perform it: take the judged request (or,
+//! IdP-initiated, find the SP), resolve where the answer goes, apply the SP's settings and the
+//! tester's choices, look up the user, and run the engine at the request's one `now`, with random IDs.
+//! A browser's login runs inside its IdP session, which continues when the same user logs in
+//! again; an `IsPassive` request is answered from that session or with NoPassive.
 
-use serde::Deserialize;
-
-use crate::saml::authn_request::{self, AuthnRequest, RequestError};
-use crate::saml::binding::{self, Binding, BindingError, Encoding};
 use crate::saml::compare::{self, Recorder};
-use crate::saml::dsig::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
-use crate::saml::issue::{self, IssueError, IssuedResponse, Login, ResponseProfile, SessionInfo};
-use crate::saml::request_signature::{Judgement, SignatureRefusal};
-use crate::saml::scenario::{self, Scenario, Special, VALID};
-use crate::saml::sp::{
-    self, name_id_format_from_id, Resolution, ResponseStyle, ServiceProvider, Sign, TargetError,
-};
-use crate::saml::xml::Element;
-use crate::saml::xmlenc::{DataEncryption, KeyTransport};
-use crate::server::clock;
-use crate::server::flow::{Classified, FaultKind};
+use crate::saml::issue::{self, IdSource, IssuedResponse, Login, SessionInfo};
+use crate::saml::scenario::{Special, VALID};
+use crate::server::clock::{self, RandomIds};
 use crate::server::inspector::Exchange;
-
+use crate::server::sessions::{Participation, Session};
 use crate::server::state::AppState;
+use time::OffsetDateTime;
 
-/// Longest RelayState carried through. saml-bindings 3.4.3 says 80 bytes, which many SPs
-/// exceed with a return URL; this only stops abuse.
-pub const MAX_RELAY_STATE: usize = 8 * 1024;
+pub use super::choices::{parse_binding, Choices, ENCRYPT_IDS, KEY_TRANSPORT_IDS};
+pub use super::destination::{destination_for_request, destination_for_sp, Destination};
+pub use super::login_error::{check_relay_state, LoginError, MAX_RELAY_STATE};
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoginError {
-    #[error("no SAMLRequest parameter; service providers send users here with one (HTTP-Redirect: ?SAMLRequest=...; HTTP-POST: a SAMLRequest form field)")]
-    MissingRequest,
-    #[error("{0}")]
-    Binding(#[from] BindingError),
-    #[error("{0}")]
-    Request(#[from] RequestError),
-    #[error("{0}")]
-    Target(#[from] TargetError),
-    #[error("no sp parameter: IdP-initiated login needs the entity ID of a registered service provider ({0})")]
-    MissingSp(String),
-    #[error("no user given; choose one of: {0}")]
-    MissingUser(String),
-    #[error("unknown user {0:?}; choose one of: {1}")]
-    UnknownUser(String, String),
-    #[error("{field} {value:?} is not one of: {allowed}")]
-    BadChoice {
-        field: &'static str,
-        value: String,
-        allowed: String,
-    },
-    #[error("RelayState is {0} bytes; at most {MAX_RELAY_STATE} are carried")]
-    RelayStateTooLong(usize),
-    #[error("the request body or query string could not be read: {0}")]
-    Malformed(String),
-    #[error("there is no previous response to {0} to replay: log in once first")]
-    NothingToReplay(String),
-    #[error("this scenario answers the request {0} sent before this one, and there is none: log in once first")]
-    NoPreviousRequest(String),
-    #[error("{0}")]
-    Issue(IssueError),
-    #[error("{0}")]
-    Signature(#[from] SignatureRefusal),
-    /// Encryption asked for where it cannot be done: no certificate, or a scenario it hides.
-    #[error("{0}")]
-    Encryption(IssueError),
-    /// A signature method the IdP's key cannot make, chosen for this login or by a scenario.
-    #[error("{0}")]
-    AlgorithmForKey(String),
+use super::judged::{JudgedRequest, ReceivedRequest};
+
+/// When one request is answered, and where its IDs and random bytes come from. The clock is
+/// read once per request, where it arrives, and this is handed down to every step of it.
+pub struct Now<I = RandomIds> {
+    pub time: OffsetDateTime,
+    pub ids: I,
 }
 
-impl From<IssueError> for LoginError {
-    fn from(e: IssueError) -> Self {
-        match e {
-            IssueError::NoEncryptionCertificate(_) | IssueError::EncryptionConflict(_) => {
-                LoginError::Encryption(e)
-            }
-            IssueError::AlgorithmNeedsOtherKey { .. } => LoginError::AlgorithmForKey(e.to_string()),
-            other => LoginError::Issue(other),
+impl Now {
+    /// `time` with fresh random IDs.
+    pub fn at(time: OffsetDateTime) -> Self {
+        Now {
+            time,
+            ids: RandomIds,
         }
-    }
-}
-
-impl Classified for LoginError {
-    fn kind(&self) -> FaultKind {
-        match self {
-            LoginError::Issue(_) => FaultKind::Internal,
-            _ if self.is_refusal() => FaultKind::Refused,
-            _ => FaultKind::BadInput,
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            LoginError::MissingRequest | LoginError::Binding(_) => "No usable SAMLRequest",
-            LoginError::Request(_) => "The AuthnRequest is not valid",
-            LoginError::Target(
-                TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. },
-            ) => "Refused in strict mode",
-            LoginError::Target(_) | LoginError::MissingSp(_) => "No place to send the response",
-            LoginError::MissingUser(_) | LoginError::UnknownUser(..) => "Unknown user",
-            LoginError::BadChoice { .. }
-            | LoginError::RelayStateTooLong(_)
-            | LoginError::Malformed(_) => "Bad request",
-            LoginError::Issue(_) => "The response could not be issued",
-            LoginError::Encryption(_) => "The assertion cannot be encrypted",
-            LoginError::AlgorithmForKey(_) => "The signature algorithm does not fit the IdP's key",
-            LoginError::NothingToReplay(_) | LoginError::NoPreviousRequest(_) => {
-                "Nothing to replay yet"
-            }
-            LoginError::Signature(_) => "Request signature refused in strict mode",
-        }
-    }
-
-    fn hint(&self) -> Option<&'static str> {
-        match self {
-            LoginError::MissingRequest => {
-                Some("start the login at the service provider, or see the home page for the API")
-            }
-            LoginError::Binding(_) => {
-                Some("HTTP-Redirect carries base64 of raw DEFLATE; HTTP-POST carries base64 of the XML")
-            }
-            LoginError::Target(TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. }) => {
-                Some("register the service provider and its ACS URL in the file given to --sps, or run without --strict")
-            }
-            LoginError::Target(_) => Some(
-                "the AuthnRequest must name its Issuer and an AssertionConsumerServiceURL, or the service provider must be registered (--sps)",
-            ),
-            LoginError::Signature(_) => Some(
-                "have the service provider sign its AuthnRequests with the key of the certificate registered for it (certificate: in the --sps file, or its metadata), or run without --strict to answer with a warning",
-            ),
-            _ => None,
-        }
-    }
-}
-
-impl LoginError {
-    /// Refusals of strict mode, as opposed to malformed input.
-    fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            LoginError::Target(
-                TargetError::UnregisteredSp(_) | TargetError::UnregisteredAcs { .. }
-            )
-        )
-    }
-}
-
-/// A decoded, parsed AuthnRequest and how it arrived.
-pub struct Received {
-    pub xml: String,
-    pub encoding: Encoding,
-    pub binding: Binding,
-    pub request: AuthnRequest,
-    /// `xml` parsed, which the signature check reads.
-    pub tree: Element,
-    /// HTTP-Redirect: the query string exactly as received (the signature covers these bytes).
-    pub redirect_query: Option<String>,
-    /// The request's signature, once judged with the SP's certificate.
-    pub signature: Option<Judgement>,
-}
-
-/// Decodes and parses a `SAMLRequest` parameter. `binding` is how it arrived, when known.
-pub fn receive(
-    saml_request: Option<&str>,
-    binding: Option<Binding>,
-) -> Result<Received, LoginError> {
-    let param = saml_request
-        .filter(|s| !s.trim().is_empty())
-        .ok_or(LoginError::MissingRequest)?;
-    let decoded = binding::decode(param)?;
-    let (request, tree) = authn_request::parse_with_tree(&decoded.xml)?;
-    Ok(Received {
-        binding: binding.unwrap_or(decoded.encoding.likely_binding()),
-        encoding: decoded.encoding,
-        xml: decoded.xml,
-        request,
-        tree,
-        redirect_query: None,
-        signature: None,
-    })
-}
-
-pub fn check_relay_state(relay_state: Option<&str>) -> Result<(), LoginError> {
-    match relay_state {
-        Some(r) if r.len() > MAX_RELAY_STATE => Err(LoginError::RelayStateTooLong(r.len())),
-        _ => Ok(()),
-    }
-}
-
-pub fn parse_binding(value: Option<&str>) -> Result<Option<Binding>, LoginError> {
-    choice(value, "binding", Binding::from_id, &["redirect", "post"])
-}
-
-/// Where one login's response goes, and for which registered SP, if any.
-pub struct Destination<'a> {
-    pub sp: Option<&'a ServiceProvider>,
-    pub resolution: Resolution,
-}
-
-/// SP-initiated: the SP is the request's issuer.
-pub fn destination_for_request<'a>(
-    state: &'a AppState,
-    request: &AuthnRequest,
-) -> Result<Destination<'a>, LoginError> {
-    let sp = request
-        .issuer
-        .as_deref()
-        .and_then(|i| state.registry.get(i));
-    let resolution = sp::resolve_target(Some(request), sp, state.policy)?;
-    Ok(Destination { sp, resolution })
-}
-
-/// IdP-initiated: a registered SP, answered at its default ACS.
-pub fn destination_for_sp<'a>(
-    state: &'a AppState,
-    entity_id: Option<&str>,
-) -> Result<Destination<'a>, LoginError> {
-    let registered = || {
-        state
-            .registry
-            .all()
-            .iter()
-            .map(|s| s.entity_id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let entity_id = entity_id.filter(|e| !e.is_empty()).ok_or_else(|| {
-        LoginError::MissingSp(if state.registry.is_empty() {
-            "none is registered".into()
-        } else {
-            format!("registered: {}", registered())
-        })
-    })?;
-    let sp = state
-        .registry
-        .get(entity_id)
-        .ok_or_else(|| TargetError::UnknownSp(entity_id.to_owned()))?;
-    let resolution = sp::resolve_target(None, Some(sp), state.policy)?;
-    Ok(Destination {
-        sp: Some(sp),
-        resolution,
-    })
-}
-
-/// The per-login choices of the picker and the API; absent or empty means the SP's setting.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub struct Choices {
-    pub style: Option<String>,
-    pub sign: Option<String>,
-    pub algorithm: Option<String>,
-    pub digest: Option<String>,
-    pub name_id_format: Option<String>,
-    pub authn_context: Option<String>,
-    /// A scenario id from the catalogue; `valid` when absent.
-    pub scenario: Option<String>,
-    /// `none`, `yes` (the SP's algorithm) or a data encryption (`aes256-gcm`, ...): whether
-    /// and how the assertion is encrypted for the SP's encryption certificate.
-    pub encrypt: Option<String>,
-    /// `rsa-oaep-mgf1p` or `rsa-oaep`: how the content key travels; encrypts unless
-    /// `encrypt=none`.
-    pub key_transport: Option<String>,
-}
-
-/// What `encrypt` accepts besides `none` and `yes`; the legacy algorithms are scenarios.
-pub const ENCRYPT_IDS: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
-pub const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
-
-impl Choices {
-    /// The chosen scenario.
-    pub fn scenario(&self) -> Result<&'static Scenario, LoginError> {
-        match self.scenario.as_deref().filter(|s| !s.is_empty()) {
-            None => Ok(&VALID),
-            Some(id) => scenario::find(id).ok_or_else(|| LoginError::BadChoice {
-                field: "scenario",
-                value: id.to_owned(),
-                allowed: match scenario::logout::find(id) {
-                    Some(_) => "the login scenarios; this scenario applies to logout (choose it \
-                                with POST /slo/idp-initiated or GET /slo/select)"
-                        .into(),
-                    None => "the ids listed by GET /api/scenarios".into(),
-                },
-            }),
-        }
-    }
-
-    /// The SP's profile with these choices applied, for an IdP signing with a `key` key. The
-    /// SP's settings follow the key (see [`ResponseProfile::for_sp_and_key`]); an `algorithm`
-    /// chosen for this login that the key cannot make is refused.
-    pub fn profile(
-        &self,
-        sp: Option<&ServiceProvider>,
-        key: KeyKind,
-    ) -> Result<ResponseProfile, LoginError> {
-        let mut p = ResponseProfile::for_sp_and_key(sp, key);
-        if let Some(style) = choice(
-            self.style.as_deref(),
-            "style",
-            ResponseStyle::from_id,
-            &ResponseStyle::ALL.map(ResponseStyle::id),
-        )? {
-            if p.style != style {
-                // Another style brings its own signing default, unless `sign` is chosen too.
-                p.sign = style.default_sign();
-            }
-            p.style = style;
-        }
-        if let Some(sign) = choice(
-            self.sign.as_deref(),
-            "sign",
-            Sign::from_id,
-            &Sign::ALL.map(Sign::id),
-        )? {
-            p.sign = sign;
-        }
-        if let Some(a) = choice(
-            self.algorithm.as_deref(),
-            "algorithm",
-            SignatureAlgorithm::from_id,
-            &SignatureAlgorithm::ALL.map(SignatureAlgorithm::id),
-        )? {
-            if a.key_kind() != key {
-                let fits: Vec<_> = key.algorithms().map(SignatureAlgorithm::id).collect();
-                return Err(LoginError::AlgorithmForKey(format!(
-                    "algorithm {} needs an {} key, and the IdP's signing key is {key}: choose {}",
-                    a.id(),
-                    a.key_kind(),
-                    fits.join(", ")
-                )));
-            }
-            p.algorithms = a.into();
-        }
-        if let Some(d) = choice(
-            self.digest.as_deref(),
-            "digest",
-            DigestAlgorithm::from_id,
-            &DigestAlgorithm::ALL.map(DigestAlgorithm::id),
-        )? {
-            p.algorithms.digest = d;
-        }
-        if let Some(v) = self.name_id_format.as_deref().filter(|v| !v.is_empty()) {
-            let format = name_id_format_from_id(v)
-                .map(str::to_owned)
-                .or_else(|| v.contains(':').then(|| v.to_owned()));
-            p.name_id_format = Some(format.ok_or_else(|| LoginError::BadChoice {
-                field: "name_id_format",
-                value: v.to_owned(),
-                allowed: "unspecified, email, x509, persistent, transient, or a format URN".into(),
-            })?);
-        }
-        let off = self.encrypt.as_deref() == Some("none");
-        match self.encrypt.as_deref().filter(|v| !v.is_empty()) {
-            None => {}
-            Some("none") => p.encryption.enabled = false,
-            Some("yes") => p.encryption.enabled = true,
-            Some(v) => {
-                p.encryption.data = DataEncryption::from_id(v)
-                    .filter(|a| !a.is_legacy())
-                    .ok_or_else(|| LoginError::BadChoice {
-                        field: "encrypt",
-                        value: v.to_owned(),
-                        allowed: format!("none, yes, {}", ENCRYPT_IDS.join(", ")),
-                    })?;
-                p.encryption.enabled = true;
-            }
-        }
-        if let Some(k) = choice(
-            self.key_transport.as_deref(),
-            "key_transport",
-            |v| KeyTransport::from_id(v).filter(|a| !a.is_legacy()),
-            &KEY_TRANSPORT_IDS,
-        )? {
-            p.encryption.key_transport = k;
-            p.encryption.enabled = !off;
-        }
-        if let Some(c) = self.authn_context.as_deref().filter(|v| !v.is_empty()) {
-            p.authn_context = Some(match c {
-                "password-protected-transport" => {
-                    crate::saml::ns::AC_PASSWORD_PROTECTED_TRANSPORT.to_owned()
-                }
-                "windows" => crate::saml::ns::AC_WINDOWS.to_owned(),
-                urn if urn.contains(':') => urn.to_owned(),
-                other => {
-                    return Err(LoginError::BadChoice {
-                        field: "authn_context",
-                        value: other.to_owned(),
-                        allowed: "password-protected-transport, windows, or a class URN".into(),
-                    })
-                }
-            });
-        }
-        Ok(p)
-    }
-}
-
-fn choice<T>(
-    value: Option<&str>,
-    field: &'static str,
-    parse: impl Fn(&str) -> Option<T>,
-    allowed: &[&str],
-) -> Result<Option<T>, LoginError> {
-    match value.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or_else(|| LoginError::BadChoice {
-            field,
-            value: v.to_owned(),
-            allowed: allowed.join(", "),
-        }),
     }
 }
 
 /// Issues the signed response for `user`, broken as the chosen scenario says.
 pub fn answer(
     state: &AppState,
-    received: Option<&Received>,
+    received: Option<&JudgedRequest>,
     destination: &Destination<'_>,
     user: Option<&str>,
     choices: &Choices,
     session: Option<&SessionInfo>,
+    now: Now<impl IdSource>,
 ) -> Result<IssuedResponse, LoginError> {
-    let request = received.map(|r| &r.request);
+    let request = received.map(JudgedRequest::request);
     let profile = choices.profile(destination.sp, state.signer.kind())?;
     let scenario = choices.scenario()?;
     let known = || {
@@ -436,21 +65,20 @@ pub fn answer(
         .directory
         .get(user)
         .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+    let answered = Answered {
+        received,
+        destination,
+        user,
+        scenario: scenario.id,
+        at: now.time,
+    };
     let sp = destination.resolution.target.sp_entity_id.as_str();
     if scenario.special == Some(Special::Replay) {
         let issued = state
             .history
             .last_response(sp)
             .ok_or_else(|| LoginError::NothingToReplay(sp.to_owned()))?;
-        record(
-            state,
-            received,
-            destination,
-            user,
-            scenario.id,
-            &issued,
-            None,
-        );
+        record(state, &answered, &issued, None);
         return Ok(issued);
     }
     let previous = state.history.previous_request(sp);
@@ -466,40 +94,45 @@ pub fn answer(
         previous_request_id: previous.as_deref(),
         session,
     };
-    let now = clock::now();
-    let mut ids = Recorder::new(clock::RandomIds);
-    let issued = issue::issue(&login, &idp, now, &mut ids, scenario)?;
+    let mut ids = Recorder::new(now.ids);
+    let issued = issue::issue(&login, &idp, now.time, &mut ids, scenario)?;
     // For the inspector, which marks what the scenario changed: the same login, valid.
     let valid_xml = (scenario.id != VALID.id)
-        .then(|| compare::valid_counterpart(&login, &idp, now, ids.into_drawn()))
+        .then(|| compare::valid_counterpart(&login, &idp, now.time, ids.into_drawn()))
         .flatten();
     state
         .history
         .record(sp, request.map(|r| r.id.as_str()), &issued);
-    record(
-        state,
-        received,
-        destination,
-        user,
-        scenario.id,
-        &issued,
-        valid_xml,
-    );
+    record(state, &answered, &issued, valid_xml);
     Ok(issued)
+}
+
+/// Who was answered, for whom and how: what [`record`] logs.
+#[derive(Clone, Copy)]
+struct Answered<'a> {
+    received: Option<&'a JudgedRequest>,
+    destination: &'a Destination<'a>,
+    user: &'a str,
+    scenario: &'static str,
+    at: OffsetDateTime,
 }
 
 /// One log line and one inspector entry per answered login.
 fn record(
     state: &AppState,
-    received: Option<&Received>,
-    destination: &Destination<'_>,
-    user: &str,
-    scenario: &'static str,
+    answered: &Answered<'_>,
     issued: &IssuedResponse,
     valid_xml: Option<String>,
 ) {
+    let Answered {
+        received,
+        destination,
+        user,
+        scenario,
+        at,
+    } = *answered;
     let sp = destination.resolution.target.sp_entity_id.as_str();
-    let binding = received.map_or("idp-initiated", |r| r.binding.id());
+    let binding = received.map_or("idp-initiated", |r| r.binding().id());
     let status = issued
         .status
         .code
@@ -507,23 +140,18 @@ fn record(
         .next()
         .unwrap_or_default()
         .to_owned();
-    let request_signature = match received {
-        None => "no request".to_owned(),
-        Some(r) => r
-            .signature
-            .as_ref()
-            .map_or_else(|| "not checked".to_owned(), Judgement::summary),
-    };
+    let request_signature =
+        received.map_or_else(|| "no request".to_owned(), |r| r.judgement().summary());
     tracing::info!(sp, user, scenario, binding, status = %status, acs = %issued.acs_url, request_signature = %request_signature, "login answered");
     state.inspector.record(Exchange {
         seq: 0,
-        at: clock::now(),
+        at,
         sp: sp.to_owned(),
         user: user.to_owned(),
         scenario,
         binding,
         request_signature,
-        request_xml: received.map(|r| r.xml.clone()),
+        request_xml: received.map(|r| r.xml().to_owned()),
         response_xml: issued.xml.clone(),
         acs_url: issued.acs_url.clone(),
         status,
@@ -536,8 +164,9 @@ fn record(
 /// Responder/NoPassive and no assertion (saml-core 3.4.1), signed like any response.
 pub fn answer_no_passive(
     state: &AppState,
-    received: &Received,
+    received: &JudgedRequest,
     destination: &Destination<'_>,
+    now: Now<impl IdSource>,
 ) -> Result<IssuedResponse, LoginError> {
     let choices = Choices {
         scenario: Some(NO_PASSIVE.to_owned()),
@@ -553,8 +182,174 @@ pub fn answer_no_passive(
         anyone.as_deref(),
         &choices,
         None,
+        now,
     )
 }
 
 /// The catalogue's Responder/NoPassive response.
 const NO_PASSIVE: &str = "status-no-passive";
+
+/// An AuthnRequest as it reached `/sso`, judged, with where its answer goes and what the picker
+/// warns about.
+pub struct Arrival<'s> {
+    pub request: JudgedRequest,
+    pub destination: Destination<'s>,
+    /// Besides the destination's own: a Destination that is not this endpoint, the signature's
+    /// warning, a ForceAuthn that sets the IdP session aside.
+    pub warnings: Vec<String>,
+}
+
+/// Receives the request that reached `/sso` (`redirect_query`: the raw query string of an
+/// HTTP-Redirect request, `None` for HTTP-POST) and judges it.
+pub fn arrive<'s>(
+    state: &'s AppState,
+    saml_request: Option<&str>,
+    redirect_query: Option<&str>,
+    relay_state: Option<&str>,
+) -> Result<Arrival<'s>, LoginError> {
+    check_relay_state(relay_state)?;
+    let (request, destination) =
+        ReceivedRequest::arrived(saml_request, redirect_query)?.judge(state)?;
+    let r = request.request();
+    let mut warnings = Vec::new();
+    let ours = [
+        state.sso_url(),
+        format!("{}/adfs/ls/", state.endpoints.base_url),
+    ];
+    if let Some(d) = r
+        .destination
+        .as_deref()
+        .filter(|d| !ours.iter().any(|o| o == d))
+    {
+        warnings.push(format!(
+            "The request's Destination is {d}, not this endpoint ({}); a strict IdP would refuse it.",
+            ours[0]
+        ));
+    }
+    warnings.extend(request.judgement().warning());
+    if r.force_authn {
+        warnings.push("ForceAuthn=\"true\": the service provider asks for a fresh login, so the IdP session is not reused.".to_owned());
+    }
+    Ok(Arrival {
+        request,
+        destination,
+        warnings,
+    })
+}
+
+/// Answers a browser login inside the IdP session `session_id` (the browser's cookie): the
+/// session continues when the same user logs in again and the SP does not demand a fresh
+/// authentication (ForceAuthn); otherwise a new one starts now. The SP joins the session when
+/// the response logs the user in. Returns the response and the session's id.
+pub fn answer_in_session(
+    state: &AppState,
+    session_id: Option<&str>,
+    received: Option<&JudgedRequest>,
+    destination: &Destination<'_>,
+    user: &str,
+    choices: &Choices,
+    now: Now<impl IdSource>,
+) -> Result<(IssuedResponse, String), LoginError> {
+    let current = current_session(state, session_id, now.time);
+    login_in_session(state, current, received, destination, user, choices, now)
+}
+
+/// The live session `session_id` names, if any.
+pub fn current_session(
+    state: &AppState,
+    session_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<Session> {
+    state.sessions.get(session_id?, now)
+}
+
+fn login_in_session(
+    state: &AppState,
+    current: Option<Session>,
+    received: Option<&JudgedRequest>,
+    destination: &Destination<'_>,
+    user: &str,
+    choices: &Choices,
+    now: Now<impl IdSource>,
+) -> Result<(IssuedResponse, String), LoginError> {
+    let force = received.is_some_and(|r| r.request().force_authn);
+    let session = match current {
+        Some(s) if s.user == user && !force => s,
+        _ => {
+            let mut ids = clock::RandomIds;
+            state
+                .sessions
+                .start(ids.next_id(), user, ids.next_id(), now.time)
+        }
+    };
+    let issued = answer(
+        state,
+        received,
+        destination,
+        Some(user),
+        choices,
+        Some(&session.info),
+        now,
+    )?;
+    if let (true, Some(name_id), Some(session_index)) = (
+        issued.status.is_success(),
+        issued.name_id.clone(),
+        issued.session_index.clone(),
+    ) {
+        let sp_entity_id = destination.resolution.target.sp_entity_id.clone();
+        state.sessions.joined(
+            &session.id,
+            Participation {
+                sp_entity_id,
+                name_id,
+                session_index,
+            },
+        );
+    }
+    Ok((issued, session.id))
+}
+
+/// The answer to an `IsPassive="true"` request (saml-core 3.4.1).
+pub struct PassiveAnswer {
+    pub issued: IssuedResponse,
+    /// The session's user and id when answered from it; `None` when answered NoPassive.
+    pub session: Option<(String, String)>,
+}
+
+/// `IsPassive="true"`: answers from the IdP session `session_id` without showing anything, or,
+/// with no session (or ForceAuthn), with the status Responder/NoPassive, never with a page to
+/// fill in.
+pub fn answer_passive(
+    state: &AppState,
+    session_id: Option<&str>,
+    received: &JudgedRequest,
+    destination: &Destination<'_>,
+    now: Now<impl IdSource>,
+) -> Result<PassiveAnswer, LoginError> {
+    match current_session(state, session_id, now.time) {
+        Some(s) if !received.request().force_authn => {
+            let user = s.user.clone();
+            let (issued, id) = login_in_session(
+                state,
+                Some(s),
+                Some(received),
+                destination,
+                &user,
+                &Choices::default(),
+                now,
+            )?;
+            Ok(PassiveAnswer {
+                issued,
+                session: Some((user, id)),
+            })
+        }
+        _ => Ok(PassiveAnswer {
+            issued: answer_no_passive(state, received, destination, now)?,
+            session: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "login_tests.rs"]
+mod tests;

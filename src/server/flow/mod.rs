@@ -7,9 +7,16 @@
 //! Every flow error is [`fault::Classified`]: the web layer turns that one classification into
 //! a status code and a page or JSON body, without knowing which flow failed.
 
+pub mod choices;
+pub mod destination;
 pub mod fault;
+pub mod judged;
 pub mod login;
+pub mod login_error;
 pub mod logout;
+pub mod review;
 pub mod select;
+#[cfg(test)]
+mod testkit;
 
 pub use fault::{Classified, Fault, FaultKind};

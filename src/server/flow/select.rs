@@ -2,57 +2,63 @@
 //! `/select` cookie, or `--auto-login` for the whole server), checked against the users and the
 //! catalogue so a typo fails when it is set rather than in the middle of a test run.
 
-use serde::{Deserialize, Serialize};
-
 use crate::saml::scenario;
-use crate::server::state::AppState;
+use crate::server::state::{AppState, Preselection};
 
 use super::login::{Choices, LoginError};
 
-/// Who logs in, and how, without the picker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Preselection {
-    pub user: String,
-    pub scenario: Option<String>,
-    /// Keep the cookie after use; otherwise it applies to the next login only.
-    #[serde(default)]
-    pub sticky: bool,
+/// Answer every SSO request of `state` at once as `user` (with `scenario`), unless a browser's
+/// own preselection says otherwise.
+pub fn with_auto_login(
+    mut state: AppState,
+    user: &str,
+    scenario: Option<&str>,
+) -> Result<AppState, LoginError> {
+    let p = Preselection {
+        user: user.to_owned(),
+        scenario: scenario.map(str::to_owned),
+        sticky: true,
+    };
+    state.auto_login = Some(validated(p, &state)?);
+    Ok(state)
 }
 
-impl Preselection {
-    /// Checks the user and scenario exist, so a typo fails at `/select` or at start-up rather
-    /// than in the middle of a test run.
-    pub fn validated(self, state: &AppState) -> Result<Self, LoginError> {
-        if state.directory.get(&self.user).is_none() {
-            let known: Vec<_> = state
-                .directory
-                .users()
-                .iter()
-                .map(|u| u.id.as_str())
-                .collect();
-            return Err(LoginError::UnknownUser(self.user, known.join(", ")));
-        }
-        if let Some(id) = self.scenario.as_deref() {
-            if scenario::find(id).is_none() {
-                return Err(LoginError::BadChoice {
-                    field: "scenario",
-                    value: id.to_owned(),
-                    allowed: match scenario::logout::find(id) {
-                        Some(_) => "the login scenarios; this scenario applies to logout: \
-                                    choose it with GET /slo/select?scenario=..."
-                            .into(),
-                        None => "the ids listed by GET /api/scenarios".into(),
-                    },
-                });
-            }
-        }
-        Ok(self)
+/// Checks the user and scenario exist, so a typo fails at `/select` or at start-up rather
+/// than in the middle of a test run.
+pub fn validated(p: Preselection, state: &AppState) -> Result<Preselection, LoginError> {
+    if state.directory.get(&p.user).is_none() {
+        let known: Vec<_> = state
+            .directory
+            .users()
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        return Err(LoginError::UnknownUser(p.user, known.join(", ")));
     }
-
-    pub fn choices(&self) -> Choices {
-        Choices {
-            scenario: self.scenario.clone(),
-            ..Choices::default()
+    if let Some(id) = p.scenario.as_deref() {
+        if scenario::find(id).is_none() {
+            return Err(LoginError::BadChoice {
+                field: "scenario",
+                value: id.to_owned(),
+                allowed: match scenario::logout::find(id) {
+                    Some(_) => "the login scenarios; this scenario applies to logout: \
+                                choose it with GET /slo/select?scenario=..."
+                        .into(),
+                    None => "the ids listed by GET /api/scenarios".into(),
+                },
+            });
         }
+    }
+    Ok(p)
+}
+
+pub fn choices(p: &Preselection) -> Choices {
+    Choices {
+        scenario: p.scenario.clone(),
+        ..Choices::default()
     }
 }
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;

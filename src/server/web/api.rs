@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::saml::scenario;
 
+use crate::server::clock;
+use crate::server::flow::judged::ReceivedRequest;
+use crate::server::flow::login::{self, Choices, LoginError, Now};
+
 use super::error::ApiError;
-use super::signature::{self, SignatureView};
+use super::signature::SignatureView;
 use super::AppState;
-use crate::server::flow::login::{self, Choices, LoginError};
 
 #[derive(Debug, Default, Deserialize)]
 struct SsoCall {
@@ -69,19 +72,19 @@ pub async fn sso(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let now = clock::now();
     let call = read_call(&req, &body)?;
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let binding = login::parse_binding(call.binding.as_deref())?;
-    let (mut received, relay_state) = signature::received_from(
+    let (received, relay_state) = ReceivedRequest::carried(
         call.saml_request.as_deref(),
         binding,
         call.redirect_query.as_deref(),
         relay_state,
     )?;
     let relay_state = relay_state.as_deref();
-    let destination = login::destination_for_request(&state, &received.request)?;
-    signature::judge(&state, &mut received, &destination)?;
+    let (received, destination) = received.judge(&state)?;
     let user = call.user.as_deref();
     let issued = login::answer(
         &state,
@@ -90,6 +93,7 @@ pub async fn sso(
         user,
         &call.choices,
         None,
+        Now::at(now),
     )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
@@ -97,9 +101,9 @@ pub async fn sso(
         relay_state,
         request_id: issued.request_id.as_deref(),
         user: user.unwrap_or_default(),
-        binding: Some(received.binding.id()),
-        encoding: Some(received.encoding.id()),
-        request_signature: SignatureView::of(&received),
+        binding: Some(received.binding().id()),
+        encoding: Some(received.encoding().id()),
+        request_signature: Some(SignatureView::of(&received)),
     }))
 }
 
@@ -109,12 +113,21 @@ pub async fn idp_initiated(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let now = clock::now();
     let call = read_call(&req, &body)?;
     let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, call.sp.as_deref())?;
     let user = call.user.as_deref();
-    let issued = login::answer(&state, None, &destination, user, &call.choices, None)?;
+    let issued = login::answer(
+        &state,
+        None,
+        &destination,
+        user,
+        &call.choices,
+        None,
+        Now::at(now),
+    )?;
     Ok(HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,

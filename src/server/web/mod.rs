@@ -7,6 +7,7 @@ mod api;
 mod error;
 mod inspector;
 mod pages;
+mod post;
 mod render;
 mod review;
 mod select;

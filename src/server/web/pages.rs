@@ -76,10 +76,11 @@ struct HomePage<'a> {
 }
 
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let current = session::current(&state, &req);
+    let now = clock::now();
+    let current = session::current(&state, &req, now);
     let logout_in_progress = req
         .cookie(SESSION_COOKIE)
-        .is_some_and(|c| state.sessions.logout(c.value(), clock::now()).is_some());
+        .is_some_and(|c| state.sessions.logout(c.value(), now).is_some());
     let users: Vec<_> = state
         .directory
         .users()

@@ -9,7 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::server::flow::login::LoginError;
-use crate::server::flow::select::Preselection;
+use crate::server::flow::select::validated;
+use crate::server::state::Preselection;
 
 use super::error::PageError;
 use super::{render, AppState};
@@ -22,7 +23,7 @@ pub fn for_request(state: &AppState, req: &HttpRequest) -> Option<(Preselection,
     let from_cookie = req
         .cookie(COOKIE)
         .and_then(|c| serde_urlencoded::from_str::<Preselection>(c.value()).ok())
-        .and_then(|p| p.validated(state).ok());
+        .and_then(|p| validated(p, state).ok());
     match from_cookie {
         Some(p) => Some((p, true)),
         None => state.auto_login.clone().map(|p| (p, false)),
@@ -79,12 +80,14 @@ pub async fn select(
         LoginError::MissingUser(known.join(", "))
     })?;
     let sticky = q.sticky.is_some_and(|s| s != "0" && s != "false");
-    let p = Preselection {
-        user,
-        scenario: q.scenario.filter(|s| !s.is_empty()),
-        sticky,
-    }
-    .validated(&state)?;
+    let p = validated(
+        Preselection {
+            user,
+            scenario: q.scenario.filter(|s| !s.is_empty()),
+            sticky,
+        },
+        &state,
+    )?;
     let value = serde_urlencoded::to_string(&p).map_err(|e| PageError::internal(e.to_string()))?;
     let cookie = Cookie::build(COOKIE, value)
         .path("/")

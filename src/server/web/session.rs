@@ -1,71 +1,52 @@
-//! The IdP session as the browser sees it: the cookie, continuing a session when the same user
-//! logs in again, and recording each SP the session reaches (for logout).
+//! The IdP session as the browser sees it: the cookie that names it. Whether a login continues
+//! the session, and which SPs it reaches, is `flow::login`'s.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
+use time::OffsetDateTime;
 
-use crate::saml::issue::{IdSource, IssuedResponse};
-use crate::server::clock;
-use crate::server::sessions::{Participation, Session, COOKIE};
+use crate::saml::issue::IssuedResponse;
+use crate::server::flow::judged::JudgedRequest;
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
+use crate::server::sessions::{Session, COOKIE};
 
 use super::AppState;
-use crate::server::flow::login::{self, Choices, Destination, LoginError, Received};
 
-/// The live session this browser's cookie names, if any.
-pub fn current(state: &AppState, req: &HttpRequest) -> Option<Session> {
-    let id = req.cookie(COOKIE)?;
-    state.sessions.get(id.value(), clock::now())
+/// The session id this browser's cookie carries, if any.
+pub fn id(req: &HttpRequest) -> Option<String> {
+    req.cookie(COOKIE).map(|c| c.value().to_owned())
 }
 
-/// Answers a browser login inside the IdP session: the session continues when the same user
-/// logs in again and the SP does not demand a fresh authentication (ForceAuthn); otherwise a
-/// new one starts now. The SP joins the session when the response logs the user in.
+/// The live session this browser's cookie names at `now`, if any.
+pub fn current(state: &AppState, req: &HttpRequest, now: OffsetDateTime) -> Option<Session> {
+    login::current_session(state, id(req).as_deref(), now)
+}
+
+/// Answers a browser login inside its IdP session (see [`login::answer_in_session`]).
 /// Returns the response and the session cookie to set.
 pub fn answer(
     state: &AppState,
     req: &HttpRequest,
-    received: Option<&Received>,
+    received: Option<&JudgedRequest>,
     destination: &Destination<'_>,
     user: &str,
     choices: &Choices,
+    now: OffsetDateTime,
 ) -> Result<(IssuedResponse, Cookie<'static>), LoginError> {
-    let force = received.is_some_and(|r| r.request.force_authn);
-    let session = match current(state, req) {
-        Some(s) if s.user == user && !force => s,
-        _ => {
-            let mut ids = clock::RandomIds;
-            state
-                .sessions
-                .start(ids.next_id(), user, ids.next_id(), clock::now())
-        }
-    };
-    let issued = login::answer(
+    let (issued, session_id) = login::answer_in_session(
         state,
+        id(req).as_deref(),
         received,
         destination,
-        Some(user),
+        user,
         choices,
-        Some(&session.info),
+        Now::at(now),
     )?;
-    if let (true, Some(name_id), Some(session_index)) = (
-        issued.status.is_success(),
-        issued.name_id.clone(),
-        issued.session_index.clone(),
-    ) {
-        let sp_entity_id = destination.resolution.target.sp_entity_id.clone();
-        state.sessions.joined(
-            &session.id,
-            Participation {
-                sp_entity_id,
-                name_id,
-                session_index,
-            },
-        );
-    }
-    Ok((issued, cookie(&session.id)))
+    Ok((issued, cookie(&session_id)))
 }
 
-fn cookie(id: &str) -> Cookie<'static> {
+/// The cookie naming session `id`.
+pub fn cookie(id: &str) -> Cookie<'static> {
     Cookie::build(COOKIE, id.to_owned())
         .path("/")
         .http_only(true)

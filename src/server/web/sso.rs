@@ -2,9 +2,9 @@
 //! and `GET /sso/idp-initiated` show the user picker; `POST /sso/login` answers with the
 //! auto-submitting form.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
@@ -13,15 +13,20 @@ use crate::saml::response::format_instant;
 use crate::saml::scenario::{self, Family, Verdict, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 
-use super::error::PageError;
-use super::review;
-use super::select;
-use super::session;
-use super::signature::{self, SignatureView};
-use super::{render, AppState};
-use crate::server::flow::login::{self, Choices, Destination, LoginError, Received};
-use crate::server::flow::select::Preselection;
+use crate::server::clock;
+use crate::server::flow::judged::{JudgedRequest, ReceivedRequest};
+use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
+use crate::server::flow::select;
 use crate::server::sessions::Session;
+use crate::server::state::Preselection;
+
+use super::error::PageError;
+use super::post::{html, post_page};
+use super::review;
+use super::select as preselection;
+use super::session;
+use super::signature::SignatureView;
+use super::{render, AppState};
 
 /// The query string or form of an incoming AuthnRequest (saml-bindings 3.4.4, 3.5.4).
 #[derive(Debug, Default, Deserialize)]
@@ -40,7 +45,7 @@ pub async fn redirect_binding(
     let raw_query = req.query_string();
     let incoming: Incoming =
         serde_urlencoded::from_str(raw_query).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, Some(raw_query))
+    sp_initiated(&state, &req, incoming, Some(raw_query), clock::now())
 }
 
 pub async fn post_binding(
@@ -50,7 +55,7 @@ pub async fn post_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, None)
+    sp_initiated(&state, &req, incoming, None, clock::now())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -65,19 +70,20 @@ pub async fn idp_initiated(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
+    let now = clock::now();
     let q: IdpInitiated = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| LoginError::Malformed(e.to_string()))?;
     let relay_state = q.relay_state.as_deref().filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
-    if let Some(pre) = select::for_request(&state, &req) {
-        return preselected(&state, &req, None, &destination, pre, relay_state);
+    if let Some(pre) = preselection::for_request(&state, &req) {
+        return preselected(&state, &req, None, &destination, pre, relay_state, now);
     }
     let fields = vec![Field {
         label: "Flow",
         value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
     }];
-    let session = session::current(&state, &req);
+    let session = session::current(&state, &req, now);
     picker(
         &state,
         session.as_ref(),
@@ -95,51 +101,38 @@ fn sp_initiated(
     req: &HttpRequest,
     incoming: Incoming,
     redirect_query: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
     let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
-    let arrived = match redirect_query {
-        Some(_) => Binding::Redirect,
-        None => Binding::Post,
-    };
-    let mut received = login::receive(incoming.saml_request.as_deref(), Some(arrived))?;
-    received.redirect_query = redirect_query.map(str::to_owned);
-    let destination = login::destination_for_request(state, &received.request)?;
-    signature::judge(state, &mut received, &destination)?;
-    if received.request.is_passive {
-        return passive(state, req, &received, &destination, relay_state);
+    let arrival = login::arrive(
+        state,
+        incoming.saml_request.as_deref(),
+        redirect_query,
+        relay_state,
+    )?;
+    let (received, destination) = (&arrival.request, &arrival.destination);
+    if received.request().is_passive {
+        return passive(state, req, received, destination, relay_state, now);
     }
-    if let Some(pre) = select::for_request(state, req) {
-        return preselected(state, req, Some(&received), &destination, pre, relay_state);
+    if let Some(pre) = preselection::for_request(state, req) {
+        return preselected(
+            state,
+            req,
+            Some(received),
+            destination,
+            pre,
+            relay_state,
+            now,
+        );
     }
-    let r = &received.request;
-    let mut warnings = Vec::new();
-    let ours = [
-        state.sso_url(),
-        format!("{}/adfs/ls/", state.endpoints.base_url),
-    ];
-    if let Some(d) = r
-        .destination
-        .as_deref()
-        .filter(|d| !ours.iter().any(|o| o == d))
-    {
-        warnings.push(format!(
-            "The request's Destination is {d}, not this endpoint ({}); a strict IdP would refuse it.",
-            ours[0]
-        ));
-    }
-    warnings.extend(received.signature.as_ref().and_then(|j| j.warning()));
-    let session = session::current(state, req).filter(|_| !r.force_authn);
-    if r.force_authn {
-        warnings.push("ForceAuthn=\"true\": the service provider asks for a fresh login, so the IdP session is not reused.".to_owned());
-    }
+    let session = session::current(state, req, now).filter(|_| !received.request().force_authn);
     picker(
         state,
         session.as_ref(),
-        Some(&received),
-        &destination,
-        request_fields(&received),
-        warnings,
+        Some(received),
+        destination,
+        request_fields(received),
+        arrival.warnings,
         relay_state,
     )
 }
@@ -243,7 +236,7 @@ struct PickerPage<'a> {
 fn picker(
     state: &AppState,
     session: Option<&Session>,
-    received: Option<&Received>,
+    received: Option<&JudgedRequest>,
     destination: &Destination<'_>,
     fields: Vec<Field>,
     mut warnings: Vec<String>,
@@ -361,21 +354,21 @@ fn picker(
             ),
         },
         scenario_groups: scenario_groups(),
-        saml_request: received.map(|r| binding::encode_post(&r.xml)),
-        redirect_query: received.and_then(|r| r.redirect_query.as_deref()),
-        request_signature: received.and_then(SignatureView::of),
+        saml_request: received.map(|r| binding::encode_post(r.xml())),
+        redirect_query: received.and_then(JudgedRequest::redirect_query),
+        request_signature: received.map(SignatureView::of),
         idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),
         relay_state,
-        binding: received.map(|r| r.binding.id()),
-        request_xml: received.map(|r| r.xml.as_str()),
+        binding: received.map(|r| r.binding().id()),
+        request_xml: received.map(JudgedRequest::xml),
         review: state.review,
     };
     html(render::page("picker", &page).map_err(PageError::internal)?)
 }
 
-fn request_fields(received: &Received) -> Vec<Field> {
-    let r = &received.request;
-    let binding = match received.binding {
+fn request_fields(received: &JudgedRequest) -> Vec<Field> {
+    let r = received.request();
+    let binding = match received.binding() {
         Binding::Redirect => "HTTP-Redirect",
         Binding::Post => "HTTP-POST",
     };
@@ -390,7 +383,7 @@ fn request_fields(received: &Received) -> Vec<Field> {
         },
         Field {
             label: "Binding",
-            value: format!("{binding}, {}", received.encoding.describe()),
+            value: format!("{binding}, {}", received.encoding().describe()),
         },
         Field {
             label: "IssueInstant",
@@ -466,19 +459,12 @@ struct LoginForm {
     choices: Choices,
 }
 
-#[derive(Serialize)]
-struct PostPage<'a> {
-    acs_url: &'a str,
-    saml_response: &'a str,
-    relay_state: Option<&'a str>,
-    user: &'a str,
-}
-
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    let now = clock::now();
     let form: LoginForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
     let mut relay_state = form.relay_state.clone().filter(|r| !r.is_empty());
@@ -500,15 +486,14 @@ pub async fn login(
     let (issued, cookie) =
         if carried(&form.saml_request) || carried(&form.redirect_query) || form.sp.is_none() {
             let binding = login::parse_binding(form.binding.as_deref())?;
-            let (mut received, carried_relay_state) = signature::received_from(
+            let (received, carried_relay_state) = ReceivedRequest::carried(
                 form.saml_request.as_deref(),
                 binding,
                 form.redirect_query.as_deref(),
                 relay_state.as_deref(),
             )?;
             relay_state = carried_relay_state;
-            let destination = login::destination_for_request(&state, &received.request)?;
-            signature::judge(&state, &mut received, &destination)?;
+            let (received, destination) = received.judge(&state)?;
             session::answer(
                 &state,
                 &req,
@@ -516,14 +501,15 @@ pub async fn login(
                 &destination,
                 user,
                 &form.choices,
+                now,
             )?
         } else {
             let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
-            session::answer(&state, &req, None, &destination, user, &form.choices)?
+            session::answer(&state, &req, None, &destination, user, &form.choices, now)?
         };
     let review = form.review.as_deref().is_some_and(|v| !v.is_empty());
     let mut response = if review {
-        review::hold(&state, &issued, relay_state.as_deref(), user)?
+        review::hold(&state, &issued, relay_state.as_deref(), user, now)?
     } else {
         post_page(
             &issued.acs_url,
@@ -542,15 +528,23 @@ pub async fn login(
 fn preselected(
     state: &AppState,
     req: &HttpRequest,
-    request: Option<&Received>,
+    request: Option<&JudgedRequest>,
     destination: &Destination<'_>,
     (pre, from_cookie): (Preselection, bool),
     relay_state: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
-    let (issued, cookie) =
-        session::answer(state, req, request, destination, &pre.user, &pre.choices())?;
+    let (issued, cookie) = session::answer(
+        state,
+        req,
+        request,
+        destination,
+        &pre.user,
+        &select::choices(&pre),
+        now,
+    )?;
     let mut response = if state.review {
-        review::hold(state, &issued, relay_state, &pre.user)?
+        review::hold(state, &issued, relay_state, &pre.user, now)?
     } else {
         post_page(
             &issued.acs_url,
@@ -564,65 +558,43 @@ fn preselected(
         .map_err(|e| PageError::internal(e.to_string()))?;
     if from_cookie && !pre.sticky {
         response
-            .add_cookie(&select::spent_cookie())
+            .add_cookie(&preselection::spent_cookie())
             .map_err(|e| PageError::internal(e.to_string()))?;
     }
     Ok(response)
 }
 
-/// `IsPassive="true"` (saml-core 3.4.1): answer from the IdP session without showing anything,
-/// or, with no session, with the status Responder/NoPassive, never with a page to fill in.
+/// `IsPassive="true"` (saml-core 3.4.1): the response from the IdP session, or NoPassive.
 fn passive(
     state: &AppState,
     req: &HttpRequest,
-    received: &Received,
+    received: &JudgedRequest,
     destination: &Destination<'_>,
     relay_state: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
-    match session::current(state, req) {
-        Some(s) if !received.request.force_authn => {
-            let choices = Choices::default();
-            let (issued, cookie) =
-                session::answer(state, req, Some(received), destination, &s.user, &choices)?;
+    let answer = login::answer_passive(
+        state,
+        session::id(req).as_deref(),
+        received,
+        destination,
+        Now::at(now),
+    )?;
+    let issued = &answer.issued;
+    match &answer.session {
+        Some((user, id)) => {
             let mut response =
-                post_page(&issued.acs_url, &issued.saml_response, relay_state, &s.user)?;
+                post_page(&issued.acs_url, &issued.saml_response, relay_state, user)?;
             response
-                .add_cookie(&cookie)
+                .add_cookie(&session::cookie(id))
                 .map_err(|e| PageError::internal(e.to_string()))?;
             Ok(response)
         }
-        _ => {
-            let issued = login::answer_no_passive(state, received, destination)?;
-            post_page(
-                &issued.acs_url,
-                &issued.saml_response,
-                relay_state,
-                "nobody (no IdP session)",
-            )
-        }
+        None => post_page(
+            &issued.acs_url,
+            &issued.saml_response,
+            relay_state,
+            "nobody (no IdP session)",
+        ),
     }
-}
-
-pub(super) fn post_page(
-    acs_url: &str,
-    saml_response: &str,
-    relay_state: Option<&str>,
-    user: &str,
-) -> Result<HttpResponse, PageError> {
-    let page = PostPage {
-        acs_url,
-        saml_response,
-        relay_state,
-        user,
-    };
-    html(render::page("post", &page).map_err(PageError::internal)?)
-}
-
-/// An HTML page that must not be cached (saml-bindings 3.5.5.1).
-fn html(body: String) -> Result<HttpResponse, PageError> {
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .body(body))
 }

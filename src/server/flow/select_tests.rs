@@ -1,0 +1,62 @@
+//! A preselection as the `/select` cookie carries it, and its check against the users and the
+//! catalogue.
+
+use crate::saml::sp::Policy;
+use crate::server::flow::testkit;
+
+use super::*;
+
+fn parse(cookie: &str) -> Preselection {
+    serde_urlencoded::from_str(cookie).unwrap()
+}
+
+#[test]
+fn the_cookie_value_parses_and_round_trips() {
+    let p = parse("user=alice&scenario=expired&sticky=true");
+    assert_eq!(
+        p,
+        Preselection {
+            user: "alice".into(),
+            scenario: Some("expired".into()),
+            sticky: true,
+        }
+    );
+    assert_eq!(parse(&serde_urlencoded::to_string(&p).unwrap()), p);
+    let one_shot = parse("user=bob");
+    assert_eq!(one_shot.scenario, None);
+    assert!(
+        !one_shot.sticky,
+        "a preselection applies once unless sticky"
+    );
+    assert!(serde_urlencoded::from_str::<Preselection>("scenario=valid").is_err());
+}
+
+#[test]
+fn a_known_user_and_scenario_pass_and_become_the_login_choices() {
+    let state = testkit::state(Policy::Permissive);
+    let p = validated(parse("user=alice&scenario=expired"), &state).unwrap();
+    assert_eq!(choices(&p).scenario.as_deref(), Some("expired"));
+    let p = validated(parse("user=bob"), &state).unwrap();
+    assert_eq!(choices(&p).scenario, None);
+}
+
+#[test]
+fn an_unknown_user_or_scenario_is_refused_naming_what_exists() {
+    let state = testkit::state(Policy::Permissive);
+    let e = validated(parse("user=mallory"), &state).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown user \"mallory\"; choose one of: alice, bob"
+    );
+    let e = validated(parse("user=alice&scenario=nope"), &state).unwrap_err();
+    assert!(e.to_string().contains("GET /api/scenarios"), "{e}");
+}
+
+#[test]
+fn auto_login_is_checked_at_start_up() {
+    let state = with_auto_login(testkit::state(Policy::Permissive), "bob", None).unwrap();
+    let auto = state.auto_login.as_ref().unwrap();
+    assert_eq!(auto.user, "bob");
+    assert!(auto.sticky);
+    assert!(with_auto_login(testkit::state(Policy::Permissive), "mallory", None).is_err());
+}
