@@ -31,10 +31,6 @@ pub struct Choices {
     pub key_transport: Option<String>,
 }
 
-/// What `encrypt` accepts besides `none` and `yes`; the legacy algorithms are scenarios.
-pub const ENCRYPT_IDS: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
-pub const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
-
 impl Choices {
     /// The chosen scenario.
     pub fn scenario(&self) -> Result<&'static Scenario, LoginError> {
@@ -128,7 +124,7 @@ impl Choices {
                     .ok_or_else(|| LoginError::BadChoice {
                         field: "encrypt",
                         value: v.to_owned(),
-                        allowed: format!("none, yes, {}", ENCRYPT_IDS.join(", ")),
+                        allowed: format!("none, yes, {}", DataEncryption::OFFERED_IDS.join(", ")),
                     })?;
                 p.encryption.enabled = true;
             }
@@ -137,7 +133,7 @@ impl Choices {
             self.key_transport.as_deref(),
             "key_transport",
             |v| KeyTransport::from_id(v).filter(|a| !a.is_legacy()),
-            &KEY_TRANSPORT_IDS,
+            &KeyTransport::OFFERED_IDS,
         )? {
             p.encryption.key_transport = k;
             p.encryption.enabled = !off;

@@ -13,7 +13,7 @@ use crate::server::sessions::{Participation, Session};
 use crate::server::state::AppState;
 use time::OffsetDateTime;
 
-pub use super::choices::{parse_binding, Choices, ENCRYPT_IDS, KEY_TRANSPORT_IDS};
+pub use super::choices::{parse_binding, Choices};
 pub use super::destination::{destination_for_request, destination_for_sp, Destination};
 pub use super::login_error::{check_relay_state, LoginError, MAX_RELAY_STATE};
 

@@ -240,10 +240,8 @@ fn apply_attributes(
     Ok(())
 }
 
-/// The encryption algorithms a registry may choose: the legacy ones exist only as scenarios.
-const DATA_IDS: [&str; 4] = ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"];
-const KEY_TRANSPORT_IDS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep"];
-
+/// The encryption methods a registry may choose are the offered ones: the legacy ones exist
+/// only as scenarios.
 fn apply_encryption(
     ctx: &Ctx<'_>,
     at: &[PathStep],
@@ -278,13 +276,18 @@ fn apply_encryption(
     if let Some(d) = raw.data {
         sp.encryption.data = DataEncryption::from_id(&d)
             .filter(|a| !a.is_legacy())
-            .ok_or_else(|| ctx.invalid(&under("data"), not_one_of(&d, &DATA_IDS)))?;
+            .ok_or_else(|| {
+                ctx.invalid(&under("data"), not_one_of(&d, &DataEncryption::OFFERED_IDS))
+            })?;
     }
     if let Some(k) = raw.key_transport {
         sp.encryption.key_transport = KeyTransport::from_id(&k)
             .filter(|a| !a.is_legacy())
             .ok_or_else(|| {
-                ctx.invalid(&under("key_transport"), not_one_of(&k, &KEY_TRANSPORT_IDS))
+                ctx.invalid(
+                    &under("key_transport"),
+                    not_one_of(&k, &KeyTransport::OFFERED_IDS),
+                )
             })?;
     }
     sp.encryption.enabled = raw.enabled.unwrap_or(true);

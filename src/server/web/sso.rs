@@ -12,6 +12,7 @@ use crate::saml::ns;
 use crate::saml::response::format_instant;
 use crate::saml::scenario::{self, Family, Verdict, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
+use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 use crate::server::clock;
 use crate::server::flow::judged::{JudgedRequest, ReceivedRequest};
@@ -329,7 +330,7 @@ fn picker(
         .collect(),
         encryptions: [("", "the SP's setting"), ("none", "no"), ("yes", "yes")]
             .into_iter()
-            .chain(login::ENCRYPT_IDS.map(|id| (id, id)))
+            .chain(DataEncryption::OFFERED_IDS.map(|id| (id, id)))
             .map(|(value, label)| Choice {
                 value,
                 label,
@@ -337,7 +338,7 @@ fn picker(
             })
             .collect(),
         key_transports: std::iter::once(("", "the SP's setting"))
-            .chain(login::KEY_TRANSPORT_IDS.map(|id| (id, id)))
+            .chain(KeyTransport::OFFERED_IDS.map(|id| (id, id)))
             .map(|(value, label)| Choice {
                 value,
                 label,
