@@ -13,7 +13,7 @@ use mock_idp::saml::logout::{
     parse_logout_request, parse_logout_response, sign_logout_message, LogoutRequest, LogoutResponse,
 };
 use mock_idp::saml::ns;
-use mock_idp::saml::request_signature::{self, Verdict};
+use mock_idp::saml::request_signature::{self, SignatureStatus};
 use mock_idp::saml::xml::reader::{parse, Limits};
 use openssl::pkey::{PKey, Private, Public};
 use openssl::x509::X509;
@@ -165,7 +165,7 @@ struct Redirected {
     endpoint: String,
     xml: String,
     params: HashMap<String, String>,
-    verdict: Verdict,
+    verdict: SignatureStatus,
 }
 
 fn redirected(s: &Server, url: &str, param: &str) -> Redirected {
@@ -669,8 +669,8 @@ fn every_logout_scenario_is_listed_and_carries_its_defect() {
             .unwrap();
         let (sent, request) = request_at(&s, &location(&r));
         match *id {
-            "slo-unsigned" => assert_eq!(sent.verdict, Verdict::Unsigned),
-            "slo-bad-signature" => assert!(matches!(sent.verdict, Verdict::Invalid { .. })),
+            "slo-unsigned" => assert_eq!(sent.verdict, SignatureStatus::Unsigned),
+            "slo-bad-signature" => assert!(matches!(sent.verdict, SignatureStatus::Invalid { .. })),
             _ => assert!(sent.verdict.is_valid(), "{id}"),
         }
         match *id {
@@ -718,8 +718,8 @@ fn every_logout_scenario_is_listed_and_carries_its_defect() {
             .starts_with("mock_idp_logout_scenario=;")));
         let (sent, response) = response_at(&s, &location(&r));
         match *id {
-            "slo-unsigned" => assert_eq!(sent.verdict, Verdict::Unsigned),
-            "slo-bad-signature" => assert!(matches!(sent.verdict, Verdict::Invalid { .. })),
+            "slo-unsigned" => assert_eq!(sent.verdict, SignatureStatus::Unsigned),
+            "slo-bad-signature" => assert!(matches!(sent.verdict, SignatureStatus::Invalid { .. })),
             _ => assert!(sent.verdict.is_valid(), "{id}"),
         }
         match *id {

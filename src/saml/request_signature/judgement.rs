@@ -1,6 +1,6 @@
-//! What the IdP makes of a request's signature: the [`Verdict`] (in words for the picker, the
-//! API and the log), the [`Judgement`] with the SP's certificate and whether a signature was
-//! required, and what strict mode refuses.
+//! What the IdP makes of a request's signature: its [`SignatureStatus`] (in words for the
+//! picker, the API and the log), the [`Judgement`] with the SP's certificate and whether a
+//! signature was required, and what strict mode refuses.
 
 use openssl::x509::X509;
 
@@ -11,9 +11,11 @@ use crate::saml::dsig::SignatureAlgorithm;
 use crate::saml::sp::ServiceProvider;
 use crate::saml::xml::Element;
 
-/// What the picker shows about a request's signature, and what strict mode decides on.
+/// The status of a request's signature: what the picker shows about it, and what strict mode
+/// decides on. (Not to be confused with a scenario's [`Expected`](crate::saml::scenario::Expected)
+/// outcome, which is about the responses we send.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum SignatureStatus {
     /// The signature verifies with the SP's certificate.
     Valid { algorithm: SignatureAlgorithm },
     /// The message is signed (or claims to be) and the signature does not hold; `reason` says
@@ -22,34 +24,34 @@ pub enum Verdict {
     /// The message carries no signature at all.
     Unsigned,
     /// The message is signed, but no certificate is known for the SP, so the signature cannot
-    /// be checked. (A signature that breaks the profile's rules is [`Verdict::Invalid`] even
-    /// then.)
+    /// be checked. (A signature that breaks the profile's rules is
+    /// [`SignatureStatus::Invalid`] even then.)
     NoCertificate,
 }
 
-impl Verdict {
+impl SignatureStatus {
     /// `valid`, `invalid`, `unsigned` or `no-certificate`, for the API and logs.
     pub fn id(&self) -> &'static str {
         match self {
-            Verdict::Valid { .. } => "valid",
-            Verdict::Invalid { .. } => "invalid",
-            Verdict::Unsigned => "unsigned",
-            Verdict::NoCertificate => "no-certificate",
+            SignatureStatus::Valid { .. } => "valid",
+            SignatureStatus::Invalid { .. } => "invalid",
+            SignatureStatus::Unsigned => "unsigned",
+            SignatureStatus::NoCertificate => "no-certificate",
         }
     }
 
     /// One line for the picker.
     pub fn describe(&self) -> String {
         match self {
-            Verdict::Valid { algorithm } => {
+            SignatureStatus::Valid { algorithm } => {
                 format!(
                     "signed ({}), verified with the SP's certificate",
                     algorithm.id()
                 )
             }
-            Verdict::Invalid { reason } => format!("invalid signature: {reason}"),
-            Verdict::Unsigned => "unsigned".to_owned(),
-            Verdict::NoCertificate => RequestSignatureError::NoKey.to_string(),
+            SignatureStatus::Invalid { reason } => format!("invalid signature: {reason}"),
+            SignatureStatus::Unsigned => "unsigned".to_owned(),
+            SignatureStatus::NoCertificate => RequestSignatureError::NoKey.to_string(),
         }
     }
 
@@ -58,12 +60,14 @@ impl Verdict {
     pub fn describe_for(&self, sp: &str) -> String {
         let registered = format!("the certificate registered for {sp}");
         match self {
-            Verdict::Valid { algorithm } => {
+            SignatureStatus::Valid { algorithm } => {
                 format!("signed with {}; verifies with {registered}", algorithm.id())
             }
-            Verdict::Invalid { reason } => reason.replace("the SP's certificate", &registered),
-            Verdict::Unsigned => "the request carries no signature".to_owned(),
-            Verdict::NoCertificate => format!(
+            SignatureStatus::Invalid { reason } => {
+                reason.replace("the SP's certificate", &registered)
+            }
+            SignatureStatus::Unsigned => "the request carries no signature".to_owned(),
+            SignatureStatus::NoCertificate => format!(
                 "the request is signed, but no certificate is known for {sp} (registry or SP \
                  metadata), so the signature cannot be checked"
             ),
@@ -71,19 +75,19 @@ impl Verdict {
     }
 
     pub fn is_valid(&self) -> bool {
-        matches!(self, Verdict::Valid { .. })
+        matches!(self, SignatureStatus::Valid { .. })
     }
 }
 
-impl From<Result<Verified, RequestSignatureError>> for Verdict {
+impl From<Result<Verified, RequestSignatureError>> for SignatureStatus {
     fn from(result: Result<Verified, RequestSignatureError>) -> Self {
         match result {
-            Ok(v) => Verdict::Valid {
+            Ok(v) => SignatureStatus::Valid {
                 algorithm: v.algorithm,
             },
-            Err(RequestSignatureError::Unsigned) => Verdict::Unsigned,
-            Err(RequestSignatureError::NoKey) => Verdict::NoCertificate,
-            Err(e) => Verdict::Invalid {
+            Err(RequestSignatureError::Unsigned) => SignatureStatus::Unsigned,
+            Err(RequestSignatureError::NoKey) => SignatureStatus::NoCertificate,
+            Err(e) => SignatureStatus::Invalid {
                 reason: e.to_string(),
             },
         }
@@ -105,12 +109,12 @@ pub(crate) fn message_verdict(
     xml: &str,
     tree: Option<&Element>,
     certificate: Option<&[u8]>,
-) -> Verdict {
+) -> SignatureStatus {
     let keys = match certificate.map(|der| X509::from_der(der).and_then(|c| c.public_key())) {
         None => Vec::new(),
         Some(Ok(key)) => vec![key],
         Some(Err(e)) => {
-            return Verdict::Invalid {
+            return SignatureStatus::Invalid {
                 reason: format!("the SP's certificate is not usable: {e}"),
             }
         }
@@ -153,7 +157,7 @@ impl Requirement {
 /// checked with, and whether a signature was required.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Judgement {
-    pub verdict: Verdict,
+    pub verdict: SignatureStatus,
     /// The SP's entity ID.
     pub sp: String,
     pub required: Option<Requirement>,
@@ -214,12 +218,16 @@ impl Judgement {
     pub fn refusal(&self) -> Option<SignatureRefusal> {
         let requirement = self.required.map(|r| r.describe(&self.sp));
         match (&self.verdict, requirement) {
-            (Verdict::Invalid { .. }, _) => Some(SignatureRefusal::Invalid(self.detail())),
-            (Verdict::Unsigned, Some(requirement)) => Some(SignatureRefusal::Unsigned(requirement)),
-            (Verdict::NoCertificate, Some(requirement)) => Some(SignatureRefusal::NoCertificate {
-                sp: self.sp.clone(),
-                requirement,
-            }),
+            (SignatureStatus::Invalid { .. }, _) => Some(SignatureRefusal::Invalid(self.detail())),
+            (SignatureStatus::Unsigned, Some(requirement)) => {
+                Some(SignatureRefusal::Unsigned(requirement))
+            }
+            (SignatureStatus::NoCertificate, Some(requirement)) => {
+                Some(SignatureRefusal::NoCertificate {
+                    sp: self.sp.clone(),
+                    requirement,
+                })
+            }
             _ => None,
         }
     }
@@ -233,7 +241,7 @@ impl Judgement {
             ""
         };
         match &self.verdict {
-            Verdict::Valid {
+            SignatureStatus::Valid {
                 algorithm: SignatureAlgorithm::RsaSha1,
             } => Some(format!(
                 "The request is signed with rsa-sha1; it verifies with the certificate \
@@ -241,18 +249,18 @@ impl Judgement {
                  saml-v2.0-sha1 errata): rsa-sha256 is what an SP should use.",
                 self.sp
             )),
-            Verdict::Valid { .. } => None,
-            Verdict::Invalid { .. } => Some(format!(
+            SignatureStatus::Valid { .. } => None,
+            SignatureStatus::Invalid { .. } => Some(format!(
                 "Invalid request signature: {}.{refused}",
                 self.detail()
             )),
-            Verdict::Unsigned => self.required.map(|r| {
+            SignatureStatus::Unsigned => self.required.map(|r| {
                 format!(
                     "The request is unsigned, but {}.{refused}",
                     r.describe(&self.sp)
                 )
             }),
-            Verdict::NoCertificate => Some(format!(
+            SignatureStatus::NoCertificate => Some(format!(
                 "The request is signed, but no certificate is known for {} (give one with \
                  certificate: in the registry, or through the SP's metadata), so the signature \
                  is not checked.{refused}",

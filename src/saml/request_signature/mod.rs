@@ -41,7 +41,7 @@ mod redirect;
 #[cfg(test)]
 mod tests;
 
-pub use judgement::{Judgement, Requirement, SignatureRefusal, Verdict};
+pub use judgement::{Judgement, Requirement, SignatureRefusal, SignatureStatus};
 pub use posted::{posted_verdict, verify_posted};
 pub use redirect::{
     redirect_is_signed, redirect_signed_octets, redirect_verdict, refuse_duplicate_parameters,
@@ -209,7 +209,7 @@ fn first_valid(
     keys: &[PKey<Public>],
     verify: impl Fn(&PKey<Public>) -> Result<Verified, RequestSignatureError>,
     no_key: impl FnOnce() -> Result<Verified, RequestSignatureError>,
-) -> Verdict {
+) -> SignatureStatus {
     let mut first_error = None;
     for key in keys {
         match verify(key) {

@@ -8,7 +8,7 @@ use openssl::pkey::{PKey, Public};
 
 use super::{
     digest_algorithm, first_valid, signature_algorithm, verify_signature_value,
-    RequestSignatureError, Verdict, Verified,
+    RequestSignatureError, SignatureStatus, Verified,
 };
 use crate::saml::b64::decode_b64;
 use crate::saml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
@@ -61,16 +61,16 @@ fn verify_parsed(root: &Element, key: &PKey<Public>) -> Result<Verified, Request
 }
 
 /// The verdict on a posted document with the SP's certificates; see [`super::redirect_verdict`].
-pub fn posted_verdict(xml: &str, keys: &[PKey<Public>]) -> Verdict {
+pub fn posted_verdict(xml: &str, keys: &[PKey<Public>]) -> SignatureStatus {
     match read(xml) {
         Ok(root) => posted_verdict_parsed(&root, keys),
-        Err(e) => Verdict::from(Err(RequestSignatureError::from(e))),
+        Err(e) => SignatureStatus::from(Err(RequestSignatureError::from(e))),
     }
 }
 
 /// [`posted_verdict`] on the document already parsed into `root`, with its namespace
 /// declarations kept ([`reader::parse_keeping_declarations`]).
-pub(super) fn posted_verdict_parsed(root: &Element, keys: &[PKey<Public>]) -> Verdict {
+pub(super) fn posted_verdict_parsed(root: &Element, keys: &[PKey<Public>]) -> SignatureStatus {
     first_valid(
         keys,
         |key| verify_parsed(root, key),

@@ -4,8 +4,8 @@
 use openssl::pkey::{PKey, Public};
 
 use super::{
-    first_valid, signature_algorithm, verify_signature_value, RequestSignatureError, Verdict,
-    Verified,
+    first_valid, signature_algorithm, verify_signature_value, RequestSignatureError,
+    SignatureStatus, Verified,
 };
 use crate::saml::b64::decode_b64;
 
@@ -176,8 +176,9 @@ pub fn verify_redirect(
 
 /// The verdict on a Redirect query with the SP's certificates: valid when any of `keys`
 /// verifies it (an SP rolling its key over publishes two). With no certificate, a signed query
-/// is [`Verdict::NoCertificate`] (or [`Verdict::Invalid`] when its parameters are unusable).
-pub fn redirect_verdict(raw_query: &str, keys: &[PKey<Public>]) -> Verdict {
+/// is [`SignatureStatus::NoCertificate`] (or [`SignatureStatus::Invalid`] when its parameters
+/// are unusable).
+pub fn redirect_verdict(raw_query: &str, keys: &[PKey<Public>]) -> SignatureStatus {
     first_valid(
         keys,
         |key| verify_redirect(raw_query, key),

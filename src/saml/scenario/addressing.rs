@@ -4,7 +4,7 @@
 //! Every value is changed before signing, so the signatures stay valid: an SP that accepts one
 //! of these checks the signature but not what it covers.
 
-use super::{Family, Scenario, ShapeContext, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext};
 use crate::saml::response::ResponseSpec;
 
 /// The entity ID of an SP other than the one logging in.
@@ -25,7 +25,7 @@ pub const ALL: &[Scenario] = &[
             "Audience of another SP",
             "The AudienceRestriction names another SP (https://other-sp.example/metadata) instead of this SP's entity ID; everything else is right and the signatures are valid. An SP that accepts it would accept an assertion issued to any other SP of the same IdP.",
             "saml-core 2.5.1.4 (AudienceRestriction); saml-profiles 4.1.4.2",
-            Verdict::Reject("the assertion's audience is not this SP"),
+            Expected::Reject("the assertion's audience is not this SP"),
         )
     },
     Scenario {
@@ -36,7 +36,7 @@ pub const ALL: &[Scenario] = &[
             "No AudienceRestriction",
             "Conditions carries its validity window but no AudienceRestriction at all, so the assertion does not say which SP it is for. The Web SSO profile requires one naming the SP.",
             "saml-profiles 4.1.4.2: the assertion MUST contain an AudienceRestriction naming the SP",
-            Verdict::Reject("the assertion has no AudienceRestriction"),
+            Expected::Reject("the assertion has no AudienceRestriction"),
         )
     },
     Scenario {
@@ -47,7 +47,7 @@ pub const ALL: &[Scenario] = &[
             "Recipient of another SP",
             "The bearer SubjectConfirmationData Recipient is another SP's ACS URL (https://other-sp.example/acs); the response is still posted to this SP's ACS with the right Destination.",
             "saml-profiles 4.1.4.2 (bearer Recipient); saml-core 2.4.1.2",
-            Verdict::Reject("the subject confirmation's Recipient is not this SP's ACS URL"),
+            Expected::Reject("the subject confirmation's Recipient is not this SP's ACS URL"),
         )
     },
     Scenario {
@@ -58,7 +58,7 @@ pub const ALL: &[Scenario] = &[
             "Destination of another SP",
             "The Response's Destination is another SP's ACS URL (https://other-sp.example/acs) while the form still posts to this SP's ACS: a response captured at one SP and replayed to another.",
             "saml-core 3.2.2 (Destination); saml-bindings 3.5.5.2",
-            Verdict::Reject("the Destination is not this SP's ACS URL"),
+            Expected::Reject("the Destination is not this SP's ACS URL"),
         )
     },
     Scenario {
@@ -69,7 +69,7 @@ pub const ALL: &[Scenario] = &[
             "Empty Destination",
             "The Response carries Destination=\"\". A signed response posted with HTTP-POST must name the URL it was sent to; an empty value must not pass as a match.",
             "saml-bindings 3.5.5.2 (Destination required on signed messages); saml-core 3.2.2",
-            Verdict::Reject("the Destination is empty"),
+            Expected::Reject("the Destination is empty"),
         )
     },
     Scenario {
@@ -80,7 +80,7 @@ pub const ALL: &[Scenario] = &[
             "Issuer of another IdP",
             "The Response and the Assertion both name another IdP (https://other-idp.example/metadata) as Issuer, yet are signed with this IdP's key. An SP must check the Issuer against the IdP it trusts, not only the key.",
             "saml-profiles 4.1.4.2 (Issuer MUST be the IdP's entity ID); saml-core 2.2.5",
-            Verdict::Reject("the issuer is not the configured IdP"),
+            Expected::Reject("the issuer is not the configured IdP"),
         )
     },
     Scenario {
@@ -91,7 +91,7 @@ pub const ALL: &[Scenario] = &[
             "Assertion issuer differs from the Response's",
             "The Response's Issuer is this IdP; the Assertion's Issuer is another IdP (https://other-idp.example/metadata). An SP that checks only the outer Issuer consumes an assertion from an issuer it never checked.",
             "saml-profiles 4.1.4.2; Lasso CVE-2021-28091 (assertions from different issuers)",
-            Verdict::Reject("the assertion's issuer is not the configured IdP"),
+            Expected::Reject("the assertion's issuer is not the configured IdP"),
         )
     },
     Scenario {
@@ -102,7 +102,7 @@ pub const ALL: &[Scenario] = &[
             "InResponseTo of a request never sent",
             "The Response and the bearer SubjectConfirmationData both answer a request ID this SP never issued (_never-issued-request-id), as a response injected from another login would.",
             "saml-profiles 4.1.4.2 (InResponseTo MUST match the request); saml-core 3.2.2",
-            Verdict::Reject("InResponseTo does not match a request this SP sent"),
+            Expected::Reject("InResponseTo does not match a request this SP sent"),
         )
     },
     Scenario {
@@ -113,7 +113,7 @@ pub const ALL: &[Scenario] = &[
             "Subject confirmation answers another request",
             "The Response's InResponseTo is the right request ID; the bearer SubjectConfirmationData's InResponseTo is a request ID this SP never issued. SPs must check the one in the assertion too.",
             "saml-profiles 4.1.4.2 (bearer InResponseTo)",
-            Verdict::Reject("the subject confirmation's InResponseTo does not match the request"),
+            Expected::Reject("the subject confirmation's InResponseTo does not match the request"),
         )
     },
     Scenario {
@@ -124,7 +124,7 @@ pub const ALL: &[Scenario] = &[
             "Unsolicited response after a request",
             "No InResponseTo anywhere (neither on the Response nor on the bearer confirmation), as in IdP-initiated login, although this SP did send a request. Shows whether the SP accepts unsolicited responses.",
             "saml-profiles 4.1.5 (unsolicited responses); saml-profiles 4.1.4.2",
-            Verdict::Policy("rejected by SPs that allow only SP-initiated login; accepted by SPs that allow IdP-initiated (unsolicited) responses"),
+            Expected::Policy("rejected by SPs that allow only SP-initiated login; accepted by SPs that allow IdP-initiated (unsolicited) responses"),
         )
     },
     Scenario {
@@ -135,7 +135,7 @@ pub const ALL: &[Scenario] = &[
             "NameID qualified for another SP",
             "The NameID's SPNameQualifier names another SP (https://other-sp.example/metadata): the identifier was issued for that SP, not this one.",
             "saml-core 2.2.2 (SPNameQualifier), 8.3.7; python3-saml SP_NAME_QUALIFIER_NAME_MISMATCH",
-            Verdict::Reject("the NameID's SPNameQualifier is not this SP"),
+            Expected::Reject("the NameID's SPNameQualifier is not this SP"),
         )
     },
 ];

@@ -9,7 +9,7 @@
 //! registry's `encryption:` or the SP's metadata); the algorithms not named by the scenario are
 //! the SP's (by default aes256-cbc and rsa-oaep-mgf1p).
 
-use super::{EncryptFor, Family, Scenario, SigningPlan, Verdict};
+use super::{EncryptFor, Expected, Family, Scenario, SigningPlan};
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 pub const ALL: &[Scenario] = &[
@@ -21,7 +21,7 @@ pub const ALL: &[Scenario] = &[
             "Encrypted assertion (valid)",
             "The assertion is signed, encrypted for the SP's encryption certificate with the SP's algorithms (aes256-cbc and rsa-oaep-mgf1p unless registered otherwise), and the Response signed over the EncryptedAssertion. Nothing is wrong: the control for the other encryption scenarios, showing the SP decrypts at all.",
             "saml-core 2.3.4 and 6.2 (sign, then encrypt); XML Encryption 1.1 sections 5.2.2 and 5.5.2",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -32,7 +32,7 @@ pub const ALL: &[Scenario] = &[
             "Key transport RSA PKCS#1 v1.5 (rsa-1_5)",
             "The content key is wrapped with RSA PKCS#1 v1.5 (xmlenc#rsa-1_5) instead of RSA-OAEP; everything else is as in enc-valid. An SP that decrypts it can be made a padding oracle (Bleichenbacher, and the \"backwards compatibility\" attacks on XML Encryption): its private key then decrypts, or signs, whatever an attacker wants. A correct SP refuses the algorithm before using its key.",
             "XML Encryption 1.1 section 5.5.1 (rsa-1_5 must not be used for new messages); Jager, Schinzel, Somorovsky, \"One Bad Apple: Backwards Compatibility Attacks on State-of-the-Art Cryptography\" (NDSS 2013); node-saml #584; CVE-2023-46809 (Node refuses PKCS#1 v1.5 decryption)",
-            Verdict::Reject("rsa-1_5 key transport is refused: decrypting it makes the SP a padding oracle"),
+            Expected::Reject("rsa-1_5 key transport is refused: decrypting it makes the SP a padding oracle"),
         )
     },
     Scenario {
@@ -43,7 +43,7 @@ pub const ALL: &[Scenario] = &[
             "Data encrypted with Triple DES (tripledes-cbc)",
             "The assertion is encrypted with xmlenc#tripledes-cbc (64-bit blocks) instead of AES; key transport, signatures and content as in enc-valid. Legacy IdPs still send it; a modern SP refuses it as it refuses SHA-1 signatures.",
             "XML Encryption 1.1 section 5.2.1 (3DES only for compatibility); NIST SP 800-131A Rev. 2 (3DES encryption disallowed after 2023); ruby-saml unsigned_message_des192_encrypted_signed_assertion",
-            Verdict::Reject("tripledes-cbc is a deprecated cipher: a modern SP refuses it"),
+            Expected::Reject("tripledes-cbc is a deprecated cipher: a modern SP refuses it"),
         )
     },
     Scenario {
@@ -54,7 +54,7 @@ pub const ALL: &[Scenario] = &[
             "Encrypted for another certificate",
             "The assertion is encrypted for the attacker's published certificate (src/saml/scenario/attacker.crt), not the SP's; the EncryptedKey says so in its KeyInfo. The SP holds no key that decrypts it. A correct SP fails cleanly, with one error whatever went wrong in decryption (a distinct error per failure is an oracle), and never falls back to anything else in the response.",
             "XML Encryption 1.1 section 6.1 (security: error reporting); saml-core 6.2",
-            Verdict::Reject("it cannot be decrypted with the SP's key"),
+            Expected::Reject("it cannot be decrypted with the SP's key"),
         )
     },
     Scenario {
@@ -65,7 +65,7 @@ pub const ALL: &[Scenario] = &[
             "Encrypted, but nothing signed",
             "The assertion is encrypted for the SP but carries no signature, and the Response is unsigned too. Encryption is not authentication: the SP's encryption certificate is public (it is in its metadata), so anyone can write this response for any user. An SP that takes \"it decrypted with my key\" as proof of origin logs in whoever the attacker names.",
             "saml-profiles 4.1.3.5 (the assertion must be signed, directly or through the Response); saml-core 6.2; ruby-saml unsigned_message_encrypted_unsigned_assertion",
-            Verdict::Reject("nothing is signed: encryption for the SP's public certificate proves nothing about who wrote it"),
+            Expected::Reject("nothing is signed: encryption for the SP's public certificate proves nothing about who wrote it"),
         )
     },
     Scenario {
@@ -76,7 +76,7 @@ pub const ALL: &[Scenario] = &[
             "An EncryptedAssertion and a plaintext Assertion",
             "The Response carries the EncryptedAssertion and, after it, a plaintext copy of the same assertion under its own ID, signed like the encrypted one; the Response signature covers both. An SP that wants encrypted assertions must not consume a plaintext one, and an SP that reads \"the assertion\" from a response with two may read either: one assertion per response is what SPs can safely handle.",
             "saml-core 6.2 (an SP requiring encryption refuses plaintext assertions); saml-profiles 4.1.4.2; python3-saml (\"The assertion of the Response is not encrypted and the SP require it\", and only one assertion is supported); reference catalogue enc-plus-plaintext",
-            Verdict::Reject("a response with both an encrypted and a plaintext assertion is ambiguous, and the plaintext one was not encrypted as required"),
+            Expected::Reject("a response with both an encrypted and a plaintext assertion is ambiguous, and the plaintext one was not encrypted as required"),
         )
     },
     Scenario {
@@ -87,7 +87,7 @@ pub const ALL: &[Scenario] = &[
             "EncryptedKey reached through a RetrievalMethod",
             "The EncryptedKey is not inside the EncryptedData's KeyInfo but beside the EncryptedData, in the same EncryptedAssertion, with an Id; the EncryptedData's KeyInfo holds a ds:RetrievalMethod (Type EncryptedKey, URI \"#<Id>\") pointing at it, and the key a ReferenceList back. saml-core's EncryptedElementType allows exactly this, and some IdPs send it. A correct SP follows a same-document reference inside the EncryptedAssertion (and nothing else).",
             "saml-core 2.2.4 (EncryptedKey as a child of the encrypted element); XML Encryption 1.1 section 3.5 (ds:RetrievalMethod); ruby-saml response_with_retrieval_method; python3-saml UNSUPPORTED_RETRIEVAL_METHOD",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
 ];

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::probes::set_attribute;
-use super::{Family, Scenario, ShapeContext, TamperContext, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext, TamperContext};
 use crate::saml::dsig::DsigError;
 use crate::saml::ns;
 use crate::saml::response::ResponseSpec;
@@ -32,7 +32,7 @@ pub const ALL: &[Scenario] = &[
             "Comment inside the NameID",
             "The IdP signs the NameID <user>.evil.example (an account an attacker could register at the IdP; every attribute equal to the user's NameID, such as the email, gets the same suffix), then an empty comment is inserted before .evil.example: <user><!---->.evil.example. Exclusive canonicalisation without comments drops the comment, so both signatures still verify. An SP that reads only the first text node of the NameID logs in <user>, the victim. A correct SP reads the whole text, <user>.evil.example: an account that does not exist there, which it refuses, or, if it provisions new users on first login, a new account. Either is correct, hence a policy verdict; logging in <user> is the vulnerability.",
             "CVE-2017-11427 (python-saml), CVE-2017-11428 (ruby-saml), CVE-2017-11429 (saml2-js), CVE-2017-11430 (omniauth-saml), CVE-2018-0489 (Shibboleth), CVE-2018-7340 (Duo Network Gateway); xml-exc-c14n without comments",
-            Verdict::Policy("a correct SP reads the whole NameID, <user>.evil.example, and never logs in <user>; it refuses that unknown account or provisions it as a new one"),
+            Expected::Policy("a correct SP reads the whole NameID, <user>.evil.example, and never logs in <user>; it refuses that unknown account or provisions it as a new one"),
         )
     },
     Scenario {
@@ -44,7 +44,7 @@ pub const ALL: &[Scenario] = &[
             "Processing instruction inside the NameID",
             "As nameid-comment, but the text inserted before .evil.example is a processing instruction, <?x y?>, written into the document after signing. Unlike comments, processing instructions are kept by exclusive canonicalisation, so a standard verifier (xmlsec1) finds that the digests no longer match: the signatures are broken. A correct SP therefore refuses the response, either because its parser refuses processing instructions in a SAML message or because the signature does not verify. An SP whose canonicaliser drops or mangles processing instructions and reads only the first text node logs in <user>.",
             "C14N 1.0 section 2.3 and xml-exc-c14n (processing instructions are part of the canonical form); comment-injection class CVE-2017-11427 et al.",
-            Verdict::Reject("the signature does not verify (canonicalisation keeps the processing instruction), or the parser refuses processing instructions"),
+            Expected::Reject("the signature does not verify (canonicalisation keeps the processing instruction), or the parser refuses processing instructions"),
         )
     },
     Scenario {
@@ -55,7 +55,7 @@ pub const ALL: &[Scenario] = &[
             "NameID wrapped in CDATA",
             "The NameID text is sent as a CDATA section, <![CDATA[<user>]]>; nothing else changes. Canonicalisation replaces a CDATA section by its characters, so both signatures verify and the NameID is the same string. An SP that treats a CDATA node as something other than text may read an empty or different NameID. Most SPs accept it as <user>; a strict one may refuse CDATA outright (saml-rs does), which is safe. Reading any other value is the bug.",
             "XML 1.0 section 2.7 (CDATA sections are character data); C14N 1.0 section 1.1 (CDATA sections replaced by their character content)",
-            Verdict::Policy("accepted as the same user, or refused by an SP that refuses CDATA outright; never read as a different or empty NameID"),
+            Expected::Policy("accepted as the same user, or refused by an SP that refuses CDATA outright; never read as a different or empty NameID"),
         )
     },
     Scenario {
@@ -66,7 +66,7 @@ pub const ALL: &[Scenario] = &[
             "NameID with surrounding whitespace",
             "The IdP signs the NameID with a newline and a space on each side, \"\\n <user> \\n\", as some IdPs send it (the Zoho sample ends the NameID with a newline). Both signatures verify. SAML asks for an exact comparison of string values, so a strict SP sees an identifier it does not know; many SPs trim it and log in <user>. Both are acceptable. Matching any other account (say, by a prefix or a case-folded, trimmed lookup that hits someone else) is the bug.",
             "saml-core 1.3.1 (string values are compared exactly; no trimming of white space); XML 1.0 section 2.10 (white space in content is kept)",
-            Verdict::Policy("trims it and logs in <user>, or takes it literally as an unknown identifier; never matches another account"),
+            Expected::Policy("trims it and logs in <user>, or takes it literally as an unknown identifier; never matches another account"),
         )
     },
     Scenario {
@@ -78,7 +78,7 @@ pub const ALL: &[Scenario] = &[
             "Comment inside an attribute value",
             "The IdP signs the role attribute with the single value admin-not (a value a user may get onto their own account through a self-service field or group), then an empty comment is inserted after admin: admin<!---->-not. Both signatures still verify (canonicalisation drops the comment). An SP that reads only the first text node sees admin and grants administrator rights. A correct SP reads admin-not, a role it does not know, and grants nothing more: it logs the user in without admin rights or refuses the unknown role, as its role mapping says.",
             "CVE-2017-11427, CVE-2017-11428 and the rest of the comment-injection class, applied to AttributeValue; xml-exc-c14n without comments",
-            Verdict::Policy("a correct SP reads the whole value, admin-not, and never grants admin; it logs the user in without admin rights or refuses the unknown role"),
+            Expected::Policy("a correct SP reads the whole value, admin-not, and never grants admin; it logs the user in without admin rights or refuses the unknown role"),
         )
     },
 ];

@@ -13,7 +13,7 @@
 
 use ::time::{Duration, OffsetDateTime};
 
-use super::Verdict;
+use super::Expected;
 use crate::saml::logout::{LogoutRequestSpec, LogoutResponseSpec};
 use crate::saml::ns;
 
@@ -48,7 +48,7 @@ pub struct LogoutScenario {
     pub title: &'static str,
     pub explanation: &'static str,
     pub rule: &'static str,
-    pub verdict: Verdict,
+    pub verdict: Expected,
     /// Breaks the LogoutRequests the IdP sends.
     pub requests: bool,
     /// Breaks the LogoutResponse the IdP sends.
@@ -81,7 +81,7 @@ const fn scenario(
         title,
         explanation,
         rule,
-        verdict: Verdict::Reject(reason),
+        verdict: Expected::Reject(reason),
         requests: false,
         responses: false,
         shape_request: None,
@@ -242,7 +242,7 @@ mod tests {
             );
             assert!(s.shape_request.is_none() || s.requests, "{}", s.id);
             assert!(s.shape_response.is_none() || s.responses, "{}", s.id);
-            assert!(matches!(s.verdict, Verdict::Reject(_)), "{}", s.id);
+            assert!(matches!(s.verdict, Expected::Reject(_)), "{}", s.id);
         }
         assert_eq!(find("slo-expired").map(|s| s.id), Some("slo-expired"));
         assert!(find("valid").is_none());

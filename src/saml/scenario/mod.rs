@@ -101,9 +101,11 @@ impl Family {
     }
 }
 
-/// What a correct SP does with the response.
+/// The outcome a scenario expects of a correct SP: what it does with the response. (Not to be
+/// confused with the [`SignatureStatus`](crate::saml::request_signature::SignatureStatus) of a
+/// request we receive.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Expected {
     /// Logs the user in.
     Accept,
     /// Refuses it, for this reason.
@@ -113,19 +115,19 @@ pub enum Verdict {
     Policy(&'static str),
 }
 
-impl Verdict {
+impl Expected {
     pub fn id(self) -> &'static str {
         match self {
-            Verdict::Accept => "accept",
-            Verdict::Reject(_) => "reject",
-            Verdict::Policy(_) => "policy",
+            Expected::Accept => "accept",
+            Expected::Reject(_) => "reject",
+            Expected::Policy(_) => "policy",
         }
     }
 
     pub fn reason(self) -> Option<&'static str> {
         match self {
-            Verdict::Accept => None,
-            Verdict::Reject(r) | Verdict::Policy(r) => Some(r),
+            Expected::Accept => None,
+            Expected::Reject(r) | Expected::Policy(r) => Some(r),
         }
     }
 }
@@ -247,7 +249,7 @@ pub struct Scenario {
     pub explanation: &'static str,
     /// The rule, specification section or CVE it exercises.
     pub rule: &'static str,
-    pub verdict: Verdict,
+    pub verdict: Expected,
     pub shape: Option<ShapeHook>,
     pub signing: Option<SigningHook>,
     pub tamper: Option<TamperHook>,
@@ -263,7 +265,7 @@ impl Scenario {
         title: &'static str,
         explanation: &'static str,
         rule: &'static str,
-        verdict: Verdict,
+        verdict: Expected,
     ) -> Self {
         Scenario {
             id,
@@ -314,7 +316,7 @@ pub const VALID: Scenario = Scenario::new(
     "Valid response",
     "The response a correct IdP sends: every check an SP makes passes.",
     "saml-profiles 4.1.4",
-    Verdict::Accept,
+    Expected::Accept,
 );
 
 /// Every scenario, `valid` first, then family by family.

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::{Family, Scenario, ShapeContext, SigningPlan, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext, SigningPlan};
 use crate::saml::ns::{attrname, claims};
 use crate::saml::response::{AttributeSpec, ResponseSpec};
 use crate::saml::sp::ResponseStyle;
@@ -31,7 +31,7 @@ pub const ALL: &[Scenario] = &[
             "Multi-valued attribute",
             "The groups attribute carries three AttributeValue elements (support-agents, billing, escalations). A correct SP reads all three; one that keeps only the first or the last loses group memberships.",
             "saml-core 2.7.3.1 (an Attribute holds any number of AttributeValue elements)",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -42,7 +42,7 @@ pub const ALL: &[Scenario] = &[
             "Non-ASCII attribute values",
             "The display name is \"Zoë Łukasiewicz-Müller\", a manager attribute is \"José Núñez\" and an office attribute is written in Japanese and Korean. The document is UTF-8 and the signatures are valid. A correct SP shows the names exactly as sent, without mojibake (Ã«), question marks or a failed login.",
             "XML 1.0 section 2.2 (characters are Unicode; UTF-8 encoding); saml-core 1.3.1 (string values)",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -53,7 +53,7 @@ pub const ALL: &[Scenario] = &[
             "Claim URIs as attribute names",
             "Every attribute is named by its claim URI, as AD FS and Entra ID send them (http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress, .../givenname, .../surname, .../name, the Microsoft role and groups claims), with NameFormat uri. A correct SP accepts the login and, when mapped to these names, reads the values; long names with slashes, colons and dots must not break its attribute mapping.",
             "saml-core 2.7.3.1 (Name, NameFormat); saml-core 8.2.2 (URI attribute name format)",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -64,7 +64,7 @@ pub const ALL: &[Scenario] = &[
             "Response and Assertion both signed",
             "Both the Response and the Assertion carry a valid signature, whatever this SP's signing setting says. A correct SP accepts it: an SP that requires only one of them must not refuse the other being signed too.",
             "saml-core 5.4 (signing Response and Assertion); saml-profiles 4.1.3.5",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -75,7 +75,7 @@ pub const ALL: &[Scenario] = &[
             "4 KiB attribute value",
             "A description attribute holds a 4096-byte value (numbered segments, so truncation shows). A correct SP accepts it and keeps it whole; one that stores attributes in a 255-character column or in a 4 KB session cookie truncates it or fails the login.",
             "saml-core 2.7.3.1 (AttributeValue has no length limit)",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -86,7 +86,7 @@ pub const ALL: &[Scenario] = &[
             "50 attributes",
             "The AttributeStatement carries 50 attributes: the usual ones, then attribute-NN = value-NN up to 50. A correct SP accepts it; one with a fixed-size attribute table or a session cookie that overflows fails.",
             "saml-core 2.7.3 (an AttributeStatement holds any number of Attribute elements)",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
     Scenario {
@@ -97,7 +97,7 @@ pub const ALL: &[Scenario] = &[
             "XML special characters in values",
             "The display name is Alice \"Ally\" O'Brien <Support & Billing> and a department attribute is R&D <Tier 2> \"Escalations\" & 'Billing' ]]> &amp; (the last five characters are literal, not an escape). They are escaped in the XML (&amp;, &lt;, &gt;) and the signatures are valid. A correct SP reads back exactly these strings: not escaped twice (&amp;amp;), not unescaped once too often (&amp; shown as &), not cut at the first <.",
             "XML 1.0 sections 2.4 (& and < escaped in character data) and 2.7; C14N 1.0 section 2.3",
-            Verdict::Accept,
+            Expected::Accept,
         )
     },
 ];

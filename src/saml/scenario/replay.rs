@@ -4,7 +4,7 @@
 //! Both need the server: it keeps, per SP, the last response posted and the request before the
 //! current one.
 
-use super::{Family, Scenario, ShapeContext, Special, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext, Special};
 use crate::saml::response::ResponseSpec;
 
 pub const ALL: &[Scenario] = &[
@@ -16,7 +16,7 @@ pub const ALL: &[Scenario] = &[
             "Replay of the previous response",
             "Posts the previous response sent to this SP again, byte for byte: same IDs, same signatures, still inside its validity window. The SP already consumed that assertion, so it must remember its ID until the assertion expires and refuse it the second time.",
             "saml-profiles 4.1.4.5 (the SP keeps used assertion IDs until they expire, so bearer assertions are not replayed)",
-            Verdict::Reject("the assertion ID was already used"),
+            Expected::Reject("the assertion ID was already used"),
         )
     },
     Scenario {
@@ -28,7 +28,7 @@ pub const ALL: &[Scenario] = &[
             "Second answer to an answered request",
             "A fresh, validly signed response (new IDs, current times) whose Response and bearer SubjectConfirmationData InResponseTo name this SP's previous request, which an earlier response already answered, instead of the current one. An SP must accept at most one response per request.",
             "saml-profiles 4.1.4.3 (InResponseTo must equal the ID of the original request), 4.1.4.5 (no replay)",
-            Verdict::Reject("the request this response answers was already answered"),
+            Expected::Reject("the request this response answers was already answered"),
         )
     },
 ];

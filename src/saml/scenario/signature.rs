@@ -10,7 +10,7 @@
 use crate::saml::b64::STANDARD as B64;
 use base64::Engine as _;
 
-use super::{Family, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext};
 use crate::saml::dsig::{
     self, Algorithms, DigestAlgorithm, DsigError, SignatureAlgorithm, Signer, HMAC_SHA1,
 };
@@ -38,7 +38,7 @@ pub const ALL: &[Scenario] = &[
             "Unsigned response",
             "Neither the Response nor the Assertion carries a ds:Signature; everything else is valid. An SP that verifies a signature only when one is present, or only when a certificate is configured, logs the user in on a message anyone can write (SolarWinds Web Help Desk CVE-2026-28323; FusionAuth CVE-2020-12676).",
             "saml-profiles 4.1.3.5 (over HTTP-POST the assertion MUST be signed, directly or through the Response); CVE-2026-28323; CVE-2020-12676",
-            Verdict::Reject("no signature: neither the Response nor the Assertion is signed"),
+            Expected::Reject("no signature: neither the Response nor the Assertion is signed"),
         )
     },
     Scenario {
@@ -49,7 +49,7 @@ pub const ALL: &[Scenario] = &[
             "Only the assertion signed",
             "The Assertion carries a valid signature; the Response around it is unsigned. A legitimate configuration (most IdPs sign only the assertion by default), so it probes the SP's stated policy rather than attacking it.",
             "saml-profiles 4.1.3.5 (signing the assertion is enough); SP signing policy (node-saml wantAuthnResponseSigned, python3-saml wantMessagesSigned)",
-            Verdict::Policy("accepted by SPs that require only a signed assertion; rejected by SPs that require a signed Response (node-saml's default wantAuthnResponseSigned, python3-saml with wantMessagesSigned)"),
+            Expected::Policy("accepted by SPs that require only a signed assertion; rejected by SPs that require a signed Response (node-saml's default wantAuthnResponseSigned, python3-saml with wantMessagesSigned)"),
         )
     },
     Scenario {
@@ -60,7 +60,7 @@ pub const ALL: &[Scenario] = &[
             "Only the Response signed",
             "The Response carries a valid signature that covers the assertion inside it; the Assertion has no signature of its own. Also a legitimate configuration, probing the SP's policy.",
             "saml-profiles 4.1.3.5 (signing the Response is enough); SP signing policy (node-saml wantAssertionsSigned, python3-saml wantAssertionsSigned)",
-            Verdict::Policy("accepted by SPs that accept a signed Response covering the assertion; rejected by SPs that require the assertion itself signed (node-saml's default wantAssertionsSigned, python3-saml with wantAssertionsSigned)"),
+            Expected::Policy("accepted by SPs that accept a signed Response covering the assertion; rejected by SPs that require the assertion itself signed (node-saml's default wantAssertionsSigned, python3-saml with wantAssertionsSigned)"),
         )
     },
     Scenario {
@@ -71,7 +71,7 @@ pub const ALL: &[Scenario] = &[
             "NameID changed after signing",
             "The response is signed normally, then the NameID text is replaced by admin@acme-support.example. Nothing is re-signed: the SignatureValues still match their SignedInfo, but the assertion's digest (and the Response's, which covers the assertion) no longer matches the content.",
             "XML-DSig 1.0 section 3.2.1 (reference validation); MockServer tamperedSignature",
-            Verdict::Reject("the digest does not match: the NameID was changed after signing"),
+            Expected::Reject("the digest does not match: the NameID was changed after signing"),
         )
     },
     Scenario {
@@ -82,7 +82,7 @@ pub const ALL: &[Scenario] = &[
             "Attribute changed after signing",
             "The response is signed normally, then the role attribute's value is changed to admin (agent becomes admin; for a user without a role attribute, role=admin is added to the signed AttributeStatement). Nothing is re-signed, so the assertion's and the Response's digests no longer match. Catches SPs that verify the NameID's path only, or read attributes from a copy they never verified.",
             "XML-DSig 1.0 section 3.2.1 (reference validation)",
-            Verdict::Reject("the digest does not match: an attribute was changed after signing"),
+            Expected::Reject("the digest does not match: an attribute was changed after signing"),
         )
     },
     Scenario {
@@ -93,7 +93,7 @@ pub const ALL: &[Scenario] = &[
             "Corrupted SignatureValue",
             "One byte in the middle of each SignatureValue is inverted. The digests are intact: the assertion's covers the assertion, and the Response signature is recomputed over the assertion as it now stands (corrupted value included) before its own value is corrupted in turn. Whichever signature an SP checks, the reference check passes and the signature value check fails.",
             "XML-DSig 1.0 section 3.2.2 (signature validation)",
-            Verdict::Reject("the signature value does not verify with the IdP's key"),
+            Expected::Reject("the signature value does not verify with the IdP's key"),
         )
     },
     Scenario {
@@ -104,7 +104,7 @@ pub const ALL: &[Scenario] = &[
             "Wrong DigestValue, valid SignatureValue",
             "Each DigestValue has its first byte changed, and the SignatureValue is recomputed with the IdP's key over that SignedInfo. The signature value check passes; only the reference (digest) check fails. Catches SPs that verify the SignatureValue but never recompute the digest of the signed element.",
             "XML-DSig 1.0 section 3.2.1 (reference validation comes first, and must be done)",
-            Verdict::Reject("the digest in SignedInfo does not match the signed element"),
+            Expected::Reject("the digest in SignedInfo does not match the signed element"),
         )
     },
     Scenario {
@@ -115,7 +115,7 @@ pub const ALL: &[Scenario] = &[
             "Assertion signature stripped",
             "A normally signed response whose Assertion's ds:Signature was removed after signing, as an attacker does before editing the assertion (the signature exclusion attack). The Response keeps its own signature, which no longer matches because the assertion it covered lost its signature. Unlike unsigned, the document still shows a signature: an SP that is satisfied by seeing one, or that requires a signed assertion but ignores the Response signature, is caught here. (With a profile that signs only the assertion, the result is fully unsigned.)",
             "saml-profiles 4.1.3.5; SAML Raider \"Remove signatures\"; FusionAuth CVE-2020-12676",
-            Verdict::Reject("the assertion is unsigned, and the Response signature no longer matches its content"),
+            Expected::Reject("the assertion is unsigned, and the Response signature no longer matches its content"),
         )
     },
     Scenario {
@@ -126,7 +126,7 @@ pub const ALL: &[Scenario] = &[
             "Signed by an attacker key, its certificate in KeyInfo",
             "Both signatures are valid, but made with an attacker's key, and KeyInfo carries the attacker's own self-signed certificate. An SP that verifies with the key found in the message, instead of the IdP certificate it was configured with, accepts anything anyone signs. Fingerprint-pinning SPs must fail the fingerprint.",
             "saml-core 5.4.5 (KeyInfo is advisory; trust comes from configuration); CVE-2015-5372 (nevisAuth); xml-crypto GHSA-2xp3-57p7-qf4v; SAML Raider signature spoofing",
-            Verdict::Reject("signed with a key that is not the IdP's: the certificate carried in KeyInfo must never be trusted"),
+            Expected::Reject("signed with a key that is not the IdP's: the certificate carried in KeyInfo must never be trusted"),
         )
     },
     Scenario {
@@ -137,7 +137,7 @@ pub const ALL: &[Scenario] = &[
             "Signed under a cloned IdP certificate",
             "Both signatures are made with an attacker's key; KeyInfo carries a certificate that copies the IdP certificate's subject, issuer, serial number and validity but holds the attacker's public key. An SP that recognises its IdP certificate by name or serial, rather than by the key or the whole certificate, accepts it.",
             "saml-core 5.4.5; SAML Raider \"Cloning X.509 certificates\"",
-            Verdict::Reject("signed with a key that is not the IdP's, under a certificate that only copies the IdP certificate's names and serial"),
+            Expected::Reject("signed with a key that is not the IdP's, under a certificate that only copies the IdP certificate's names and serial"),
         )
     },
     Scenario {
@@ -148,7 +148,7 @@ pub const ALL: &[Scenario] = &[
             "RSA-SHA1 signatures and SHA-1 digests",
             "Both signatures use rsa-sha1 with sha1 digests, as AD FS 2.0 and older IdPs still send. The signatures are valid. Legacy help desks accept it; SPs that refuse deprecated algorithms reject it.",
             "RFC 6931 section 2.1 and XML-DSig 1.1 (SHA-1 discouraged); python3-saml rejectDeprecatedAlgorithm (DEPRECATED_SIGNATURE_METHOD, DEPRECATED_DIGEST_METHOD)",
-            Verdict::Policy("accepted by SPs that still allow SHA-1; rejected by SPs that refuse deprecated algorithms"),
+            Expected::Policy("accepted by SPs that still allow SHA-1; rejected by SPs that refuse deprecated algorithms"),
         )
     },
     Scenario {
@@ -159,7 +159,7 @@ pub const ALL: &[Scenario] = &[
             "RSA-SHA256 signature over SHA-1 digests",
             "Both signatures use rsa-sha256, but their references are digested with sha1. The signatures are valid. An SP whose algorithm policy looks only at the SignatureMethod lets a weak digest through; the content is only as protected as SHA-1.",
             "RFC 6931 section 2.1.1; python3-saml DEPRECATED_DIGEST_METHOD (checked separately from the signature method)",
-            Verdict::Policy("rejected by SPs that refuse SHA-1 digests whatever the signature method; accepted by SPs that still allow SHA-1"),
+            Expected::Policy("rejected by SPs that refuse SHA-1 digests whatever the signature method; accepted by SPs that still allow SHA-1"),
         )
     },
     Scenario {
@@ -170,7 +170,7 @@ pub const ALL: &[Scenario] = &[
             "HMAC keyed with the IdP's public certificate",
             "Both SignatureMethods are hmac-sha1 and each SignatureValue is a real HMAC over the canonical SignedInfo, keyed with the DER bytes of the IdP's certificate (public: it is in the metadata). The digests are valid. An SP that hands \"the IdP key\" to whatever method the message names verifies it, so anyone holding the certificate can sign.",
             "XML-DSig 1.0 section 6.3.1 (HMAC); xml-crypto \"Disable HMAC sig methods by default due to key confusion\"",
-            Verdict::Reject("HMAC signature methods are refused: here the key is the IdP's public certificate, which anyone has"),
+            Expected::Reject("HMAC signature methods are refused: here the key is the IdP's public certificate, which anyone has"),
         )
     },
     Scenario {
@@ -181,7 +181,7 @@ pub const ALL: &[Scenario] = &[
             "Reference URI=\"\" (the whole document)",
             "The Response signature's Reference has URI=\"\" (the whole document) instead of \"#\" and the Response ID; its digest and value are recomputed, so the signature is cryptographically valid (xmlsec1 verifies it). Only the SAML rule fails: a signature must name the ID of the element it signs. On the Response the covered bytes are the same, so accepting it is a conformance gap; an SP that accepts an empty URI on an assertion's signature can be led to accept a signature over some other document. (With a profile that signs only the assertion, the assertion's signature gets the empty URI and covers the whole document.)",
             "saml-core 5.4.2 (a single Reference to the ID of the element signed); ruby-saml response_without_reference_uri; python3-saml WRONG_SIGNED_ELEMENT",
-            Verdict::Reject("the Reference must name the signed element's ID; URI=\"\" is not a SAML signature reference"),
+            Expected::Reject("the Reference must name the signed element's ID; URI=\"\" is not a SAML signature reference"),
         )
     },
     Scenario {
@@ -192,7 +192,7 @@ pub const ALL: &[Scenario] = &[
             "Response signature covering another element",
             "A samlp:Extensions with one element of its own (ID _extension_ID) is added to the Response, and the Response signature is recomputed to reference that element instead of the Response. The signature is cryptographically valid, but it protects only the extension: Destination, InResponseTo, Status and everything else in the Response are unsigned. The Assertion keeps its own valid signature. (With a profile that signs only the assertion, the assertion's signature references the extension instead.)",
             "saml-core 5.4.2 (the Reference must point at the root of the element signed); python3-saml WRONG_SIGNED_ELEMENT",
-            Verdict::Reject("the Response signature covers another element, not the Response"),
+            Expected::Reject("the Response signature covers another element, not the Response"),
         )
     },
     Scenario {
@@ -203,7 +203,7 @@ pub const ALL: &[Scenario] = &[
             "Extra XPath transform on the Reference",
             "The assertion signature's Reference gets a third transform, an XPath filter not(ancestor-or-self::ds:Signature), between enveloped-signature and exc-c14n; the SignatureValue is recomputed and the Response signature redone over it. The filter keeps what enveloped-signature already keeps, so the digest is unchanged and a full XML-DSig processor (xmlsec1) verifies it. An SP that runs whatever transforms a message lists can be made to digest something other than what it reads, or to evaluate XPath and XSLT of the sender's choosing. (With a profile that signs only the Response, its signature gets the transform.)",
             "saml-core 5.4.4 (enveloped-signature and exc-c14n only); node-saml \"Limit transforms for signed nodes\"; SAML Raider XSLT payloads",
-            Verdict::Reject("only the enveloped-signature and exc-c14n transforms are allowed"),
+            Expected::Reject("only the enveloped-signature and exc-c14n transforms are allowed"),
         )
     },
     Scenario {
@@ -215,7 +215,7 @@ pub const ALL: &[Scenario] = &[
             "Assertion signature outside the assertion",
             "The Assertion's ds:Signature is moved out of the Assertion to become a child of the Response, just before it; the Response signature is then redone. Both signatures are cryptographically valid (the assertion's becomes a detached signature over the unchanged assertion), but the assertion no longer carries its signature, and the Response holds two. An SP that finds \"a valid signature referencing the assertion\" anywhere accepts it; the position rule exists because that is how wrapping attacks start.",
             "saml-core 5.4.1 (enveloped signatures: the Signature is a child of the element it signs); ruby-saml invalid_signature_position",
-            Verdict::Reject("the assertion's signature is not inside the assertion it signs"),
+            Expected::Reject("the assertion's signature is not inside the assertion it signs"),
         )
     },
     Scenario {
@@ -228,7 +228,7 @@ pub const ALL: &[Scenario] = &[
             "Signed error response carrying an assertion in a ds:Object",
             "The IdP genuinely signs an error Response (status Requester, RequestDenied) with no assertion, as Keycloak, PingFederate and AD FS do. A second ds:Signature is then appended to the Response: it repeats the genuine SignatureValue and holds, in a ds:Object, an unsigned assertion for admin@acme-support.example. Libraries whose enveloped-signature transform removes every Signature with the same SignatureValue (xml-crypto) still find the Response signature valid; a standard verifier (xmlsec1) finds its digest broken by the decoy. Either way nothing signs the assertion, and an error response never logs anyone in.",
             "saml-profiles 4.1.4.2 (an error Response MUST NOT contain assertions); saml-core 3.2.2.2 (status); OneUptime #2981",
-            Verdict::Reject("the status is not Success, so nothing may be logged in; the only assertion sits in a ds:Object that no signature covers"),
+            Expected::Reject("the status is not Success, so nothing may be logged in; the only assertion sits in a ds:Object that no signature covers"),
         )
     },
 ];

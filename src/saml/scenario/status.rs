@@ -4,11 +4,11 @@
 //! The Response is always signed, whatever the SP's signing settings, so that an SP cannot
 //! reject these for a missing signature: the status alone must stop the login.
 
-use super::{Family, Scenario, ShapeContext, SigningPlan, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext, SigningPlan};
 use crate::saml::ns;
 use crate::saml::response::{ResponseSpec, StatusSpec};
 
-const NOT_SUCCESS: Verdict = Verdict::Reject("not a successful status; no session");
+const NOT_SUCCESS: Expected = Expected::Reject("not a successful status; no session");
 
 pub const ALL: &[Scenario] = &[
     Scenario {
@@ -92,7 +92,7 @@ pub const ALL: &[Scenario] = &[
             "Success without an assertion",
             "A signed Response whose status is Success but which carries no Assertion: nothing says who logged in. The SP must not treat the status alone as a login.",
             "saml-profiles 4.1.4.2: a successful Response MUST contain at least one Assertion",
-            Verdict::Reject("the response contains no assertion; no session"),
+            Expected::Reject("the response contains no assertion; no session"),
         )
     },
 ];

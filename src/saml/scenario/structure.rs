@@ -5,7 +5,7 @@
 //! that accepts one checks the signature but not the shape of what it covers. The last three
 //! change the bytes after signing.
 
-use super::{Family, Scenario, ShapeContext, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext};
 use crate::saml::ns;
 use crate::saml::response::{AttributeSpec, ResponseSpec};
 
@@ -26,7 +26,7 @@ pub const ALL: &[Scenario] = &[
             "No NameID",
             "The Subject carries only its bearer SubjectConfirmation: there is no NameID saying who logged in. The signatures are valid.",
             "saml-core 2.4.1 (Subject); python3-saml NO_NAMEID (wantNameId); ruby-saml want_name_id",
-            Verdict::Policy("rejected by SPs that identify the user by NameID (python3-saml by default, ruby-saml with want_name_id); an SP configured to take the user from an attribute may accept it"),
+            Expected::Policy("rejected by SPs that identify the user by NameID (python3-saml by default, ruby-saml with want_name_id); an SP configured to take the user from an attribute may accept it"),
         )
     },
     Scenario {
@@ -37,7 +37,7 @@ pub const ALL: &[Scenario] = &[
             "Empty NameID",
             "The NameID element is present, with its usual Format, but empty. No user may be matched to an empty identifier.",
             "saml-core 2.2.3 (NameID), 8.3 (formats); python3-saml EMPTY_NAMEID; ruby-saml \"An empty NameID value found\"",
-            Verdict::Reject("the NameID is empty"),
+            Expected::Reject("the NameID is empty"),
         )
     },
     Scenario {
@@ -48,7 +48,7 @@ pub const ALL: &[Scenario] = &[
             "No subject confirmation",
             "The Subject carries the NameID but no bearer SubjectConfirmation, so nothing binds the assertion to this SP's ACS, to the request or to a time limit.",
             "saml-profiles 4.1.4.2: the Subject MUST contain a bearer SubjectConfirmation",
-            Verdict::Reject("the assertion has no bearer SubjectConfirmation"),
+            Expected::Reject("the assertion has no bearer SubjectConfirmation"),
         )
     },
     Scenario {
@@ -59,7 +59,7 @@ pub const ALL: &[Scenario] = &[
             "No Conditions",
             "The Assertion has no Conditions element: no validity window and no AudienceRestriction.",
             "saml-profiles 4.1.4.2 (AudienceRestriction required); saml-core 2.5; python3-saml MISSING_CONDITIONS",
-            Verdict::Reject("the assertion has no Conditions"),
+            Expected::Reject("the assertion has no Conditions"),
         )
     },
     Scenario {
@@ -70,7 +70,7 @@ pub const ALL: &[Scenario] = &[
             "No AuthnStatement",
             "The Assertion has no AuthnStatement: it says who the user is but not that they authenticated.",
             "saml-profiles 4.1.4.2: at least one assertion MUST contain an AuthnStatement",
-            Verdict::Reject("the assertion has no AuthnStatement"),
+            Expected::Reject("the assertion has no AuthnStatement"),
         )
     },
     Scenario {
@@ -81,7 +81,7 @@ pub const ALL: &[Scenario] = &[
             "Version 1.1",
             "The Response and the Assertion carry Version=\"1.1\" instead of 2.0; nothing else changes and the signatures are valid.",
             "saml-core 3.2.2 and 2.3.3 (Version is 2.0), 4.1 (versioning)",
-            Verdict::Reject("unsupported SAML version 1.1"),
+            Expected::Reject("unsupported SAML version 1.1"),
         )
     },
     Scenario {
@@ -92,7 +92,7 @@ pub const ALL: &[Scenario] = &[
             "Attribute repeated with another value",
             "The AttributeStatement carries the role attribute twice, as two Attribute elements with the same Name: the user's own value (agent) and admin. The signatures are valid. An SP must not silently keep whichever comes last (or first).",
             "saml-core 2.7.3 (AttributeStatement); python3-saml DUPLICATED_ATTRIBUTE_NAME_FOUND (allowRepeatAttributeName); ruby-saml check_duplicated_attributes",
-            Verdict::Policy("rejected by SPs that refuse repeated attribute names (python3-saml by default, ruby-saml with check_duplicated_attributes); others merge the values into one multi-valued role, and must then grant the admin role knowingly, never by overwriting"),
+            Expected::Policy("rejected by SPs that refuse repeated attribute names (python3-saml by default, ruby-saml with check_duplicated_attributes); others merge the values into one multi-valued role, and must then grant the admin role knowingly, never by overwriting"),
         )
     },
     Scenario {
@@ -103,7 +103,7 @@ pub const ALL: &[Scenario] = &[
             "DOCTYPE with an internal entity",
             "The signed response is sent with a DOCTYPE declaring an internal entity, and the end of the NameID (the part after the @) is written as a reference to it. A parser that expands entities sees the signed NameID and a valid signature; one that keeps the reference unexpanded sees only alice@. SAML never needs a DTD, and a DTD is how entity expansion and XXE attacks get in.",
             "XML 1.0 section 4 (entities); ruby-saml attackxee.xml; FusionAuth CVE-2021-27736; GitHub Enterprise CVE-2025-23369",
-            Verdict::Reject("DOCTYPE not allowed"),
+            Expected::Reject("DOCTYPE not allowed"),
         )
     },
     Scenario {
@@ -114,7 +114,7 @@ pub const ALL: &[Scenario] = &[
             "Not well-formed XML",
             "The signed response is sent without its closing </samlp:Response> tag. A parser that recovers from errors would rebuild the document and find valid signatures; a correct SP refuses it outright.",
             "XML 1.0 section 2.1 (well-formed documents)",
-            Verdict::Reject("the response is not well-formed XML"),
+            Expected::Reject("the response is not well-formed XML"),
         )
     },
     Scenario {
@@ -125,7 +125,7 @@ pub const ALL: &[Scenario] = &[
             "Response over 1 MiB",
             "The signed response is followed by 1 MiB of whitespace after its closing tag, so the message exceeds 1 MiB (about 1.4 MB once base64-encoded) while the document and its signatures stay valid. Probes whether the SP limits the size of what it parses.",
             "ruby-saml CVE-2025-54572 (message_max_bytesize, default 250000 bytes)",
-            Verdict::Policy("rejected by SPs that cap the message size below 1 MiB (ruby-saml's default cap is 250,000 bytes); an SP that accepts it has no size limit, since nothing else is wrong"),
+            Expected::Policy("rejected by SPs that cap the message size below 1 MiB (ruby-saml's default cap is 250,000 bytes); an SP that accepts it has no size limit, since nothing else is wrong"),
         )
     },
 ];

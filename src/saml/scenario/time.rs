@@ -3,7 +3,7 @@
 
 use ::time::Duration;
 
-use super::{Family, Scenario, ShapeContext, Verdict};
+use super::{Expected, Family, Scenario, ShapeContext};
 use crate::saml::response::ResponseSpec;
 
 pub const ALL: &[Scenario] = &[
@@ -15,7 +15,7 @@ pub const ALL: &[Scenario] = &[
             "Expired assertion",
             "Conditions NotOnOrAfter and the bearer confirmation's NotOnOrAfter are 10 minutes in the past; everything else is current and the signatures are valid.",
             "saml-core 2.5.1.2 (NotOnOrAfter); saml-profiles 4.1.4.2",
-            Verdict::Reject("the assertion has expired"),
+            Expected::Reject("the assertion has expired"),
         )
     },
     Scenario {
@@ -26,7 +26,7 @@ pub const ALL: &[Scenario] = &[
             "Not yet valid",
             "Conditions NotBefore is 10 minutes in the future, far beyond any clock-skew allowance.",
             "saml-core 2.5.1.2 (NotBefore)",
-            Verdict::Reject("the assertion is not yet valid"),
+            Expected::Reject("the assertion is not yet valid"),
         )
     },
     Scenario {
@@ -37,7 +37,7 @@ pub const ALL: &[Scenario] = &[
             "NotBefore 30 seconds ahead",
             "Conditions NotBefore is 30 seconds in the future, as if the IdP's clock ran fast. Measures the SP's clock-skew tolerance.",
             "saml-core 2.5.1.2; SP clock-skew allowance (node-saml acceptedClockSkewMs, python3-saml ALLOWED_CLOCK_DRIFT)",
-            Verdict::Policy("accepted if the SP allows at least 30 s of clock skew, rejected otherwise"),
+            Expected::Policy("accepted if the SP allows at least 30 s of clock skew, rejected otherwise"),
         )
     },
     Scenario {
@@ -48,7 +48,7 @@ pub const ALL: &[Scenario] = &[
             "NotBefore 5 minutes ahead",
             "Conditions NotBefore is 5 minutes and 10 seconds in the future: beyond the usual 5-minute allowances (python3-saml allows 300 s).",
             "saml-core 2.5.1.2; SP clock-skew allowance",
-            Verdict::Policy("rejected unless the SP allows more than 5 minutes of clock skew"),
+            Expected::Policy("rejected unless the SP allows more than 5 minutes of clock skew"),
         )
     },
     Scenario {
@@ -59,7 +59,7 @@ pub const ALL: &[Scenario] = &[
             "Subject confirmation expired",
             "Only the bearer SubjectConfirmationData NotOnOrAfter is in the past; the Conditions window is valid. A distinct check SPs must make.",
             "saml-profiles 4.1.4.2 (bearer confirmation NotOnOrAfter); saml-core 2.4.1.2",
-            Verdict::Reject("the subject confirmation has expired"),
+            Expected::Reject("the subject confirmation has expired"),
         )
     },
     Scenario {
@@ -70,7 +70,7 @@ pub const ALL: &[Scenario] = &[
             "NotBefore on the bearer confirmation",
             "The bearer SubjectConfirmationData carries a NotBefore (set to the current time), which the Web SSO profile forbids.",
             "saml-profiles 4.1.4.2: bearer SubjectConfirmationData MUST NOT contain NotBefore",
-            Verdict::Policy("strict SPs reject it as non-conformant; lenient ones ignore it (a compliance signal, not a security one)"),
+            Expected::Policy("strict SPs reject it as non-conformant; lenient ones ignore it (a compliance signal, not a security one)"),
         )
     },
     Scenario {
@@ -81,7 +81,7 @@ pub const ALL: &[Scenario] = &[
             "Issued hours ago",
             "IssueInstant of the Response and the Assertion, and AuthnInstant, are 3 hours old while every validity window is current.",
             "saml-core 3.2.2 (IssueInstant); SP maximum assertion age (node-saml maxAssertionAgeMs)",
-            Verdict::Policy("rejected by SPs that enforce a maximum assertion or authentication age, accepted by others"),
+            Expected::Policy("rejected by SPs that enforce a maximum assertion or authentication age, accepted by others"),
         )
     },
 ];

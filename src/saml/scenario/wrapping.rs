@@ -20,7 +20,7 @@ use super::signature::{
     child_index, first_assertion_index, first_assertion_mut, make_evil, own_signature_mut,
     resign_response, signer, take_own_signature,
 };
-use super::{Family, Scenario, SigningPlan, TamperContext, Verdict};
+use super::{Expected, Family, Scenario, SigningPlan, TamperContext};
 use crate::saml::dsig::{self, DsigError};
 use crate::saml::ns;
 use crate::saml::xml::{Element, Name, Node};
@@ -42,7 +42,7 @@ pub const ALL: &[Scenario] = &[
             "XSW1: original Response inside the Signature",
             "Relies on the Response signature. The root becomes an evil copy of the Response (ID _evil_response_ID, the assertion describing admin@acme-support.example, the assertion's own signature removed); the original Response, without its signature, is appended inside the root's ds:Signature. The Reference #<response ID> still finds the original, whose digest matches. An SP that resolves the Reference by ID anywhere but reads the root logs in the admin.",
             "Somorovsky et al. 2012, XSW1; SAML Raider XSW1; saml-core 5.4.2",
-            Verdict::Reject("the signature does not cover the root Response: its Reference resolves to a copy hidden inside the Signature"),
+            Expected::Reject("the signature does not cover the root Response: its Reference resolves to a copy hidden inside the Signature"),
         )
     },
     Scenario {
@@ -54,7 +54,7 @@ pub const ALL: &[Scenario] = &[
             "XSW2: original Response before the Signature",
             "As XSW1 (relies on the Response signature), but the original Response, without its signature, is inserted as a sibling just before the root's ds:Signature, as a detached signature would sit.",
             "Somorovsky et al. 2012, XSW2; SAML Raider XSW2; saml-core 5.4.2",
-            Verdict::Reject("the signature does not cover the root Response: its Reference resolves to an embedded copy"),
+            Expected::Reject("the signature does not cover the root Response: its Reference resolves to an embedded copy"),
         )
     },
     Scenario {
@@ -66,7 +66,7 @@ pub const ALL: &[Scenario] = &[
             "XSW3: evil assertion before the signed one",
             "Relies on the Assertion signature (the Response is unsigned). An evil copy of the assertion (ID _evil_assertion_ID, no signature) is inserted before the signed one. An SP that verifies the signed assertion but reads the first Assertion logs in the admin.",
             "Somorovsky et al. 2012, XSW3; SAML Raider XSW3",
-            Verdict::Reject("two assertions, and the first one is unsigned"),
+            Expected::Reject("two assertions, and the first one is unsigned"),
         )
     },
     Scenario {
@@ -78,7 +78,7 @@ pub const ALL: &[Scenario] = &[
             "XSW4: signed assertion nested inside the evil one",
             "Relies on the Assertion signature (the Response is unsigned). An evil copy (ID _evil_assertion_ID, no signature) is appended to the Response and the signed original is moved inside it, as its last child. The signed assertion still verifies where it is; an SP that reads the top-level assertion logs in the admin.",
             "Somorovsky et al. 2012, XSW4; SAML Raider XSW4",
-            Verdict::Reject("the assertion consumed is unsigned; the signed one is nested inside it"),
+            Expected::Reject("the assertion consumed is unsigned; the signed one is nested inside it"),
         )
     },
     Scenario {
@@ -90,7 +90,7 @@ pub const ALL: &[Scenario] = &[
             "XSW5: evil assertion keeps the signature, original appended",
             "Relies on the Assertion signature (the Response is unsigned). The assertion in place gets evil values and the ID _evil_assertion_ID but keeps its ds:Signature; a clean copy of the original (original ID, no signature) is appended at the end of the Response. The signature verifies over the copy found by ID; an SP that reads the assertion holding the signature logs in the admin.",
             "Somorovsky et al. 2012, XSW5; SAML Raider XSW5",
-            Verdict::Reject("the signature inside the consumed assertion references another element"),
+            Expected::Reject("the signature inside the consumed assertion references another element"),
         )
     },
     Scenario {
@@ -102,7 +102,7 @@ pub const ALL: &[Scenario] = &[
             "XSW6: original assertion inside the evil one's Signature",
             "As XSW5 (relies on the Assertion signature), but the clean copy of the original is placed inside the ds:Signature of the evil assertion.",
             "Somorovsky et al. 2012, XSW6; SAML Raider XSW6",
-            Verdict::Reject("the signature inside the consumed assertion references a copy hidden inside the Signature"),
+            Expected::Reject("the signature inside the consumed assertion references a copy hidden inside the Signature"),
         )
     },
     Scenario {
@@ -114,7 +114,7 @@ pub const ALL: &[Scenario] = &[
             "XSW7: evil copy with the same ID in an Extensions element",
             "Relies on the Assertion signature (the Response is unsigned). An Extensions element in no namespace is inserted before the signed assertion; it holds an evil copy with the same ID and no signature. An SP whose ID lookup lands on the signed original (the last match wins, or the lookup starts from the signature) while it reads the first Assertion in document order logs in the admin.",
             "Somorovsky et al. 2012, XSW7; SAML Raider XSW7",
-            Verdict::Reject("duplicate IDs: two elements carry the signed assertion's ID"),
+            Expected::Reject("duplicate IDs: two elements carry the signed assertion's ID"),
         )
     },
     Scenario {
@@ -126,7 +126,7 @@ pub const ALL: &[Scenario] = &[
             "XSW8: original assertion in an Object inside the Signature",
             "Relies on the Assertion signature (the Response is unsigned). The assertion in place gets evil values but keeps its ID and signature; a clean copy of the original (same ID, no signature) sits in an Object element (no namespace) appended to the ds:Signature. A verifier that finds the ID inside the Signature verifies the clean copy; the SP reads the evil one.",
             "Somorovsky et al. 2012, XSW8; SAML Raider XSW8",
-            Verdict::Reject("duplicate IDs, and the consumed assertion does not match its signature"),
+            Expected::Reject("duplicate IDs, and the consumed assertion does not match its signature"),
         )
     },
     Scenario {
@@ -138,7 +138,7 @@ pub const ALL: &[Scenario] = &[
             "Signed assertion hidden in samlp:Extensions",
             "Relies on the Assertion signature (the Response is unsigned). The genuine signed assertion is moved into a real samlp:Extensions; at the top level sits a forged assertion with the same ID, evil values and a byte-for-byte copy of the genuine ds:Signature. An SP that validates the first Signature in the document and reads the top-level Assertion logs in the admin.",
             "OneUptime #2949; saml-core 3.2.1 (Extensions)",
-            Verdict::Reject("duplicate IDs: the signed assertion is hidden in Extensions and the one consumed does not match its signature"),
+            Expected::Reject("duplicate IDs: the signed assertion is hidden in Extensions and the one consumed does not match its signature"),
         )
     },
     Scenario {
@@ -150,7 +150,7 @@ pub const ALL: &[Scenario] = &[
             "Evil assertion after the signed one",
             "Relies on the Assertion signature (the Response is unsigned). An evil copy (ID _evil_assertion_ID, no signature) is appended after the intact signed assertion. An SP that checks only the first assertion's signature and reads the last one, or every one, logs in the admin.",
             "SAML Raider issue #59 (XSW10); Lasso CVE-2021-28091",
-            Verdict::Reject("two assertions, and the second one is unsigned"),
+            Expected::Reject("two assertions, and the second one is unsigned"),
         )
     },
     Scenario {
@@ -162,7 +162,7 @@ pub const ALL: &[Scenario] = &[
             "Two SignedInfo elements (XSW9)",
             "Relies on the Assertion signature (the Response is unsigned). The assertion in place becomes the evil one (ID _evil_assertion_ID). Its ds:Signature holds the genuine SignedInfo (referencing the original ID), then an attacker SignedInfo whose Reference names the evil assertion with its correct digest, then the genuine SignatureValue. The original assertion, without signature, is appended in a Wrapper element. A library that checks the SignatureValue against one SignedInfo and the References of the other accepts the evil assertion.",
             "xmlseclibs CVE-2019-3465 (SimpleSAMLphp 201911-01); xml-crypto CVE-2025-29774; SAML Raider applyXSW9",
-            Verdict::Reject("a Signature must have exactly one SignedInfo, and it must reference the assertion that holds it"),
+            Expected::Reject("a Signature must have exactly one SignedInfo, and it must reference the assertion that holds it"),
         )
     },
     Scenario {
@@ -173,7 +173,7 @@ pub const ALL: &[Scenario] = &[
             "Forged digest hidden in a comment inside DigestValue",
             "The response is signed normally, then the assertion is changed to describe admin@acme-support.example. Each signature's DigestValue keeps the genuine value but gains, before it, a comment holding the digest of the forged content: <ds:DigestValue><!--forged-->genuine</ds:DigestValue>. Canonicalisation drops comments, so each SignatureValue still verifies over its SignedInfo. A library that reads the DigestValue's first child finds the forged digest and accepts; one that reads the element's text finds the genuine digest, which no longer matches.",
             "xml-crypto CVE-2025-29775 (fixture valid_saml_with_digest_comment.xml)",
-            Verdict::Reject("the digest does not match: the DigestValue's text is the genuine digest, and the content was changed"),
+            Expected::Reject("the digest does not match: the DigestValue's text is the genuine digest, and the content was changed"),
         )
     },
     Scenario {
@@ -185,7 +185,7 @@ pub const ALL: &[Scenario] = &[
             "Two signed assertions for different subjects",
             "The IdP's key signs two assertions, the user's and a second one (ID _second_assertion_ID) for admin@acme-support.example, and the Response over both when the profile signs it. Every signature is valid. The Web SSO profile requires every assertion in a Response to be about the same principal; an SP that takes the first, or the last, logs in someone.",
             "saml-profiles 4.1.4.2 (each assertion's Subject MUST refer to the same principal); python3-saml WRONG_NUMBER_OF_ASSERTIONS; node-saml \"Invalid signature: multiple assertions\"; crewjam CVE-2022-41912",
-            Verdict::Reject("more than one assertion, and for different subjects"),
+            Expected::Reject("more than one assertion, and for different subjects"),
         )
     },
     Scenario {
@@ -196,7 +196,7 @@ pub const ALL: &[Scenario] = &[
             "Assertion for another user nested in Advice",
             "The user's assertion carries a saml:Advice holding a second assertion (ID _advice_assertion_ID, unsigned) for admin@acme-support.example. The IdP signs the outer assertion with the Advice in it, and the Response, so every signature is valid. Advice is information an SP MAY ignore; it never names who logs in. An SP that looks for assertions or attributes anywhere in the document (//Assertion, //AttributeValue) picks up the nested one.",
             "saml-core 2.6.1 (Advice may be ignored without affecting the assertion's validity); python3-saml WRONG_NUMBER_OF_ASSERTIONS",
-            Verdict::Policy("a correct SP logs in the user of the outer assertion and ignores the Advice, or refuses any nested assertion (python3-saml counts every Assertion element); it never logs in admin@acme-support.example"),
+            Expected::Policy("a correct SP logs in the user of the outer assertion and ignores the Advice, or refuses any nested assertion (python3-saml counts every Assertion element); it never logs in admin@acme-support.example"),
         )
     },
 ];

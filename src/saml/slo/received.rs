@@ -9,7 +9,7 @@ use crate::saml::binding::Binding;
 use crate::saml::logout::LogoutRequest;
 use crate::saml::nameid::NameId;
 use crate::saml::ns;
-use crate::saml::request_signature::{self, Verdict};
+use crate::saml::request_signature::{self, SignatureStatus};
 use crate::saml::response::{format_instant, StatusSpec};
 
 /// A status of the LogoutResponse for a request that cannot be honoured.
@@ -98,7 +98,7 @@ pub fn no_session_status(request: &LogoutRequest, closest: Option<Mismatch>) -> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageSignature {
     /// `None` when it cannot be checked: no certificate is registered for the SP.
-    verdict: Option<Verdict>,
+    verdict: Option<SignatureStatus>,
     signed: bool,
 }
 
@@ -142,10 +142,10 @@ impl MessageSignature {
     /// authenticated).
     pub fn strict_refusal(&self) -> Option<String> {
         match (&self.verdict, self.signed) {
-            (Some(Verdict::Valid { .. }), _) => None,
-            (Some(Verdict::Invalid { reason }), _) => Some(format!("invalid signature: {reason}")),
-            (Some(Verdict::Unsigned), _) | (None, false) => Some("it is not signed".into()),
-            (Some(Verdict::NoCertificate), _) | (None, true) => Some(
+            (Some(SignatureStatus::Valid { .. }), _) => None,
+            (Some(SignatureStatus::Invalid { reason }), _) => Some(format!("invalid signature: {reason}")),
+            (Some(SignatureStatus::Unsigned), _) | (None, false) => Some("it is not signed".into()),
+            (Some(SignatureStatus::NoCertificate), _) | (None, true) => Some(
                 "no certificate is registered for the service provider, so its signature cannot be checked"
                     .into(),
             ),

@@ -11,7 +11,7 @@ use crate::saml::logout::{build_logout_request, LogoutRequestSpec, LogoutRespons
 use crate::saml::logout::{parse_logout_request, parse_logout_response};
 use crate::saml::nameid::NameId;
 use crate::saml::ns;
-use crate::saml::request_signature::{self, Verdict};
+use crate::saml::request_signature::{self, SignatureStatus};
 use crate::saml::response::StatusSpec;
 use crate::saml::scenario::logout::{self as catalogue, ALL};
 use crate::saml::scenario::logout::{LogoutScenario, LogoutSigning};
@@ -71,7 +71,7 @@ fn sending<'a>(
     }
 }
 
-fn verdict(out: &Outgoing, signer: &Signer) -> Verdict {
+fn verdict(out: &Outgoing, signer: &Signer) -> SignatureStatus {
     let key = signer.certificate().public_key().unwrap();
     match out.binding {
         Binding::Redirect => {
@@ -121,9 +121,13 @@ fn each_scenario_breaks_only_the_messages_it_names_with_its_one_defect() {
             for (out, applies) in [(&req, s.requests), (&resp, s.responses)] {
                 let v = verdict(out, &signer);
                 match (applies, s.signing) {
-                    (true, LogoutSigning::Unsigned) => assert_eq!(v, Verdict::Unsigned),
+                    (true, LogoutSigning::Unsigned) => assert_eq!(v, SignatureStatus::Unsigned),
                     (true, LogoutSigning::Corrupted) => {
-                        assert!(matches!(v, Verdict::Invalid { .. }), "{} {v:?}", s.id)
+                        assert!(
+                            matches!(v, SignatureStatus::Invalid { .. }),
+                            "{} {v:?}",
+                            s.id
+                        )
                     }
                     _ => assert!(v.is_valid(), "{} {b:?} {v:?}", s.id),
                 }

@@ -2,7 +2,7 @@
 //! IdP's wish for signed requests; refused in strict mode where it must be.
 
 use crate::saml::binding::Binding;
-use crate::saml::request_signature::{Requirement, SignatureRefusal, Verdict};
+use crate::saml::request_signature::{Requirement, SignatureRefusal, SignatureStatus};
 use crate::saml::sp::Policy;
 use crate::server::flow::testkit::{self, ACS, REQUEST_ID, SP};
 use crate::server::flow::{Classified, FaultKind};
@@ -13,7 +13,7 @@ use super::*;
 fn an_unsigned_request_is_judged_unsigned_and_not_required_by_default() {
     let state = testkit::state(Policy::Permissive);
     let (judged, destination) = testkit::received(SP, ACS).judge(&state).unwrap();
-    assert_eq!(judged.judgement().verdict, Verdict::Unsigned);
+    assert_eq!(judged.judgement().verdict, SignatureStatus::Unsigned);
     assert_eq!(judged.judgement().required, None);
     assert_eq!(judged.judgement().sp, SP);
     assert_eq!(judged.request().id, REQUEST_ID);
@@ -28,7 +28,7 @@ fn want_signed_requests_judges_an_unsigned_request_as_such() {
     let state = testkit::state(Policy::Permissive).with_signed_requests(true);
     let (judged, _) = testkit::received(SP, ACS).judge(&state).unwrap();
     let judgement = judged.judgement();
-    assert_eq!(judgement.verdict, Verdict::Unsigned);
+    assert_eq!(judgement.verdict, SignatureStatus::Unsigned);
     assert_eq!(judgement.required, Some(Requirement::Idp));
     assert!(matches!(
         judgement.refusal(),

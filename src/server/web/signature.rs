@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::saml::request_signature::Verdict;
+use crate::saml::request_signature::SignatureStatus;
 use crate::server::flow::judged::JudgedRequest;
 
 /// The judgement as the picker and the API show it.
@@ -26,7 +26,7 @@ impl SignatureView {
             verdict: j.verdict.id(),
             detail: j.detail(),
             algorithm: match &j.verdict {
-                Verdict::Valid { algorithm } => Some(algorithm.id()),
+                SignatureStatus::Valid { algorithm } => Some(algorithm.id()),
                 _ => None,
             },
             required: j.required.is_some(),

@@ -10,7 +10,7 @@ use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
 use crate::saml::ns;
 use crate::saml::response::format_instant;
-use crate::saml::scenario::{self, Family, Verdict, VALID};
+use crate::saml::scenario::{self, Expected, Family, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
@@ -179,9 +179,9 @@ fn scenario_groups() -> Vec<ScenarioGroup> {
                     title: s.title,
                     explanation: s.explanation,
                     verdict: match s.verdict {
-                        Verdict::Accept => "a correct SP accepts",
-                        Verdict::Reject(_) => "a correct SP rejects",
-                        Verdict::Policy(_) => "depends on the SP's policy",
+                        Expected::Accept => "a correct SP accepts",
+                        Expected::Reject(_) => "a correct SP rejects",
+                        Expected::Policy(_) => "depends on the SP's policy",
                     },
                     selected: s.id == VALID.id,
                 })

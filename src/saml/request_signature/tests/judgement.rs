@@ -5,16 +5,16 @@ use super::*;
 
 #[test]
 fn verdicts_describe_themselves() {
-    let valid = Verdict::Valid {
+    let valid = SignatureStatus::Valid {
         algorithm: SignatureAlgorithm::RsaSha256,
     };
     assert_eq!(valid.id(), "valid");
     assert!(valid.describe().contains("rsa-sha256"));
-    let invalid: Verdict = Err(RequestSignatureError::DigestMismatch).into();
+    let invalid: SignatureStatus = Err(RequestSignatureError::DigestMismatch).into();
     assert_eq!(invalid.id(), "invalid");
     assert!(invalid.describe().contains("changed after signing"));
     assert_eq!(
-        Verdict::from(Err(RequestSignatureError::Unsigned)).id(),
+        SignatureStatus::from(Err(RequestSignatureError::Unsigned)).id(),
         "unsigned"
     );
     assert_eq!(
@@ -31,13 +31,13 @@ fn message_verdicts_use_the_query_when_it_is_signed_and_the_xml_otherwise() {
     assert!(message_verdict(Some(query), "<not-used/>", None, Some(&python)).is_valid());
     assert_eq!(
         message_verdict(Some(query), "<not-used/>", None, Some(&node)),
-        Verdict::Invalid {
+        SignatureStatus::Invalid {
             reason: RequestSignatureError::BadSignature.to_string()
         }
     );
     assert_eq!(
         message_verdict(Some(query), "<not-used/>", None, None),
-        Verdict::NoCertificate
+        SignatureStatus::NoCertificate
     );
     let f = posted("python3-saml-post-rsa-sha256.xml");
     assert!(message_verdict(None, f.text, None, Some(&python)).is_valid());
@@ -46,11 +46,11 @@ fn message_verdicts_use_the_query_when_it_is_signed_and_the_xml_otherwise() {
     assert!(message_verdict(Some(&unsigned_query), f.text, None, Some(&python)).is_valid());
     assert!(matches!(
         message_verdict(None, &tamper_issuer(f.text), None, Some(&python)),
-        Verdict::Invalid { .. }
+        SignatureStatus::Invalid { .. }
     ));
     assert!(matches!(
         message_verdict(None, f.text, None, Some(b"not a certificate")),
-        Verdict::Invalid { reason } if reason.contains("not usable")
+        SignatureStatus::Invalid { reason } if reason.contains("not usable")
     ));
 }
 
@@ -62,15 +62,15 @@ fn a_certificate_carried_in_the_request_is_never_used() {
     assert!(f.text.contains("X509Certificate"));
     assert!(matches!(
         message_verdict(None, f.text, None, Some(&der(PYTHON_CERT))),
-        Verdict::Invalid { .. }
+        SignatureStatus::Invalid { .. }
     ));
     assert_eq!(
         message_verdict(None, f.text, None, None),
-        Verdict::NoCertificate
+        SignatureStatus::NoCertificate
     );
 }
 
-fn judgement(verdict: Verdict, required: Option<Requirement>) -> Judgement {
+fn judgement(verdict: SignatureStatus, required: Option<Requirement>) -> Judgement {
     Judgement {
         verdict,
         sp: "https://sp.example/metadata".into(),
@@ -80,10 +80,10 @@ fn judgement(verdict: Verdict, required: Option<Requirement>) -> Judgement {
 
 #[test]
 fn strict_mode_refuses_invalid_and_missing_required_signatures() {
-    let valid = Verdict::Valid {
+    let valid = SignatureStatus::Valid {
         algorithm: SignatureAlgorithm::RsaSha256,
     };
-    let invalid = Verdict::from(Err(RequestSignatureError::BadSignature));
+    let invalid = SignatureStatus::from(Err(RequestSignatureError::BadSignature));
     for required in [None, Some(Requirement::Sp), Some(Requirement::Idp)] {
         let j = judgement(valid.clone(), required);
         assert_eq!(j.refusal(), None);
@@ -97,28 +97,28 @@ fn strict_mode_refuses_invalid_and_missing_required_signatures() {
         );
         assert!(j.warning().unwrap().contains("strict mode refuses it"));
     }
-    assert_eq!(judgement(Verdict::Unsigned, None).refusal(), None);
-    assert_eq!(judgement(Verdict::Unsigned, None).warning(), None);
-    let unsigned = judgement(Verdict::Unsigned, Some(Requirement::Sp));
+    assert_eq!(judgement(SignatureStatus::Unsigned, None).refusal(), None);
+    assert_eq!(judgement(SignatureStatus::Unsigned, None).warning(), None);
+    let unsigned = judgement(SignatureStatus::Unsigned, Some(Requirement::Sp));
     assert!(unsigned
         .refusal()
         .unwrap()
         .to_string()
         .contains("https://sp.example/metadata is registered as signing its AuthnRequests"));
-    assert!(judgement(Verdict::Unsigned, Some(Requirement::Idp))
+    assert!(judgement(SignatureStatus::Unsigned, Some(Requirement::Idp))
         .refusal()
         .unwrap()
         .to_string()
         .contains("WantAuthnRequestsSigned"));
-    let unchecked = judgement(Verdict::NoCertificate, None);
+    let unchecked = judgement(SignatureStatus::NoCertificate, None);
     assert_eq!(unchecked.refusal(), None);
     assert!(unchecked.warning().unwrap().contains("not checked"));
     assert!(matches!(
-        judgement(Verdict::NoCertificate, Some(Requirement::Sp)).refusal(),
+        judgement(SignatureStatus::NoCertificate, Some(Requirement::Sp)).refusal(),
         Some(SignatureRefusal::NoCertificate { .. })
     ));
     let sha1 = judgement(
-        Verdict::Valid {
+        SignatureStatus::Valid {
             algorithm: SignatureAlgorithm::RsaSha1,
         },
         None,
@@ -134,7 +134,7 @@ fn judgements_take_the_certificate_and_the_requirement_from_the_sp() {
     let j = Judgement::of(&sp.entity_id, Some(&sp), false, Some(query), "", None);
     assert_eq!(
         (j.verdict.clone(), j.required),
-        (Verdict::NoCertificate, None)
+        (SignatureStatus::NoCertificate, None)
     );
     sp.certificate = Some(der(PYTHON_CERT));
     sp.authn_requests_signed = true;

@@ -18,7 +18,7 @@ fn posted_fixtures_verify_with_their_sps_certificate() {
         );
         assert_eq!(
             posted_verdict(f.text, &[right_key(f.sp)]),
-            Verdict::Valid {
+            SignatureStatus::Valid {
                 algorithm: f.algorithm
             }
         );
@@ -204,10 +204,10 @@ fn unsigned_documents_are_unsigned() {
         verify_posted(xml, &key),
         Err(RequestSignatureError::Unsigned)
     );
-    assert_eq!(posted_verdict(xml, &[key]), Verdict::Unsigned);
-    assert_eq!(posted_verdict(xml, &[]), Verdict::Unsigned);
+    assert_eq!(posted_verdict(xml, &[key]), SignatureStatus::Unsigned);
+    assert_eq!(posted_verdict(xml, &[]), SignatureStatus::Unsigned);
     let f = posted("node-saml-post-rsa-sha256.xml");
-    assert_eq!(posted_verdict(f.text, &[]), Verdict::NoCertificate);
+    assert_eq!(posted_verdict(f.text, &[]), SignatureStatus::NoCertificate);
 }
 
 #[test]
@@ -524,7 +524,7 @@ fn a_prefix_list_is_checked_from_the_tree_the_request_was_read_into() {
         let bare = reader::parse(f.text.as_bytes(), Limits::request()).unwrap();
         assert_eq!(
             message_verdict(None, f.text, Some(&bare), Some(&cert)),
-            Verdict::Invalid {
+            SignatureStatus::Invalid {
                 reason: RequestSignatureError::DeclarationsNotKept.to_string()
             }
         );

@@ -18,7 +18,7 @@ fn redirect_fixtures_verify_with_their_sps_certificate() {
         );
         assert_eq!(
             redirect_verdict(f.text, &[right_key(f.sp)]),
-            Verdict::Valid {
+            SignatureStatus::Valid {
                 algorithm: f.algorithm
             }
         );
@@ -182,7 +182,7 @@ fn duplicated_redirect_parameters_are_refused() {
                 );
                 assert!(matches!(
                     redirect_verdict(&query, &[right_key(f.sp)]),
-                    Verdict::Invalid { .. }
+                    SignatureStatus::Invalid { .. }
                 ));
             }
         }
@@ -207,10 +207,13 @@ fn unsigned_and_half_signed_queries() {
     );
     assert_eq!(
         redirect_verdict(&unsigned, std::slice::from_ref(&key)),
-        Verdict::Unsigned
+        SignatureStatus::Unsigned
     );
-    assert_eq!(redirect_verdict(&unsigned, &[]), Verdict::Unsigned);
-    assert_eq!(redirect_verdict(f.text, &[]), Verdict::NoCertificate);
+    assert_eq!(redirect_verdict(&unsigned, &[]), SignatureStatus::Unsigned);
+    assert_eq!(
+        redirect_verdict(f.text, &[]),
+        SignatureStatus::NoCertificate
+    );
 
     assert_eq!(
         redirect_signed_octets(&unsigned),
