@@ -10,6 +10,9 @@ pub const METADATA: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 pub const VERSION_2_0: &str = "2.0";
+/// The namespace of namespace declarations (Namespaces in XML 1.0, section 3): a declaration
+/// kept on a received element is an attribute in it, as the DOM keeps them.
+pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
 
 pub mod binding {
     pub const HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
@@ -63,6 +66,19 @@ pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str =
 /// XML-DSig and canonicalisation algorithm URIs.
 pub mod alg {
     pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    /// `hmac-sha1` (XML-DSig 1.0 section 6.3.1). Never used to sign a real response: only to
+    /// show that an SP refuses a symmetric method keyed with something public (the
+    /// key-confusion attack).
+    pub const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
+    /// Signature methods that exist but are not supported here (XML-DSig 1.0/1.1, RFC 6931).
+    pub const DSA_OR_ECDSA: [&str; 6] = [
+        "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+        "http://www.w3.org/2009/xmldsig11#dsa-sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+    ];
     /// The XPath transform (xmldsig-core 6.6.3): SAML forbids it (saml-core 5.4.4).
     pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
     pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";

@@ -435,7 +435,7 @@ mod tests {
         let end = bare.find("</ds:KeyInfo>").unwrap() + "</ds:KeyInfo>".len();
         let bare = format!("{}{}", &bare[..start], &bare[end..]).replacen(
             dsig::SignatureAlgorithm::RsaSha256.uri(),
-            dsig::HMAC_SHA1,
+            ns::alg::HMAC_SHA1,
             1,
         );
         let out = resign(&bare, SignatureAlgorithm::RsaSha512.into(), &test_signer()).unwrap();

@@ -259,7 +259,3 @@ impl From<SignatureAlgorithm> for Algorithms {
         }
     }
 }
-
-/// `hmac-sha1` (XML-DSig 1.0 section 6.3.1). Never used to sign a real response: only to show
-/// that an SP refuses a symmetric method keyed with something public (the key-confusion attack).
-pub const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";

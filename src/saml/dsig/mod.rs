@@ -17,7 +17,7 @@ mod sign;
 mod signer;
 mod verify;
 
-pub use algorithms::{Algorithms, DigestAlgorithm, KeyKind, SignatureAlgorithm, HMAC_SHA1};
+pub use algorithms::{Algorithms, DigestAlgorithm, KeyKind, SignatureAlgorithm};
 pub use sign::{
     digest, hmac_signed_info, reference, resign, saml_transforms, set_signature_value,
     sign_enveloped, signature, signed_info,

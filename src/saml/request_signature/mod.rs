@@ -48,16 +48,6 @@ pub use redirect::{
     verify_redirect, REDIRECT_PARAMETERS,
 };
 
-/// Signature methods that exist but are not supported here (XML-DSig 1.0/1.1, RFC 6931).
-const DSA_OR_ECDSA: [&str; 6] = [
-    "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
-    "http://www.w3.org/2009/xmldsig11#dsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-];
-
 /// A signature that verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified {
@@ -167,7 +157,7 @@ fn digest_algorithm(uri: &str) -> Result<DigestAlgorithm, RequestSignatureError>
 
 /// Whether `uri` names a DSA or ECDSA signature method (known, but not supported here).
 pub fn is_dsa_or_ecdsa(uri: &str) -> bool {
-    DSA_OR_ECDSA.contains(&uri)
+    super::ns::alg::DSA_OR_ECDSA.contains(&uri)
 }
 
 /// RSA PKCS#1 v1.5, or ECDSA P-256, over `data` with the hash of `algorithm`. An ECDSA value

@@ -424,7 +424,7 @@ mod tests {
             for m in methods(&out.xml) {
                 let expected = match s.id {
                     "self-signed-keyinfo" | "cloned-cert" => SignatureAlgorithm::RsaSha256.uri(),
-                    "hmac-key-confusion" => crate::saml::dsig::HMAC_SHA1,
+                    "hmac-key-confusion" => crate::saml::ns::alg::HMAC_SHA1,
                     _ => SignatureAlgorithm::EcdsaSha256.uri(),
                 };
                 assert_eq!(m, expected, "{}", s.id);

@@ -11,9 +11,7 @@ use crate::saml::b64::STANDARD as B64;
 use base64::Engine as _;
 
 use super::{Expected, Family, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext};
-use crate::saml::dsig::{
-    self, Algorithms, DigestAlgorithm, DsigError, SignatureAlgorithm, Signer, HMAC_SHA1,
-};
+use crate::saml::dsig::{self, Algorithms, DigestAlgorithm, DsigError, SignatureAlgorithm, Signer};
 use crate::saml::ns::{self, alg};
 use crate::saml::response::ResponseSpec;
 use crate::saml::xml::{Element, Name, Node};
@@ -395,7 +393,7 @@ fn to_hmac(signature: &mut Element, ctx: &TamperContext<'_>) -> Result<(), DsigE
         .ok_or(DsigError::Malformed("no SignedInfo"))?;
     child_mut(si, ns::DSIG, "SignatureMethod")
         .ok_or(DsigError::Malformed("no SignatureMethod"))?
-        .set_attr("Algorithm", HMAC_SHA1);
+        .set_attr("Algorithm", alg::HMAC_SHA1);
     let mac = dsig::hmac_signed_info(DigestAlgorithm::Sha1, &key, si)?;
     dsig::set_signature_value(signature, &mac)
 }
@@ -931,7 +929,10 @@ pub(super) mod tests {
     #[test]
     fn hmac_key_confusion_is_a_real_hmac_keyed_with_the_public_certificate() {
         let doc = run("hmac-key-confusion");
-        both_fail(&doc, VerifyError::UnsupportedAlgorithm(HMAC_SHA1.into()));
+        both_fail(
+            &doc,
+            VerifyError::UnsupportedAlgorithm(alg::HMAC_SHA1.into()),
+        );
         let cert = X509::from_pem(include_bytes!("../../../tests/fixtures/keys/test.crt"))
             .unwrap()
             .to_der()

@@ -19,4 +19,4 @@ pub mod pretty;
 pub mod reader;
 mod tree;
 
-pub use tree::{Element, Name, Node, XMLNS};
+pub use tree::{Element, Name, Node};

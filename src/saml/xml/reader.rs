@@ -91,7 +91,7 @@ pub fn parse(input: impl Read, limits: Limits) -> Result<Element, ReadError> {
 }
 
 /// [`parse`], keeping on each element the namespace declarations written on it (those that
-/// change what is in scope there), as attributes in the [`super::XMLNS`] namespace: see
+/// change what is in scope there), as attributes in the [`XMLNS`](crate::saml::ns::XMLNS) namespace: see
 /// [`Element::declarations`]. An InclusiveNamespaces PrefixList needs the namespaces in scope
 /// at each element, which the names alone do not tell.
 pub fn parse_keeping_declarations(input: impl Read, limits: Limits) -> Result<Element, ReadError> {

@@ -1,8 +1,6 @@
 //! The element tree shared by the writer and the reader.
 
-/// The namespace of namespace declarations (Namespaces in XML 1.0, section 3): a declaration
-/// kept on a received element is an attribute in it, as the DOM keeps them.
-pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+use crate::saml::ns::XMLNS;
 
 /// A qualified name: the namespace it is in and the prefix it is written with.
 #[derive(Debug, Clone, PartialEq, Eq)]

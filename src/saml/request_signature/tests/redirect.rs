@@ -263,7 +263,7 @@ fn unsigned_and_half_signed_queries() {
 #[test]
 fn dsa_and_ecdsa_are_reported_as_unsupported() {
     let f = &redirect_fixtures()[0];
-    for uri in DSA_OR_ECDSA {
+    for uri in alg::DSA_OR_ECDSA {
         assert!(is_dsa_or_ecdsa(uri));
         let query = replace_value(f.text, "SigAlg", &url_encode(uri));
         let err = verify_redirect(&query, &right_key(f.sp)).unwrap_err();
