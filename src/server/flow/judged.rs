@@ -12,8 +12,8 @@
 //! covers those bytes), and for `/api/sso`. Nothing the form says is believed about the
 //! verdict. Strict mode refuses what the judgement says to.
 //!
-//! Logout messages are checked the same way with `request_signature::message_verdict` and the
-//! SP's certificate.
+//! Logout messages are checked the same way, with the SP's registered certificate only
+//! (`saml::slo::MessageSignature`, used by `flow::logout`).
 
 use crate::saml::authn_request::{self, AuthnRequest};
 use crate::saml::binding::{self, Binding, Encoding};
