@@ -14,6 +14,7 @@ pub mod judged;
 pub mod login;
 pub mod login_error;
 pub mod logout;
+pub mod logout_error;
 pub mod review;
 pub mod select;
 #[cfg(test)]
