@@ -628,5 +628,5 @@ pub fn issue(
 }
 
 #[cfg(test)]
-#[path = "issue_tests.rs"]
+#[path = "tests/issue.rs"]
 mod tests;

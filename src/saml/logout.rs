@@ -514,5 +514,5 @@ pub fn sign_logout_message(
 }
 
 #[cfg(test)]
-#[path = "logout_tests.rs"]
+#[path = "tests/logout.rs"]
 mod tests;

@@ -378,5 +378,5 @@ fn servicedesk_plus(params: &PresetParams) -> Result<ServiceProvider, PresetErro
 }
 
 #[cfg(test)]
-#[path = "presets_tests.rs"]
+#[path = "tests/presets.rs"]
 mod tests;

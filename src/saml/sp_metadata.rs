@@ -380,5 +380,5 @@ fn certificate_der(text: &str, number: usize) -> Result<Vec<u8>, SpMetadataError
 }
 
 #[cfg(test)]
-#[path = "sp_metadata_tests.rs"]
+#[path = "tests/sp_metadata.rs"]
 mod tests;

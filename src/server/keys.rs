@@ -433,5 +433,5 @@ fn sync_dir(dir: &Path) {
 }
 
 #[cfg(test)]
-#[path = "keys_tests.rs"]
+#[path = "tests/keys.rs"]
 mod tests;

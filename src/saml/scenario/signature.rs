@@ -690,5 +690,5 @@ fn replace_text(el: &mut Element, from: &str, to: &str) {
 }
 
 #[cfg(test)]
-#[path = "signature_tests.rs"]
+#[path = "tests/signature.rs"]
 pub(super) mod tests;

@@ -510,5 +510,5 @@ fn advice_assertion(doc: &mut Element, ctx: &TamperContext<'_>) -> Result<(), Ds
 }
 
 #[cfg(test)]
-#[path = "wrapping_tests.rs"]
+#[path = "tests/wrapping.rs"]
 mod tests;

@@ -46,7 +46,7 @@ fn golden(name: &str, actual: &str) {
 }
 
 fn test_key() -> PKey<Private> {
-    PKey::private_key_from_pem(include_bytes!("../../tests/fixtures/keys/test.key")).unwrap()
+    PKey::private_key_from_pem(include_bytes!("../../../tests/fixtures/keys/test.key")).unwrap()
 }
 
 fn zoe() -> NameId {

@@ -249,7 +249,7 @@ fn shape(el: &Element, path: &str, out: &mut Vec<String>) {
 
 #[test]
 fn adfs_style_has_the_structure_of_the_servicedesk_plus_sample() {
-    let sample_xml = include_str!("../../tests/fixtures/adfs/servicedesk-plus-response.xml");
+    let sample_xml = include_str!("../../../tests/fixtures/adfs/servicedesk-plus-response.xml");
     let sample = parse(sample_xml.as_bytes(), Limits::default()).unwrap();
     let ours = parse(run(&request(""), adfs()).xml.as_bytes(), Limits::default()).unwrap();
     let (mut want, mut got) = (Vec::new(), Vec::new());

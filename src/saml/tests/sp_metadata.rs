@@ -5,16 +5,17 @@ use super::*;
 use crate::saml::b64::STANDARD as B64;
 use base64::Engine as _;
 
-const PYTHON: &str = include_str!("../../tests/fixtures/sp-metadata/python3-saml.xml");
+const PYTHON: &str = include_str!("../../../tests/fixtures/sp-metadata/python3-saml.xml");
 const PYTHON_SIGNED: &str =
-    include_str!("../../tests/fixtures/sp-metadata/python3-saml-signed-encrypted.xml");
-const NODE: &str = include_str!("../../tests/fixtures/sp-metadata/node-saml.xml");
-const NODE_DEFAULTS: &str = include_str!("../../tests/fixtures/sp-metadata/node-saml-defaults.xml");
-const PYTHON_CERT: &str = include_str!("../../tests/fixtures/sp-metadata/keys/python-sp.crt");
+    include_str!("../../../tests/fixtures/sp-metadata/python3-saml-signed-encrypted.xml");
+const NODE: &str = include_str!("../../../tests/fixtures/sp-metadata/node-saml.xml");
+const NODE_DEFAULTS: &str =
+    include_str!("../../../tests/fixtures/sp-metadata/node-saml-defaults.xml");
+const PYTHON_CERT: &str = include_str!("../../../tests/fixtures/sp-metadata/keys/python-sp.crt");
 const NODE_SIGNING_CERT: &str =
-    include_str!("../../tests/fixtures/sp-metadata/keys/node-sp-signing.crt");
+    include_str!("../../../tests/fixtures/sp-metadata/keys/node-sp-signing.crt");
 const NODE_ENCRYPTION_CERT: &str =
-    include_str!("../../tests/fixtures/sp-metadata/keys/node-sp-encryption.crt");
+    include_str!("../../../tests/fixtures/sp-metadata/keys/node-sp-encryption.crt");
 
 fn der(pem: &str) -> Vec<u8> {
     X509::from_pem(pem.as_bytes()).unwrap().to_der().unwrap()

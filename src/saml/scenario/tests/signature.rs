@@ -202,7 +202,7 @@ fn attacker_and_cloned_keys_verify_only_with_their_own_certificate() {
     let doc = run("cloned-cert");
     let der = B64.decode(text_of(sig(&doc), "X509Certificate")).unwrap();
     let clone = X509::from_der(&der).unwrap();
-    let idp = X509::from_pem(include_bytes!("../../../tests/fixtures/keys/test.crt")).unwrap();
+    let idp = X509::from_pem(include_bytes!("../../../../tests/fixtures/keys/test.crt")).unwrap();
     assert_eq!(
         clone.subject_name().to_der().unwrap(),
         idp.subject_name().to_der().unwrap()
@@ -242,7 +242,7 @@ fn hmac_key_confusion_is_a_real_hmac_keyed_with_the_public_certificate() {
         &doc,
         VerifyError::UnsupportedAlgorithm(alg::HMAC_SHA1.into()),
     );
-    let cert = X509::from_pem(include_bytes!("../../../tests/fixtures/keys/test.crt"))
+    let cert = X509::from_pem(include_bytes!("../../../../tests/fixtures/keys/test.crt"))
         .unwrap()
         .to_der()
         .unwrap();
