@@ -16,6 +16,7 @@ pub mod login_error;
 pub mod logout;
 pub mod review;
 pub mod select;
+pub mod sso;
 #[cfg(test)]
 mod testkit;
 
