@@ -17,6 +17,7 @@ pub mod logout;
 pub mod logout_error;
 pub mod review;
 pub mod select;
+pub mod sso;
 #[cfg(test)]
 mod testkit;
 

@@ -52,6 +52,18 @@ pub fn validated(p: Preselection, state: &AppState) -> Result<Preselection, Logi
     Ok(p)
 }
 
+/// The preselection that applies to a browser with this `/select` cookie value: the cookie's,
+/// else the server's (`--auto-login`). Also says whether it came from the cookie.
+pub fn for_browser(state: &AppState, cookie: Option<&str>) -> Option<(Preselection, bool)> {
+    let from_cookie = cookie
+        .and_then(|c| serde_urlencoded::from_str::<Preselection>(c).ok())
+        .and_then(|p| validated(p, state).ok());
+    match from_cookie {
+        Some(p) => Some((p, true)),
+        None => state.auto_login.clone().map(|p| (p, false)),
+    }
+}
+
 pub fn choices(p: &Preselection) -> Choices {
     Choices {
         scenario: p.scenario.clone(),

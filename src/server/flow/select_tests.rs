@@ -60,3 +60,15 @@ fn auto_login_is_checked_at_start_up() {
     assert!(auto.sticky);
     assert!(with_auto_login(testkit::state(Policy::Permissive), "mallory", None).is_err());
 }
+
+#[test]
+fn a_browser_cookie_wins_over_auto_login_unless_it_is_not_valid() {
+    let state = with_auto_login(testkit::state(Policy::Permissive), "bob", None).unwrap();
+    let (p, from_cookie) = for_browser(&state, Some("user=alice")).unwrap();
+    assert_eq!((p.user.as_str(), from_cookie), ("alice", true));
+    let (p, from_cookie) = for_browser(&state, Some("user=mallory")).unwrap();
+    assert_eq!((p.user.as_str(), from_cookie), ("bob", false));
+    let (p, from_cookie) = for_browser(&state, None).unwrap();
+    assert_eq!((p.user.as_str(), from_cookie), ("bob", false));
+    assert!(for_browser(&testkit::state(Policy::Permissive), Some("user=mallory")).is_none());
+}

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::saml::scenario;
 
 use crate::server::clock;
-use crate::server::flow::judged::ReceivedRequest;
-use crate::server::flow::login::{self, Choices, LoginError, Now};
+use crate::server::flow::login::{Choices, LoginError};
+use crate::server::flow::sso::{self as flow, Answered, Form};
 
 use super::error::ApiError;
 use super::signature::SignatureView;
@@ -66,6 +66,21 @@ fn read_call(req: &HttpRequest, body: &[u8]) -> Result<SsoCall, LoginError> {
     }
 }
 
+impl From<SsoCall> for Form {
+    fn from(c: SsoCall) -> Self {
+        Form {
+            saml_request: c.saml_request,
+            sp: c.sp,
+            relay_state: c.relay_state,
+            binding: c.binding,
+            redirect_query: c.redirect_query,
+            user: c.user,
+            review: false,
+            choices: c.choices,
+        }
+    }
+}
+
 /// `POST /api/sso`: answer an SP's AuthnRequest as the picker would.
 pub async fn sso(
     state: web::Data<AppState>,
@@ -73,38 +88,9 @@ pub async fn sso(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let now = clock::now();
-    let call = read_call(&req, &body)?;
-    let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
-    let binding = login::parse_binding(call.binding.as_deref())?;
-    let (received, relay_state) = ReceivedRequest::carried(
-        call.saml_request.as_deref(),
-        binding,
-        call.redirect_query.as_deref(),
-        relay_state,
-    )?;
-    let relay_state = relay_state.as_deref();
-    let (received, destination) = received.judge(&state)?;
-    let user = call.user.as_deref();
-    let issued = login::answer(
-        &state,
-        Some(&received),
-        &destination,
-        user,
-        &call.choices,
-        None,
-        Now::at(now),
-    )?;
-    Ok(HttpResponse::Ok().json(SsoAnswer {
-        acs_url: &issued.acs_url,
-        saml_response: &issued.saml_response,
-        relay_state,
-        request_id: issued.request_id.as_deref(),
-        user: user.unwrap_or_default(),
-        binding: Some(received.binding().id()),
-        encoding: Some(received.encoding().id()),
-        request_signature: Some(SignatureView::of(&received)),
-    }))
+    let call: Form = read_call(&req, &body)?.into();
+    let answered = flow::answer_call(&state, &call, now)?;
+    Ok(answer(&call, &answered))
 }
 
 /// `POST /api/idp-initiated`: an unsolicited response to a registered SP's default ACS.
@@ -114,30 +100,24 @@ pub async fn idp_initiated(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let now = clock::now();
-    let call = read_call(&req, &body)?;
-    let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
-    let destination = login::destination_for_sp(&state, call.sp.as_deref())?;
-    let user = call.user.as_deref();
-    let issued = login::answer(
-        &state,
-        None,
-        &destination,
-        user,
-        &call.choices,
-        None,
-        Now::at(now),
-    )?;
-    Ok(HttpResponse::Ok().json(SsoAnswer {
+    let call: Form = read_call(&req, &body)?.into();
+    let answered = flow::answer_idp_initiated_call(&state, &call, now)?;
+    Ok(answer(&call, &answered))
+}
+
+/// The JSON of an answered call.
+fn answer(call: &Form, answered: &Answered) -> HttpResponse {
+    let (issued, received) = (&answered.issued, answered.request.as_ref());
+    HttpResponse::Ok().json(SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,
-        relay_state,
-        request_id: None,
-        user: user.unwrap_or_default(),
-        binding: None,
-        encoding: None,
-        request_signature: None,
-    }))
+        relay_state: answered.relay_state.as_deref(),
+        request_id: received.and(issued.request_id.as_deref()),
+        user: call.user.as_deref().unwrap_or_default(),
+        binding: received.map(|r| r.binding().id()),
+        encoding: received.map(|r| r.encoding().id()),
+        request_signature: received.map(SignatureView::of),
+    })
 }
 
 #[derive(Serialize)]

@@ -5,11 +5,8 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use time::OffsetDateTime;
-
-use crate::saml::issue::IssuedResponse;
 use crate::server::clock;
-use crate::server::flow::review::{self, ReviewError};
+use crate::server::flow::review::{self, Held, ReviewError};
 use crate::server::reviews::TTL;
 
 use super::error::PageError;
@@ -34,24 +31,17 @@ struct ReviewPage<'a> {
     exchange: Option<u64>,
 }
 
-/// Holds `issued` for review instead of posting it, and shows the review page.
-pub fn hold(
-    state: &AppState,
-    issued: &IssuedResponse,
-    relay_state: Option<&str>,
-    user: &str,
-    now: OffsetDateTime,
-) -> Result<HttpResponse, PageError> {
-    let held = review::hold(state, issued, relay_state, user, now);
+/// The review page of a response held for review.
+pub fn page(held: Held) -> Result<HttpResponse, PageError> {
     let pending = &held.pending;
     let page = ReviewPage {
         token: &held.token,
-        user,
+        user: &pending.user,
         sp: &pending.sp,
         scenario: pending.scenario,
         scenario_title: held.scenario_title,
         acs_url: &pending.acs_url,
-        relay_state,
+        relay_state: pending.relay_state.as_deref(),
         xml: &pending.shown,
         signatures: held.signatures,
         unreadable: held.unreadable,

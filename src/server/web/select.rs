@@ -18,18 +18,6 @@ use super::{render, AppState};
 /// The cookie holding a browser's preselection.
 pub const COOKIE: &str = "mock_idp_select";
 
-/// The preselection that applies to this request: the browser's cookie, else the server's.
-pub fn for_request(state: &AppState, req: &HttpRequest) -> Option<(Preselection, bool)> {
-    let from_cookie = req
-        .cookie(COOKIE)
-        .and_then(|c| serde_urlencoded::from_str::<Preselection>(c.value()).ok())
-        .and_then(|p| validated(p, state).ok());
-    match from_cookie {
-        Some(p) => Some((p, true)),
-        None => state.auto_login.clone().map(|p| (p, false)),
-    }
-}
-
 /// Removes a one-shot cookie once it has been used.
 pub fn spent_cookie() -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "").path("/").finish();

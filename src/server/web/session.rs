@@ -5,9 +5,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use time::OffsetDateTime;
 
-use crate::saml::issue::IssuedResponse;
-use crate::server::flow::judged::JudgedRequest;
-use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
+use crate::server::flow::login;
 use crate::server::sessions::{Session, COOKIE};
 
 use super::AppState;
@@ -20,29 +18,6 @@ pub fn id(req: &HttpRequest) -> Option<String> {
 /// The live session this browser's cookie names at `now`, if any.
 pub fn current(state: &AppState, req: &HttpRequest, now: OffsetDateTime) -> Option<Session> {
     login::current_session(state, id(req).as_deref(), now)
-}
-
-/// Answers a browser login inside its IdP session (see [`login::answer_in_session`]).
-/// Returns the response and the session cookie to set.
-pub fn answer(
-    state: &AppState,
-    req: &HttpRequest,
-    received: Option<&JudgedRequest>,
-    destination: &Destination<'_>,
-    user: &str,
-    choices: &Choices,
-    now: OffsetDateTime,
-) -> Result<(IssuedResponse, Cookie<'static>), LoginError> {
-    let (issued, session_id) = login::answer_in_session(
-        state,
-        id(req).as_deref(),
-        received,
-        destination,
-        user,
-        choices,
-        Now::at(now),
-    )?;
-    Ok((issued, cookie(&session_id)))
 }
 
 /// The cookie naming session `id`.

@@ -1,10 +1,11 @@
 //! The browser side of single sign-on: `GET /sso` (HTTP-Redirect), `POST /sso` (HTTP-POST)
 //! and `GET /sso/idp-initiated` show the user picker; `POST /sso/login` answers with the
-//! auto-submitting form.
+//! auto-submitting form. Each handler reads the request into plain values, calls one
+//! `flow::sso` function, which decides what happens, and renders what it says to show.
 
+use actix_web::cookie::Cookie;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
@@ -15,11 +16,10 @@ use crate::saml::sp::{ResponseStyle, Sign};
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 use crate::server::clock;
-use crate::server::flow::judged::{JudgedRequest, ReceivedRequest};
-use crate::server::flow::login::{self, Choices, Destination, LoginError, Now};
-use crate::server::flow::select;
-use crate::server::sessions::Session;
-use crate::server::state::Preselection;
+use crate::server::flow::judged::JudgedRequest;
+use crate::server::flow::login::{Choices, LoginError};
+use crate::server::flow::sso::{self, Browser, Form, Message, Outcome, Picker, Shown};
+use crate::server::sessions::COOKIE as SESSION_COOKIE;
 
 use super::error::PageError;
 use super::post::{html, post_page};
@@ -46,7 +46,7 @@ pub async fn redirect_binding(
     let raw_query = req.query_string();
     let incoming: Incoming =
         serde_urlencoded::from_str(raw_query).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, Some(raw_query), clock::now())
+    sp_initiated(&state, &req, incoming, Some(raw_query))
 }
 
 pub async fn post_binding(
@@ -56,7 +56,7 @@ pub async fn post_binding(
 ) -> Result<HttpResponse, PageError> {
     let incoming: Incoming =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    sp_initiated(&state, &req, incoming, None, clock::now())
+    sp_initiated(&state, &req, incoming, None)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,26 +74,15 @@ pub async fn idp_initiated(
     let now = clock::now();
     let q: IdpInitiated = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| LoginError::Malformed(e.to_string()))?;
-    let relay_state = q.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
-    let destination = login::destination_for_sp(&state, q.sp.as_deref())?;
-    if let Some(pre) = preselection::for_request(&state, &req) {
-        return preselected(&state, &req, None, &destination, pre, relay_state, now);
-    }
-    let fields = vec![Field {
-        label: "Flow",
-        value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
-    }];
-    let session = session::current(&state, &req, now);
-    picker(
+    let cookies = Cookies::of(&req);
+    let outcome = sso::arrive_idp_initiated(
         &state,
-        session.as_ref(),
-        None,
-        &destination,
-        fields,
-        Vec::new(),
-        relay_state,
-    )
+        q.sp.as_deref(),
+        q.relay_state.as_deref(),
+        cookies.browser(),
+        now,
+    )?;
+    respond(&state, outcome)
 }
 
 /// `redirect_query`: the raw query string of an HTTP-Redirect request; `None` for HTTP-POST.
@@ -102,40 +91,66 @@ fn sp_initiated(
     req: &HttpRequest,
     incoming: Incoming,
     redirect_query: Option<&str>,
-    now: OffsetDateTime,
 ) -> Result<HttpResponse, PageError> {
-    let relay_state = incoming.relay_state.as_deref().filter(|r| !r.is_empty());
-    let arrival = login::arrive(
-        state,
-        incoming.saml_request.as_deref(),
+    let message = Message {
+        saml_request: incoming.saml_request.as_deref(),
+        relay_state: incoming.relay_state.as_deref(),
         redirect_query,
-        relay_state,
-    )?;
-    let (received, destination) = (&arrival.request, &arrival.destination);
-    if received.request().is_passive {
-        return passive(state, req, received, destination, relay_state, now);
+    };
+    let cookies = Cookies::of(req);
+    let outcome = sso::arrive_sp_initiated(state, message, cookies.browser(), clock::now())?;
+    respond(state, outcome)
+}
+
+/// The browser's cookies a login reads.
+struct Cookies {
+    session: Option<Cookie<'static>>,
+    preselection: Option<Cookie<'static>>,
+}
+
+impl Cookies {
+    fn of(req: &HttpRequest) -> Self {
+        Cookies {
+            session: req.cookie(SESSION_COOKIE),
+            preselection: req.cookie(preselection::COOKIE),
+        }
     }
-    if let Some(pre) = preselection::for_request(state, req) {
-        return preselected(
-            state,
-            req,
-            Some(received),
-            destination,
-            pre,
+
+    fn browser(&self) -> Browser<'_> {
+        Browser {
+            session: self.session.as_ref().map(Cookie::value),
+            preselection: self.preselection.as_ref().map(Cookie::value),
+        }
+    }
+}
+
+/// Renders what a login flow says to show, with its cookies.
+fn respond(state: &AppState, outcome: Outcome<'_>) -> Result<HttpResponse, PageError> {
+    let mut response = match outcome.shown {
+        Shown::Post {
+            issued,
             relay_state,
-            now,
-        );
+            user,
+        } => post_page(
+            &issued.acs_url,
+            &issued.saml_response,
+            relay_state.as_deref(),
+            user.as_deref().unwrap_or("nobody (no IdP session)"),
+        )?,
+        Shown::Review(held) => review::page(held)?,
+        Shown::Picker(p) => picker(state, *p)?,
+    };
+    if let Some(id) = &outcome.set_session {
+        response
+            .add_cookie(&session::cookie(id))
+            .map_err(|e| PageError::internal(e.to_string()))?;
     }
-    let session = session::current(state, req, now).filter(|_| !received.request().force_authn);
-    picker(
-        state,
-        session.as_ref(),
-        Some(received),
-        destination,
-        request_fields(received),
-        arrival.warnings,
-        relay_state,
-    )
+    if outcome.spend_preselection {
+        response
+            .add_cookie(&preselection::spent_cookie())
+            .map_err(|e| PageError::internal(e.to_string()))?;
+    }
+    Ok(response)
 }
 
 #[derive(Serialize)]
@@ -234,32 +249,29 @@ struct PickerPage<'a> {
     review: bool,
 }
 
-fn picker(
-    state: &AppState,
-    session: Option<&Session>,
-    received: Option<&JudgedRequest>,
-    destination: &Destination<'_>,
-    fields: Vec<Field>,
-    mut warnings: Vec<String>,
-    relay_state: Option<&str>,
-) -> Result<HttpResponse, PageError> {
-    let target = &destination.resolution.target;
-    warnings.splice(0..0, destination.resolution.warnings.iter().cloned());
-    let defaults = ResponseProfile::for_sp_and_key(destination.sp, state.signer.kind());
-    let continue_as = session
-        .and_then(|s| state.directory.get(&s.user))
-        .map(|u| UserCard {
-            id: &u.id,
-            display_name: &u.display_name,
-            email: &u.email,
-        });
+fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
+    let received = p.request.as_ref();
+    let target = &p.destination.resolution.target;
+    let fields = match received {
+        Some(r) => request_fields(r),
+        None => vec![Field {
+            label: "Flow",
+            value: "IdP-initiated: an unsolicited response (no InResponseTo)".into(),
+        }],
+    };
+    let defaults = ResponseProfile::for_sp_and_key(p.destination.sp, state.signer.kind());
+    let continue_as = p.continue_as.map(|u| UserCard {
+        id: &u.id,
+        display_name: &u.display_name,
+        email: &u.email,
+    });
     let page = PickerPage {
         continue_as,
         sp: &target.sp_entity_id,
-        sp_name: destination.sp.and_then(|s| s.name.as_deref()),
+        sp_name: p.destination.sp.and_then(|s| s.name.as_deref()),
         acs_url: &target.acs_url,
         fields,
-        warnings,
+        warnings: p.warnings,
         users: state
             .directory
             .users()
@@ -359,7 +371,7 @@ fn picker(
         redirect_query: received.and_then(JudgedRequest::redirect_query),
         request_signature: received.map(SignatureView::of),
         idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),
-        relay_state,
+        relay_state: p.relay_state.as_deref(),
         binding: received.map(|r| r.binding().id()),
         request_xml: received.map(JudgedRequest::xml),
         review: state.review,
@@ -460,6 +472,21 @@ struct LoginForm {
     choices: Choices,
 }
 
+impl From<LoginForm> for Form {
+    fn from(f: LoginForm) -> Self {
+        Form {
+            saml_request: f.saml_request,
+            sp: f.sp,
+            relay_state: f.relay_state,
+            binding: f.binding,
+            redirect_query: f.redirect_query,
+            user: f.user,
+            review: f.review.as_deref().is_some_and(|v| !v.is_empty()),
+            choices: f.choices,
+        }
+    }
+}
+
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -468,134 +495,7 @@ pub async fn login(
     let now = clock::now();
     let form: LoginForm =
         serde_urlencoded::from_bytes(&body).map_err(|e| LoginError::Malformed(e.to_string()))?;
-    let mut relay_state = form.relay_state.clone().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state.as_deref())?;
-    let user = form
-        .user
-        .as_deref()
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| {
-            let known: Vec<_> = state
-                .directory
-                .users()
-                .iter()
-                .map(|u| u.id.as_str())
-                .collect();
-            LoginError::MissingUser(known.join(", "))
-        })?;
-    let carried = |f: &Option<String>| f.as_deref().is_some_and(|r| !r.is_empty());
-    let (issued, cookie) =
-        if carried(&form.saml_request) || carried(&form.redirect_query) || form.sp.is_none() {
-            let binding = login::parse_binding(form.binding.as_deref())?;
-            let (received, carried_relay_state) = ReceivedRequest::carried(
-                form.saml_request.as_deref(),
-                binding,
-                form.redirect_query.as_deref(),
-                relay_state.as_deref(),
-            )?;
-            relay_state = carried_relay_state;
-            let (received, destination) = received.judge(&state)?;
-            session::answer(
-                &state,
-                &req,
-                Some(&received),
-                &destination,
-                user,
-                &form.choices,
-                now,
-            )?
-        } else {
-            let destination = login::destination_for_sp(&state, form.sp.as_deref())?;
-            session::answer(&state, &req, None, &destination, user, &form.choices, now)?
-        };
-    let review = form.review.as_deref().is_some_and(|v| !v.is_empty());
-    let mut response = if review {
-        review::hold(&state, &issued, relay_state.as_deref(), user, now)?
-    } else {
-        post_page(
-            &issued.acs_url,
-            &issued.saml_response,
-            relay_state.as_deref(),
-            user,
-        )?
-    };
-    response
-        .add_cookie(&cookie)
-        .map_err(|e| PageError::internal(e.to_string()))?;
-    Ok(response)
-}
-
-/// Answers at once with the preselected user and scenario; a one-shot cookie is spent.
-fn preselected(
-    state: &AppState,
-    req: &HttpRequest,
-    request: Option<&JudgedRequest>,
-    destination: &Destination<'_>,
-    (pre, from_cookie): (Preselection, bool),
-    relay_state: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<HttpResponse, PageError> {
-    let (issued, cookie) = session::answer(
-        state,
-        req,
-        request,
-        destination,
-        &pre.user,
-        &select::choices(&pre),
-        now,
-    )?;
-    let mut response = if state.review {
-        review::hold(state, &issued, relay_state, &pre.user, now)?
-    } else {
-        post_page(
-            &issued.acs_url,
-            &issued.saml_response,
-            relay_state,
-            &pre.user,
-        )?
-    };
-    response
-        .add_cookie(&cookie)
-        .map_err(|e| PageError::internal(e.to_string()))?;
-    if from_cookie && !pre.sticky {
-        response
-            .add_cookie(&preselection::spent_cookie())
-            .map_err(|e| PageError::internal(e.to_string()))?;
-    }
-    Ok(response)
-}
-
-/// `IsPassive="true"` (saml-core 3.4.1): the response from the IdP session, or NoPassive.
-fn passive(
-    state: &AppState,
-    req: &HttpRequest,
-    received: &JudgedRequest,
-    destination: &Destination<'_>,
-    relay_state: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<HttpResponse, PageError> {
-    let answer = login::answer_passive(
-        state,
-        session::id(req).as_deref(),
-        received,
-        destination,
-        Now::at(now),
-    )?;
-    let issued = &answer.issued;
-    match &answer.session {
-        Some((user, id)) => {
-            let mut response =
-                post_page(&issued.acs_url, &issued.saml_response, relay_state, user)?;
-            response
-                .add_cookie(&session::cookie(id))
-                .map_err(|e| PageError::internal(e.to_string()))?;
-            Ok(response)
-        }
-        None => post_page(
-            &issued.acs_url,
-            &issued.saml_response,
-            relay_state,
-            "nobody (no IdP session)",
-        ),
-    }
+    let cookies = Cookies::of(&req);
+    let outcome = sso::log_in(&state, &form.into(), cookies.browser(), now)?;
+    respond(&state, outcome)
 }
