@@ -34,4 +34,5 @@ pub mod xml;
 pub mod xmlenc;
 
 #[cfg(test)]
+#[path = "tests/golden.rs"]
 pub(crate) mod golden;

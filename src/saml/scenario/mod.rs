@@ -340,6 +340,7 @@ pub fn find(id: &str) -> Option<&'static Scenario> {
 }
 
 #[cfg(test)]
+#[path = "tests/testkit.rs"]
 pub(crate) mod testkit;
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub use received::{check_request, match_participant, no_session_status, Mismatch
 pub use send::{send_request, send_response, Outgoing, Sending, SloError};
 
 #[cfg(test)]
+#[path = "tests/progress.rs"]
 mod progress_tests;
 #[cfg(test)]
+#[path = "tests/messages.rs"]
 mod tests;

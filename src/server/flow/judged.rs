@@ -209,5 +209,5 @@ fn from_query(query: &str) -> Result<(ReceivedRequest, Option<String>), LoginErr
 }
 
 #[cfg(test)]
-#[path = "judged_tests.rs"]
+#[path = "tests/judged.rs"]
 mod tests;

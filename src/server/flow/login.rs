@@ -351,5 +351,5 @@ pub fn answer_passive(
 }
 
 #[cfg(test)]
-#[path = "login_tests.rs"]
+#[path = "tests/login.rs"]
 mod tests;

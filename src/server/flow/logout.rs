@@ -552,5 +552,5 @@ fn log_answer(response: &LogoutResponse, outcome: &Outcome, arrived: Binding) {
 }
 
 #[cfg(test)]
-#[path = "logout_tests.rs"]
+#[path = "tests/logout.rs"]
 mod tests;

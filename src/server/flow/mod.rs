@@ -19,6 +19,7 @@ pub mod review;
 pub mod select;
 pub mod sso;
 #[cfg(test)]
+#[path = "tests/testkit.rs"]
 mod testkit;
 
 pub use fault::{Classified, Fault, FaultKind};

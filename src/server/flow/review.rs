@@ -191,5 +191,5 @@ pub fn post(
 }
 
 #[cfg(test)]
-#[path = "review_tests.rs"]
+#[path = "tests/review.rs"]
 mod tests;

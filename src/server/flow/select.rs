@@ -72,5 +72,5 @@ pub fn choices(p: &Preselection) -> Choices {
 }
 
 #[cfg(test)]
-#[path = "select_tests.rs"]
+#[path = "tests/select.rs"]
 mod tests;

@@ -397,5 +397,5 @@ pub fn answer_idp_initiated_call(
 }
 
 #[cfg(test)]
-#[path = "sso_tests.rs"]
+#[path = "tests/sso.rs"]
 mod tests;

@@ -42,9 +42,10 @@ users:
 ";
 
 fn signer() -> Signer {
-    let key = PKey::private_key_from_pem(include_bytes!("../../../tests/fixtures/keys/test.key"))
-        .unwrap();
-    let cert = X509::from_pem(include_bytes!("../../../tests/fixtures/keys/test.crt")).unwrap();
+    let key =
+        PKey::private_key_from_pem(include_bytes!("../../../../tests/fixtures/keys/test.key"))
+            .unwrap();
+    let cert = X509::from_pem(include_bytes!("../../../../tests/fixtures/keys/test.crt")).unwrap();
     Signer::new(key, cert).unwrap()
 }
 

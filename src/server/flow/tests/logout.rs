@@ -49,7 +49,7 @@ fn state(policy: Policy) -> AppState {
         base_url: "https://idp.example".into(),
         entity_id: "https://idp.example/metadata".into(),
     };
-    let directory = users::parse(include_str!("../../../users.yaml"), "users.yaml").unwrap();
+    let directory = users::parse(include_str!("../../../../users.yaml"), "users.yaml").unwrap();
     let registry = Registry::new(vec![
         sp(A, "https://a.example/slo"),
         sp(B, "https://b.example/slo"),

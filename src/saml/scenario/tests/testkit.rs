@@ -107,8 +107,8 @@ pub fn user() -> Principal {
 }
 
 /// The SP's encryption key pair: the throwaway one of `tests/fixtures/xmlenc`.
-const SP_ENCRYPTION_KEY: &[u8] = include_bytes!("../../../tests/fixtures/xmlenc/sp.key");
-const SP_ENCRYPTION_CERT: &[u8] = include_bytes!("../../../tests/fixtures/xmlenc/sp.crt");
+const SP_ENCRYPTION_KEY: &[u8] = include_bytes!("../../../../tests/fixtures/xmlenc/sp.key");
+const SP_ENCRYPTION_CERT: &[u8] = include_bytes!("../../../../tests/fixtures/xmlenc/sp.crt");
 
 /// The private key the SP decrypts with.
 pub fn sp_encryption_key() -> PKey<Private> {
