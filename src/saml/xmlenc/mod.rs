@@ -90,33 +90,14 @@ impl DataEncryption {
 
     /// The methods offered for new encryption (the login choices, the API and the SP registry):
     /// [`Self::ALL`] in order without the legacy ones, which only scenarios use.
-    pub const OFFERED: [DataEncryption; 4] = {
-        let mut out = [Self::Aes128Cbc; 4];
-        let (mut i, mut n) = (0, 0);
-        while i < Self::ALL.len() {
-            if !Self::ALL[i].is_legacy() {
-                out[n] = Self::ALL[i];
-                n += 1;
-            }
-            i += 1;
-        }
-        assert!(
-            n == out.len(),
-            "OFFERED has one place per method that is not legacy"
-        );
-        out
-    };
+    pub fn offered() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|a| !a.is_legacy())
+    }
 
-    /// The ids of [`Self::OFFERED`], for the messages that list what may be chosen.
-    pub const OFFERED_IDS: [&'static str; 4] = {
-        let mut out = [""; 4];
-        let mut i = 0;
-        while i < out.len() {
-            out[i] = Self::OFFERED[i].id();
-            i += 1;
-        }
-        out
-    };
+    /// The ids of [`Self::offered`], for the messages that list what may be chosen.
+    pub fn offered_ids() -> Vec<&'static str> {
+        Self::offered().map(Self::id).collect()
+    }
 
     /// Short name used in forms, the API and config files (the URI's fragment).
     pub const fn id(self) -> &'static str {
@@ -209,33 +190,14 @@ impl KeyTransport {
 
     /// The methods offered for new encryption (the login choices, the API and the SP registry):
     /// [`Self::ALL`] in order without the legacy ones, which only scenarios use.
-    pub const OFFERED: [KeyTransport; 2] = {
-        let mut out = [Self::RsaOaepMgf1p; 2];
-        let (mut i, mut n) = (0, 0);
-        while i < Self::ALL.len() {
-            if !Self::ALL[i].is_legacy() {
-                out[n] = Self::ALL[i];
-                n += 1;
-            }
-            i += 1;
-        }
-        assert!(
-            n == out.len(),
-            "OFFERED has one place per method that is not legacy"
-        );
-        out
-    };
+    pub fn offered() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|a| !a.is_legacy())
+    }
 
-    /// The ids of [`Self::OFFERED`], for the messages that list what may be chosen.
-    pub const OFFERED_IDS: [&'static str; 2] = {
-        let mut out = [""; 2];
-        let mut i = 0;
-        while i < out.len() {
-            out[i] = Self::OFFERED[i].id();
-            i += 1;
-        }
-        out
-    };
+    /// The ids of [`Self::offered`], for the messages that list what may be chosen.
+    pub fn offered_ids() -> Vec<&'static str> {
+        Self::offered().map(Self::id).collect()
+    }
 
     /// Short name used in forms, the API and config files (the URI's fragment).
     pub const fn id(self) -> &'static str {
@@ -328,8 +290,8 @@ impl AllowList {
     /// 3DES nor RSA PKCS#1 v1.5.
     pub fn modern() -> Self {
         AllowList {
-            data: DataEncryption::OFFERED.to_vec(),
-            key_transport: KeyTransport::OFFERED.to_vec(),
+            data: DataEncryption::offered().collect(),
+            key_transport: KeyTransport::offered().collect(),
         }
     }
 

@@ -678,19 +678,17 @@ fn oaep_digests_are_read_with_the_signature_digest_table() {
 #[test]
 fn the_offered_methods_are_every_one_but_the_legacy_ones_in_order() {
     assert_eq!(
-        DataEncryption::OFFERED_IDS,
+        DataEncryption::offered_ids(),
         ["aes128-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm"]
     );
-    assert_eq!(KeyTransport::OFFERED_IDS, ["rsa-oaep-mgf1p", "rsa-oaep"]);
+    assert_eq!(KeyTransport::offered_ids(), ["rsa-oaep-mgf1p", "rsa-oaep"]);
+    let offered: Vec<_> = DataEncryption::offered().collect();
     for d in DataEncryption::ALL {
-        assert_eq!(
-            DataEncryption::OFFERED.contains(&d),
-            !d.is_legacy(),
-            "{d:?}"
-        );
+        assert_eq!(offered.contains(&d), !d.is_legacy(), "{d:?}");
     }
+    let offered: Vec<_> = KeyTransport::offered().collect();
     for k in KeyTransport::ALL {
-        assert_eq!(KeyTransport::OFFERED.contains(&k), !k.is_legacy(), "{k:?}");
+        assert_eq!(offered.contains(&k), !k.is_legacy(), "{k:?}");
     }
 }
 

@@ -124,7 +124,7 @@ impl Choices {
                     .ok_or_else(|| LoginError::BadChoice {
                         field: "encrypt",
                         value: v.to_owned(),
-                        allowed: format!("none, yes, {}", DataEncryption::OFFERED_IDS.join(", ")),
+                        allowed: format!("none, yes, {}", DataEncryption::offered_ids().join(", ")),
                     })?;
                 p.encryption.enabled = true;
             }
@@ -133,7 +133,7 @@ impl Choices {
             self.key_transport.as_deref(),
             "key_transport",
             |v| KeyTransport::from_id(v).filter(|a| !a.is_legacy()),
-            &KeyTransport::OFFERED_IDS,
+            &KeyTransport::offered_ids(),
         )? {
             p.encryption.key_transport = k;
             p.encryption.enabled = !off;

@@ -277,7 +277,10 @@ fn apply_encryption(
         sp.encryption.data = DataEncryption::from_id(&d)
             .filter(|a| !a.is_legacy())
             .ok_or_else(|| {
-                ctx.invalid(&under("data"), not_one_of(&d, &DataEncryption::OFFERED_IDS))
+                ctx.invalid(
+                    &under("data"),
+                    not_one_of(&d, &DataEncryption::offered_ids()),
+                )
             })?;
     }
     if let Some(k) = raw.key_transport {
@@ -286,7 +289,7 @@ fn apply_encryption(
             .ok_or_else(|| {
                 ctx.invalid(
                     &under("key_transport"),
-                    not_one_of(&k, &KeyTransport::OFFERED_IDS),
+                    not_one_of(&k, &KeyTransport::offered_ids()),
                 )
             })?;
     }

@@ -342,7 +342,7 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
         .collect(),
         encryptions: [("", "the SP's setting"), ("none", "no"), ("yes", "yes")]
             .into_iter()
-            .chain(DataEncryption::OFFERED_IDS.map(|id| (id, id)))
+            .chain(DataEncryption::offered().map(|a| (a.id(), a.id())))
             .map(|(value, label)| Choice {
                 value,
                 label,
@@ -350,7 +350,7 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
             })
             .collect(),
         key_transports: std::iter::once(("", "the SP's setting"))
-            .chain(KeyTransport::OFFERED_IDS.map(|id| (id, id)))
+            .chain(KeyTransport::offered().map(|a| (a.id(), a.id())))
             .map(|(value, label)| Choice {
                 value,
                 label,
