@@ -49,22 +49,13 @@ pub fn answer(
     let request = received.map(JudgedRequest::request);
     let profile = choices.profile(destination.sp, state.signer.kind())?;
     let scenario = choices.scenario()?;
-    let known = || {
-        state
-            .directory
-            .users()
-            .iter()
-            .map(|u| u.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let user = user
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| LoginError::MissingUser(known()))?;
+        .ok_or_else(|| LoginError::MissingUser(known_users(state)))?;
     let principal = state
         .directory
         .get(user)
-        .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known()))?;
+        .ok_or_else(|| LoginError::UnknownUser(user.to_owned(), known_users(state)))?;
     let answered = Answered {
         received,
         destination,
@@ -348,6 +339,17 @@ pub fn answer_passive(
             session: None,
         }),
     }
+}
+
+/// The ids of the users one may log in as, for the messages that say whom to choose.
+pub fn known_users(state: &AppState) -> String {
+    state
+        .directory
+        .users()
+        .iter()
+        .map(|u| u.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -27,13 +27,10 @@ pub fn with_auto_login(
 /// than in the middle of a test run.
 pub fn validated(p: Preselection, state: &AppState) -> Result<Preselection, LoginError> {
     if state.directory.get(&p.user).is_none() {
-        let known: Vec<_> = state
-            .directory
-            .users()
-            .iter()
-            .map(|u| u.id.as_str())
-            .collect();
-        return Err(LoginError::UnknownUser(p.user, known.join(", ")));
+        return Err(LoginError::UnknownUser(
+            p.user,
+            super::login::known_users(state),
+        ));
     }
     if let Some(id) = p.scenario.as_deref() {
         if scenario::find(id).is_none() {
@@ -50,6 +47,25 @@ pub fn validated(p: Preselection, state: &AppState) -> Result<Preselection, Logi
         }
     }
     Ok(p)
+}
+
+/// The preselection `/select?user=..&scenario=..&sticky=..` asks for, checked: a user must be
+/// named; `sticky` is on unless absent, `0` or `false`.
+pub fn chosen(
+    state: &AppState,
+    user: Option<String>,
+    scenario: Option<String>,
+    sticky: Option<&str>,
+) -> Result<Preselection, LoginError> {
+    let user = user
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| LoginError::MissingUser(super::login::known_users(state)))?;
+    let p = Preselection {
+        user,
+        scenario: scenario.filter(|s| !s.is_empty()),
+        sticky: sticky.is_some_and(|s| s != "0" && s != "false"),
+    };
+    validated(p, state)
 }
 
 /// The preselection that applies to a browser with this `/select` cookie value: the cookie's,

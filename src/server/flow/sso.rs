@@ -204,7 +204,7 @@ pub fn log_in<'s>(
         .user
         .as_deref()
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| LoginError::MissingUser(known_users(state)))?;
+        .ok_or_else(|| LoginError::MissingUser(login::known_users(state)))?;
     let carried = |f: &Option<String>| f.as_deref().is_some_and(|r| !r.is_empty());
     let (issued, session) =
         if carried(&form.saml_request) || carried(&form.redirect_query) || form.sp.is_none() {
@@ -327,16 +327,6 @@ fn post_or_review<'s>(
             user: Some(user.to_owned()),
         }
     }
-}
-
-fn known_users(state: &AppState) -> String {
-    state
-        .directory
-        .users()
-        .iter()
-        .map(|u| u.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The API's answer to one call.

@@ -9,8 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::server::flow::login::LoginError;
-use crate::server::flow::select::validated;
-use crate::server::state::Preselection;
+use crate::server::flow::select;
 
 use super::error::PageError;
 use super::{render, AppState};
@@ -58,24 +57,7 @@ pub async fn select(
         };
         return confirmation(&page, spent_cookie());
     }
-    let user = q.user.filter(|u| !u.is_empty()).ok_or_else(|| {
-        let known: Vec<_> = state
-            .directory
-            .users()
-            .iter()
-            .map(|u| u.id.as_str())
-            .collect();
-        LoginError::MissingUser(known.join(", "))
-    })?;
-    let sticky = q.sticky.is_some_and(|s| s != "0" && s != "false");
-    let p = validated(
-        Preselection {
-            user,
-            scenario: q.scenario.filter(|s| !s.is_empty()),
-            sticky,
-        },
-        &state,
-    )?;
+    let p = select::chosen(&state, q.user, q.scenario, q.sticky.as_deref())?;
     let value = serde_urlencoded::to_string(&p).map_err(|e| PageError::internal(e.to_string()))?;
     let cookie = Cookie::build(COOKIE, value)
         .path("/")

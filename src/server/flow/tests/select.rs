@@ -72,3 +72,33 @@ fn a_browser_cookie_wins_over_auto_login_unless_it_is_not_valid() {
     assert_eq!((p.user.as_str(), from_cookie), ("bob", false));
     assert!(for_browser(&testkit::state(Policy::Permissive), Some("user=mallory")).is_none());
 }
+
+#[test]
+fn a_select_query_names_a_user_and_is_sticky_unless_told_otherwise() {
+    let state = testkit::state(Policy::Permissive);
+    let p = chosen(&state, Some("alice".into()), Some("".into()), Some("1")).unwrap();
+    assert_eq!(
+        p,
+        Preselection {
+            user: "alice".into(),
+            scenario: None,
+            sticky: true,
+        }
+    );
+    for off in [None, Some("0"), Some("false")] {
+        assert!(
+            !chosen(&state, Some("alice".into()), None, off)
+                .unwrap()
+                .sticky
+        );
+    }
+    let err = chosen(&state, Some("".into()), None, None).unwrap_err();
+    assert!(
+        matches!(&err, LoginError::MissingUser(known) if known.contains("alice")),
+        "{err}"
+    );
+    assert!(matches!(
+        chosen(&state, Some("nobody".into()), None, None),
+        Err(LoginError::UnknownUser(..))
+    ));
+}
