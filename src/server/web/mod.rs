@@ -4,6 +4,7 @@
 //! only place HTTP status codes are chosen; [`render`] holds the templates.
 
 mod api;
+mod cookies;
 mod error;
 mod inspector;
 mod pages;

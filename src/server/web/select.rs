@@ -3,7 +3,7 @@
 //! whole server. When either applies, an SSO request is answered at once with the
 //! auto-submitting form instead of the picker.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -12,16 +12,14 @@ use crate::server::flow::login::LoginError;
 use crate::server::flow::select;
 
 use super::error::PageError;
-use super::{render, AppState};
+use super::{cookies, render, AppState};
 
 /// The cookie holding a browser's preselection.
 pub const COOKIE: &str = "mock_idp_select";
 
 /// Removes a one-shot cookie once it has been used.
 pub fn spent_cookie() -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "").path("/").finish();
-    c.make_removal();
-    c
+    cookies::removal(COOKIE)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,11 +57,7 @@ pub async fn select(
     }
     let p = select::chosen(&state, q.user, q.scenario, q.sticky.as_deref())?;
     let value = serde_urlencoded::to_string(&p).map_err(|e| PageError::internal(e.to_string()))?;
-    let cookie = Cookie::build(COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .finish();
+    let cookie = cookies::kept(COOKIE, value);
     let page = SelectPage {
         cleared: false,
         user: Some(&p.user),

@@ -1,7 +1,7 @@
 //! The IdP session as the browser sees it: the cookie that names it. Whether a login continues
 //! the session, and which SPs it reaches, is `flow::login`'s.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
 use time::OffsetDateTime;
 
@@ -22,9 +22,5 @@ pub fn current(state: &AppState, req: &HttpRequest, now: OffsetDateTime) -> Opti
 
 /// The cookie naming session `id`.
 pub fn cookie(id: &str) -> Cookie<'static> {
-    Cookie::build(COOKIE, id.to_owned())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .finish()
+    super::cookies::kept(COOKIE, id.to_owned())
 }

@@ -12,7 +12,7 @@
 //! - `GET|POST /adfs/ls/`: AD FS takes sign-in and sign-out at one URL, so logout messages
 //!   arriving there go to the logout flow and everything else to single sign-on.
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,7 @@ use crate::server::flow::logout::{
 use crate::server::sessions::COOKIE as SESSION_COOKIE;
 
 use super::error::PageError;
-use super::{render, AppState};
+use super::{cookies, render, AppState};
 
 /// The cookie holding this browser's logout scenario.
 pub const SCENARIO_COOKIE: &str = "mock_idp_logout_scenario";
@@ -175,9 +175,7 @@ fn respond(answer: Answer) -> Result<HttpResponse> {
         Show::Summary { logout, finished } => summary(logout, *finished)?,
     };
     if answer.end_session_cookie {
-        let mut c = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-        c.make_removal();
-        add_cookies(&mut response, &[c])?;
+        add_cookies(&mut response, &[cookies::removal(SESSION_COOKIE)])?;
     }
     if answer.spend_scenario_cookie {
         add_cookies(&mut response, &[spent_cookie()])?;
@@ -276,9 +274,7 @@ fn summary(logout: &Logout, finished: bool) -> Result<HttpResponse> {
 }
 
 fn spent_cookie() -> Cookie<'static> {
-    let mut c = Cookie::build(SCENARIO_COOKIE, "").path("/").finish();
-    c.make_removal();
-    c
+    cookies::removal(SCENARIO_COOKIE)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -322,11 +318,7 @@ pub async fn select(req: HttpRequest) -> Result<HttpResponse> {
     } else {
         scenario.id.to_owned()
     };
-    let cookie = Cookie::build(SCENARIO_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .finish();
+    let cookie = cookies::kept(SCENARIO_COOKIE, value);
     let page = SelectPage {
         cleared: false,
         scenario: scenario.id,
