@@ -23,7 +23,8 @@ fn write<'a>(el: &'a Element, depth: usize, rendered: &mut Rendered<'a>, out: &m
     write_declarations(&decls, out);
     let scope = rendered.len();
     rendered.extend(decls);
-    for (name, value) in &el.attrs {
+    // Declarations a reader kept are written where this writer derives them, not as attributes.
+    for (name, value) in el.attrs.iter().filter(|(n, _)| !n.is_declaration()) {
         out.push(' ');
         name.write_qualified(out);
         out.push_str("=\"");

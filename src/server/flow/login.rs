@@ -19,8 +19,10 @@ pub use super::login_error::{check_relay_state, LoginError, MAX_RELAY_STATE};
 
 use super::judged::{JudgedRequest, ReceivedRequest};
 
-/// When one request is answered, and where its IDs and random bytes come from. The clock is
-/// read once per request, where it arrives, and this is handed down to every step of it.
+/// When one request is answered, and where the response's IDs and random bytes come from (the
+/// IdP session's id and SessionIndex, a review's token and the logout messages' IDs are always
+/// random). The clock is read once per request, where it arrives, and this is handed down to
+/// every step of it.
 pub struct Now<I = RandomIds> {
     pub time: OffsetDateTime,
     pub ids: I,

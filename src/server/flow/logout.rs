@@ -529,6 +529,7 @@ fn logout_response(
         .record_answer(&response, &state.slo_urls(), strict, |r| {
             received.signature(state.registry.get(&r.sp_entity_id), response.has_signature)
         })
+        // Not reached: logout_sent found this logout by the request the answer names.
         .map_err(|_| LogoutFlowError::NoLogout)?;
     log_answer(&response, outcome, received.arrived);
     let ends_cookie_session = browser.session == Some(logout.session_id.as_str());
