@@ -33,7 +33,16 @@ fn the_catalogue_is_served_with_verdicts() {
     assert_eq!(expired["family"], "time");
     assert_eq!(expired["verdict"], "reject");
     assert!(expired["reason"].as_str().unwrap().contains("expired"));
+    assert_eq!(expired["severity"], "medium");
+    let severity = |id: &str| all.iter().find(|x| x["id"] == id).unwrap()["severity"].clone();
+    assert_eq!(severity("xsw1"), "critical");
+    assert_eq!(severity("wrong-audience"), "high");
+    assert_eq!(severity("valid"), Value::Null, "accepted by a correct SP");
+    assert_eq!(severity("sha1"), Value::Null, "a policy");
+    assert_eq!(severity("slo-unsigned"), Value::Null, "a logout scenario");
     for x in &all {
+        let rejected = x["verdict"] == "reject" && x["family"] != "logout";
+        assert_eq!(x["severity"].is_string(), rejected, "{x}");
         for field in ["id", "family", "title", "explanation", "rule", "verdict"] {
             assert!(
                 x[field].as_str().is_some_and(|v| !v.is_empty()),

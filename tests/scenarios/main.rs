@@ -726,9 +726,10 @@ allowance, legacy algorithms, provisioning of unknown users, ...).
   next login of that browser (add `sticky=1` to keep it), and `--auto-login <user>` with
   `--auto-scenario <id>` sets it for the whole server.
 - `GET /api/scenarios` returns the catalogue as JSON: id, family, title, explanation, rule,
-  verdict, reason, and `needs_previous_login` for the scenarios (`replay`,
-  `reused-request-id`) that answer with something from an earlier login to the same SP: log in
-  once with `valid` first.
+  verdict, reason, severity (for a scenario a correct SP rejects: `critical`, `high` or
+  `medium`, how much it matters when an SP accepts it), and `needs_previous_login` for the
+  scenarios (`replay`, `reused-request-id`) that answer with something from an earlier login to
+  the same SP: log in once with `valid` first.
 - The encryption scenarios (`enc-*`, except `enc-wrong-key`) encrypt the assertion for the
   SP's encryption certificate, which must be known: `encryption:` under the SP in the `--sps`
   file, or its metadata's `KeyDescriptor use=\"encryption\"`; `GET /api/scenarios` marks them

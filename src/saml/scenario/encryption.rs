@@ -9,7 +9,7 @@
 //! registry's `encryption:` or the SP's metadata); the algorithms not named by the scenario are
 //! the SP's (by default aes256-cbc and rsa-oaep-mgf1p).
 
-use super::{EncryptFor, Expected, Family, Scenario, SigningPlan};
+use super::{EncryptFor, Expected, Family, Scenario, Severity, SigningPlan};
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 pub const ALL: &[Scenario] = &[
@@ -37,6 +37,8 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         signing: Some(encrypt_3des),
+        // A weak cipher the SP agrees to, not a response an attacker can forge.
+        severity: Some(Severity::High),
         ..Scenario::new(
             "enc-3des",
             Family::Encryption,

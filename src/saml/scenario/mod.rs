@@ -132,6 +132,51 @@ impl Expected {
     }
 }
 
+/// How much it matters that an SP accepts a response it must refuse: the severity of that
+/// finding. Only `reject` scenarios have one: accepting an `accept` probe is right, and a
+/// `policy` scenario's outcome is the SP's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Time, structure and status defects: a response that should have expired, been refused
+    /// for its shape, or been read as an error still logs the user in.
+    Medium,
+    /// Addressing and replay: a genuine response is used where, or when, it was not meant to be
+    /// (another SP's, another request's, the same one twice).
+    High,
+    /// Signature, wrapping, injection and encryption defects: whoever forges or alters the
+    /// response chooses who logs in.
+    Critical,
+}
+
+impl Severity {
+    /// `critical`, `high`, `medium`: for the API and reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+        }
+    }
+
+    /// The severity a scenario of `family` with `verdict` has unless it says otherwise.
+    pub const fn default_for(family: Family, verdict: Expected) -> Option<Severity> {
+        if !matches!(verdict, Expected::Reject(_)) {
+            return None;
+        }
+        Some(match family {
+            Family::Signature | Family::Wrapping | Family::Injection | Family::Encryption => {
+                Severity::Critical
+            }
+            Family::Addressing | Family::Replay => Severity::High,
+            Family::Valid
+            | Family::Time
+            | Family::Status
+            | Family::Structure
+            | Family::Compatibility => Severity::Medium,
+        })
+    }
+}
+
 /// Which key signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningKey {
@@ -250,6 +295,9 @@ pub struct Scenario {
     /// The rule, specification section or CVE it exercises.
     pub rule: &'static str,
     pub verdict: Expected,
+    /// How much it matters when an SP accepts it against the verdict (`reject` scenarios only):
+    /// the family's [`Severity::default_for`] unless the scenario sets its own.
+    pub severity: Option<Severity>,
     pub shape: Option<ShapeHook>,
     pub signing: Option<SigningHook>,
     pub tamper: Option<TamperHook>,
@@ -274,6 +322,7 @@ impl Scenario {
             explanation,
             rule,
             verdict,
+            severity: Severity::default_for(family, verdict),
             shape: None,
             signing: None,
             tamper: None,
@@ -378,6 +427,58 @@ mod tests {
             );
         }
         assert_eq!(find("valid").map(|s| s.id), Some("valid"));
+    }
+
+    #[test]
+    fn exactly_the_reject_scenarios_have_a_severity_their_familys_unless_they_say_why() {
+        let overridden = [
+            ("doctype-entity", Severity::Critical),
+            ("enc-3des", Severity::High),
+        ];
+        let mut by_severity = std::collections::BTreeMap::new();
+        for s in catalogue() {
+            let Some(severity) = s.severity else {
+                assert!(
+                    !matches!(s.verdict, Expected::Reject(_)),
+                    "{} is refused by a correct SP but has no severity",
+                    s.id
+                );
+                continue;
+            };
+            assert!(
+                matches!(s.verdict, Expected::Reject(_)),
+                "{} has a severity but a correct SP does not refuse it",
+                s.id
+            );
+            let family = Severity::default_for(s.family, s.verdict);
+            match overridden.iter().find(|(id, _)| *id == s.id) {
+                Some((_, own)) => {
+                    assert_eq!(severity, *own, "{}", s.id);
+                    assert_ne!(Some(severity), family, "{} overrides nothing", s.id);
+                }
+                None => assert_eq!(Some(severity), family, "{}", s.id),
+            }
+            *by_severity.entry(severity.id()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            by_severity.into_iter().collect::<Vec<_>>(),
+            [("critical", 33), ("high", 13), ("medium", 16)]
+        );
+        assert_eq!(
+            find("xsw1").and_then(|s| s.severity),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            find("wrong-audience").and_then(|s| s.severity),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            find("expired").and_then(|s| s.severity),
+            Some(Severity::Medium)
+        );
+        assert_eq!(find("sha1").and_then(|s| s.severity), None, "a policy");
+        assert_eq!(find("valid").and_then(|s| s.severity), None);
+        assert!(Severity::Critical > Severity::High && Severity::High > Severity::Medium);
     }
 
     #[test]

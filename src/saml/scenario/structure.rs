@@ -5,7 +5,7 @@
 //! that accepts one checks the signature but not the shape of what it covers. The last three
 //! change the bytes after signing.
 
-use super::{Expected, Family, Scenario, ShapeContext};
+use super::{Expected, Family, Scenario, Severity, ShapeContext};
 use crate::saml::ns;
 use crate::saml::response::{AttributeSpec, ResponseSpec};
 
@@ -97,6 +97,9 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         encode: Some(doctype_entity),
+        // Not a matter of shape: a parser that takes DTDs is open to XXE, and this very trick
+        // forged logins at GitHub Enterprise (CVE-2025-23369).
+        severity: Some(Severity::Critical),
         ..Scenario::new(
             "doctype-entity",
             Family::Structure,

@@ -165,6 +165,9 @@ struct ScenarioView {
     verdict: &'static str,
     /// Why a correct SP rejects, or what its policy decides.
     reason: Option<&'static str>,
+    /// For a login scenario a correct SP rejects: how much it matters when an SP accepts it
+    /// (`critical`, `high`, `medium`).
+    severity: Option<&'static str>,
     /// Needs an earlier login to the same SP (`replay`, `reused-request-id`).
     needs_previous_login: bool,
     /// Encrypts for the SP, so the SP needs an encryption certificate in the registry.
@@ -183,6 +186,7 @@ pub async fn scenarios() -> HttpResponse {
             rule: s.rule,
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
+            severity: s.severity.map(|s| s.id()),
             needs_previous_login: s.special.is_some(),
             needs_encryption_certificate: s.encrypts_for_sp(),
         })
@@ -196,6 +200,7 @@ pub async fn scenarios() -> HttpResponse {
             rule: s.rule,
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
+            severity: None,
             needs_previous_login: false,
             needs_encryption_certificate: false,
         }))
