@@ -30,6 +30,46 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// `text` without its `#[cfg(test)]` items: a `mod x;` declaration up to its `;`, a block up
+/// to the brace that closes it. What follows an item is kept, so code after a test module's
+/// declaration is still read.
+fn without_test_items(text: &str) -> String {
+    const MARK: &str = "#[cfg(test)]";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MARK.len()..];
+        let semi = after.find(';');
+        let open = after.find('{');
+        let end = match (semi, open) {
+            (Some(s), o) if o.is_none_or(|o| s < o) => s + 1,
+            (_, Some(o)) => {
+                let mut depth = 0usize;
+                let mut end = after.len();
+                for (i, c) in after[o..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = o + i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                end
+            }
+            _ => after.len(),
+        };
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The words named outside test code in the `.rs` files under `dir`.
 fn offences(dir: &str, min_files: usize, forbidden: &[&str]) -> Vec<String> {
     let mut files = Vec::new();
@@ -50,7 +90,7 @@ fn offences(dir: &str, min_files: usize, forbidden: &[&str]) -> Vec<String> {
         if in_tests || text.contains("#![cfg(test)]") {
             continue;
         }
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let code = without_test_items(&text);
         let code: String = code
             .lines()
             .filter(|l| !l.trim_start().starts_with("//"))
