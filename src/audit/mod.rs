@@ -1,0 +1,8 @@
+//! The audit of a live service provider: the whole catalogue run through the SP's own login,
+//! each outcome judged against what the scenario expects of a correct SP. It stands on the
+//! flows of [`crate::server::flow`], which issue a login's response without HTTP.
+//!
+//! - [`plan`]: which scenarios run against one SP, in which order, and which are left out and
+//!   why.
+
+pub mod plan;
