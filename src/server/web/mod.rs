@@ -1,7 +1,9 @@
-//! The web layer: translates HTTP into engine calls and engine results into pages and JSON.
+//! The web layer: translates HTTP into flow calls and their results into pages and JSON. Each
+//! handler parses the request (parameters, cookie values, one clock read), calls one use case
+//! of [`crate::server::flow`] and renders what it returns.
 //!
-//! The whole URL map is [`routes`]; each endpoint family has its own file; [`error`] is the
-//! only place HTTP status codes are chosen; [`render`] holds the templates.
+//! The whole URL map is [`routes`]; each endpoint family has its own file; `error` is the only
+//! place HTTP status codes are chosen; `render` holds the templates.
 
 mod api;
 mod cookies;
@@ -25,7 +27,7 @@ pub use crate::server::flow::login::LoginError;
 pub use crate::server::state::{AppState, StateError};
 
 /// Starts compiling the page templates on a thread of their own, so that start-up does not
-/// wait for them; the first page waits instead (see [`render::compile_in_background`]).
+/// wait for them; the first page waits instead (see `render::compile_in_background`).
 pub fn compile_templates() {
     render::compile_in_background();
 }
