@@ -109,17 +109,13 @@ fn receive(
     arrived: Binding,
     raw_query: &str,
 ) -> Result<HttpResponse> {
-    let (session, scenario) = (req.cookie(SESSION_COOKIE), req.cookie(SCENARIO_COOKIE));
-    let browser = Browser {
-        session: session.as_ref().map(|c| c.value()),
-        scenario: scenario.as_ref().map(|c| c.value()),
-    };
+    let cookies = Cookies::of(req);
     let answer = flow::receive(
         state,
         incoming.into(),
         arrived,
         raw_query,
-        browser,
+        cookies.browser(),
         clock::now(),
     )?;
     respond(answer)
@@ -138,34 +134,49 @@ pub async fn idp_initiated(
 ) -> Result<HttpResponse> {
     let form: StartForm = serde_urlencoded::from_bytes(&body)
         .map_err(|e| LogoutFlowError::Malformed(e.to_string()))?;
-    let (session, scenario) = (req.cookie(SESSION_COOKIE), req.cookie(SCENARIO_COOKIE));
-    let browser = Browser {
-        session: session.as_ref().map(|c| c.value()),
-        scenario: scenario.as_ref().map(|c| c.value()),
-    };
-    let answer = flow::start(&state, browser, form.scenario.as_deref(), clock::now())?;
+    let cookies = Cookies::of(&req);
+    let answer = flow::start(
+        &state,
+        cookies.browser(),
+        form.scenario.as_deref(),
+        clock::now(),
+    )?;
     respond(answer)
 }
 
 /// `POST /slo/finish`: the SPs that have not answered are given up on.
 pub async fn finish_now(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse> {
-    let session = req.cookie(SESSION_COOKIE);
-    let browser = Browser {
-        session: session.as_ref().map(|c| c.value()),
-        scenario: None,
-    };
-    respond(flow::finish_now(&state, browser, clock::now())?)
+    let cookies = Cookies::of(&req);
+    respond(flow::finish_now(&state, cookies.browser(), clock::now())?)
 }
 
 /// `GET /slo/status`: the logout in progress of this browser, if any.
 pub async fn status(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse> {
-    let session = req.cookie(SESSION_COOKIE);
-    let browser = Browser {
-        session: session.as_ref().map(|c| c.value()),
-        scenario: None,
-    };
-    let logout = flow::in_progress(&state, browser, clock::now())?;
+    let cookies = Cookies::of(&req);
+    let logout = flow::in_progress(&state, cookies.browser(), clock::now())?;
     summary(&logout, false)
+}
+
+/// The browser's cookies a logout reads: its session, and the logout scenario it chose.
+struct Cookies {
+    session: Option<Cookie<'static>>,
+    scenario: Option<Cookie<'static>>,
+}
+
+impl Cookies {
+    fn of(req: &HttpRequest) -> Self {
+        Cookies {
+            session: req.cookie(SESSION_COOKIE),
+            scenario: req.cookie(SCENARIO_COOKIE),
+        }
+    }
+
+    fn browser(&self) -> Browser<'_> {
+        Browser {
+            session: self.session.as_ref().map(Cookie::value),
+            scenario: self.scenario.as_ref().map(Cookie::value),
+        }
+    }
 }
 
 /// Renders what a logout flow says to show, with its cookies.

@@ -1,7 +1,6 @@
 //! A login through the flows without HTTP: at a fixed instant with sequential IDs, the response
 //! is the one the picker and the API would post, byte for byte on a second run.
 
-use crate::saml::issue::IssuedResponse;
 use crate::saml::sp::{Policy, TargetError};
 use crate::server::flow::judged::JudgedRequest;
 use crate::server::flow::testkit::{self, ACS, OTHER_ACS, OTHER_SP, REQUEST_ID, SP, T0};
@@ -14,19 +13,7 @@ fn judged(state: &AppState) -> (JudgedRequest, Destination<'_>) {
     testkit::received(SP, ACS).judge(state).unwrap()
 }
 
-fn valid_login(state: &AppState) -> IssuedResponse {
-    let (request, destination) = judged(state);
-    answer(
-        state,
-        Some(&request),
-        &destination,
-        Some("alice"),
-        &Choices::default(),
-        None,
-        testkit::fixed_now(),
-    )
-    .unwrap()
-}
+use testkit::valid_login;
 
 #[test]
 fn a_valid_login_answers_the_registered_sp_at_its_acs() {

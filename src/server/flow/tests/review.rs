@@ -3,26 +3,10 @@
 
 use crate::saml::binding;
 use crate::saml::sp::Policy;
-use crate::server::flow::login::{answer, Choices};
 use crate::server::flow::testkit::{self, ACS, SP, T0};
 use crate::server::inspector::{Posted, Review};
-use crate::server::state::AppState;
 
 use super::*;
-
-fn issued(state: &AppState) -> IssuedResponse {
-    let (request, destination) = testkit::received(SP, ACS).judge(state).unwrap();
-    answer(
-        state,
-        Some(&request),
-        &destination,
-        Some("alice"),
-        &Choices::default(),
-        None,
-        testkit::fixed_now(),
-    )
-    .unwrap()
-}
 
 fn decoded(posting: &Posting) -> String {
     binding::decode(&posting.saml_response).unwrap().xml
@@ -31,7 +15,7 @@ fn decoded(posting: &Posting) -> String {
 #[test]
 fn an_unchanged_response_is_posted_as_issued_to_the_held_acs() {
     let state = testkit::state(Policy::Permissive);
-    let issued = issued(&state);
+    let issued = testkit::valid_login(&state);
     let held = hold(&state, &issued, Some("relay"), "alice", T0);
     assert_eq!(held.pending.acs_url, ACS);
     assert_eq!(held.pending.sp, SP);
@@ -59,7 +43,7 @@ fn an_unchanged_response_is_posted_as_issued_to_the_held_acs() {
 #[test]
 fn an_edit_is_posted_as_typed_or_resigned() {
     let state = testkit::state(Policy::Permissive);
-    let issued = issued(&state);
+    let issued = testkit::valid_login(&state);
     let edit = |shown: &str| shown.replace("Alice Martin", "Mallory Martin");
 
     let held = hold(&state, &issued, None, "alice", T0);
@@ -68,7 +52,7 @@ fn an_edit_is_posted_as_typed_or_resigned() {
     assert!(typed.contains("Mallory Martin"), "{typed}");
 
     // Each login is held once: the second is the same login again.
-    let issued = self::issued(&state);
+    let issued = testkit::valid_login(&state);
     let held = hold(&state, &issued, None, "alice", T0);
     // A browser sends the textarea's line ends as CRLF.
     let crlf = edit(&held.pending.shown).replace('\n', "\r\n");
@@ -90,7 +74,7 @@ fn an_edit_is_posted_as_typed_or_resigned() {
 #[test]
 fn a_review_expires_and_a_bad_action_or_empty_text_is_refused() {
     let state = testkit::state(Policy::Permissive);
-    let issued = issued(&state);
+    let issued = testkit::valid_login(&state);
     let held = hold(&state, &issued, None, "alice", T0);
     let e = post(&state, &held.token, "  ", None, T0).unwrap_err();
     assert!(matches!(e, ReviewError::Empty), "{e:?}");

@@ -17,7 +17,8 @@ use crate::server::state::AppState;
 use crate::server::users::Directory;
 
 use super::judged::ReceivedRequest;
-use super::login::Now;
+use super::login::{answer, Choices, Now};
+use crate::saml::issue::IssuedResponse;
 
 pub const T0: OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
 pub const BASE_URL: &str = "http://localhost:8000";
@@ -89,4 +90,19 @@ pub fn fixed_now() -> Now<SequentialIds> {
         time: T0,
         ids: SequentialIds::default(),
     }
+}
+
+/// alice's `valid` login to the registered SP, at [`T0`] with sequential IDs.
+pub fn valid_login(state: &AppState) -> IssuedResponse {
+    let (request, destination) = received(SP, ACS).judge(state).unwrap();
+    answer(
+        state,
+        Some(&request),
+        &destination,
+        Some("alice"),
+        &Choices::default(),
+        None,
+        fixed_now(),
+    )
+    .unwrap()
 }
