@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::probes::set_attribute;
-use super::{Expected, Family, Scenario, ShapeContext, TamperContext};
+use super::{Expected, Family, Forged, Scenario, ShapeContext, TamperContext};
 use crate::saml::dsig::DsigError;
 use crate::saml::ns;
 use crate::saml::response::ResponseSpec;
@@ -14,7 +14,7 @@ use crate::saml::xml::{Element, Node};
 
 /// What the IdP appends to the user's NameID: the attacker's account at the IdP is the
 /// victim's identifier followed by this.
-const EVIL_SUFFIX: &str = ".evil.example";
+pub(super) const EVIL_SUFFIX: &str = ".evil.example";
 /// The processing instruction put where the comment would go.
 const PI: &str = "<?x y?>";
 /// The role the IdP signs for `attribute-comment`, and the privileged value a reader of the
@@ -26,6 +26,7 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         shape: Some(evil_name_id),
         tamper: Some(comment_in_name_id),
+        forged: Some(Forged::Truncated),
         ..Scenario::new(
             "nameid-comment",
             Family::Injection,
@@ -38,6 +39,7 @@ pub const ALL: &[Scenario] = &[
     Scenario {
         shape: Some(evil_name_id),
         encode: Some(pi_in_name_id),
+        forged: Some(Forged::Truncated),
         ..Scenario::new(
             "nameid-processing-instruction",
             Family::Injection,

@@ -177,6 +177,36 @@ impl Severity {
     }
 }
 
+/// Whose identity a vulnerable SP takes from a scenario's response where that is not the
+/// identity the IdP signed: what an audit compares with the identity the SP shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forged {
+    /// The attacker's subject, admin@acme-support.example, in an assertion nothing valid signs
+    /// (altered, unsigned, wrapped, second or nested); the signed assertion names the user.
+    Attacker,
+    /// The user's own NameID, cut short at a node injected into the signed
+    /// `<user>.evil.example`: the victim's account, where a correct SP reads the whole text.
+    Truncated,
+}
+
+impl Forged {
+    /// What every scenario of `family` forges unless it says otherwise: each wrapping
+    /// scenario puts the attacker's assertion where a careless SP reads.
+    pub const fn default_for(family: Family) -> Option<Forged> {
+        match family {
+            Family::Wrapping => Some(Forged::Attacker),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Forged::Attacker => "attacker",
+            Forged::Truncated => "truncated",
+        }
+    }
+}
+
 /// Which key signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningKey {
@@ -298,6 +328,9 @@ pub struct Scenario {
     /// How much it matters when an SP accepts it against the verdict (`reject` scenarios only):
     /// the family's [`Severity::default_for`] unless the scenario sets its own.
     pub severity: Option<Severity>,
+    /// The identity a vulnerable SP takes instead of the signed one, if the scenario forges
+    /// one: the family's [`Forged::default_for`] unless the scenario sets its own.
+    pub forged: Option<Forged>,
     pub shape: Option<ShapeHook>,
     pub signing: Option<SigningHook>,
     pub tamper: Option<TamperHook>,
@@ -323,6 +356,7 @@ impl Scenario {
             rule,
             verdict,
             severity: Severity::default_for(family, verdict),
+            forged: Forged::default_for(family),
             shape: None,
             signing: None,
             tamper: None,
@@ -427,6 +461,33 @@ mod tests {
             );
         }
         assert_eq!(find("valid").map(|s| s.id), Some("valid"));
+    }
+
+    /// Read from what each scenario issues, so the catalogue's data cannot drift from the
+    /// responses: the attacker's subject appears exactly in the `Attacker` scenarios, the
+    /// injected `.evil.example` name exactly in the `Truncated` ones.
+    #[test]
+    fn a_scenario_says_it_forges_an_identity_exactly_when_its_response_carries_one() {
+        let profile = testkit::encryption_profile();
+        let mut forged = Vec::new();
+        for s in catalogue() {
+            let xml = testkit::run_with(s, &profile).xml;
+            let attacker = xml.contains(signature::EVIL_SUBJECT);
+            let truncated = xml.contains(injection::EVIL_SUFFIX);
+            let carried = match (attacker, truncated) {
+                (true, false) => Some(Forged::Attacker),
+                (false, true) => Some(Forged::Truncated),
+                (false, false) => None,
+                (true, true) => panic!("{} forges two identities", s.id),
+            };
+            assert_eq!(s.forged, carried, "{}", s.id);
+            if let Some(f) = s.forged {
+                forged.push((s.id, f.id()));
+            }
+        }
+        assert_eq!(forged.len(), 18, "{forged:?}");
+        assert!(forged.contains(&("xsw1", "attacker")));
+        assert!(forged.contains(&("nameid-comment", "truncated")));
     }
 
     #[test]

@@ -10,7 +10,9 @@
 use crate::saml::b64::STANDARD as B64;
 use base64::Engine as _;
 
-use super::{Expected, Family, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext};
+use super::{
+    Expected, Family, Forged, Scenario, ShapeContext, SigningKey, SigningPlan, TamperContext,
+};
 use crate::saml::dsig::{self, Algorithms, DigestAlgorithm, DsigError, SignatureAlgorithm, Signer};
 use crate::saml::ns::{self, alg};
 use crate::saml::response::ResponseSpec;
@@ -63,6 +65,7 @@ pub const ALL: &[Scenario] = &[
     },
     Scenario {
         tamper: Some(tamper_name_id),
+        forged: Some(Forged::Attacker),
         ..Scenario::new(
             "tampered-nameid",
             Family::Signature,
@@ -220,6 +223,7 @@ pub const ALL: &[Scenario] = &[
         shape: Some(requester_error),
         signing: Some(sign_response_only),
         tamper: Some(assertion_in_decoy_signature),
+        forged: Some(Forged::Attacker),
         ..Scenario::new(
             "signed-error-with-assertion",
             Family::Signature,

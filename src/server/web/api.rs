@@ -168,6 +168,9 @@ struct ScenarioView {
     /// For a login scenario a correct SP rejects: how much it matters when an SP accepts it
     /// (`critical`, `high`, `medium`).
     severity: Option<&'static str>,
+    /// Whose identity a vulnerable SP takes instead of the signed user's: `attacker` (the
+    /// forged subject) or `truncated` (the user's NameID cut short at an injected node).
+    forged: Option<&'static str>,
     /// Needs an earlier login to the same SP (`replay`, `reused-request-id`).
     needs_previous_login: bool,
     /// Encrypts for the SP, so the SP needs an encryption certificate in the registry.
@@ -187,6 +190,7 @@ pub async fn scenarios() -> HttpResponse {
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
             severity: s.severity.map(|s| s.id()),
+            forged: s.forged.map(|f| f.id()),
             needs_previous_login: s.special.is_some(),
             needs_encryption_certificate: s.encrypts_for_sp(),
         })
@@ -201,6 +205,7 @@ pub async fn scenarios() -> HttpResponse {
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
             severity: None,
+            forged: None,
             needs_previous_login: false,
             needs_encryption_certificate: false,
         }))
