@@ -4,5 +4,11 @@
 //!
 //! - [`plan`]: which scenarios run against one SP, in which order, and which are left out and
 //!   why.
+//! - [`jar`]: the cookies of one login, sent back as a browser would.
+//! - [`verdict`]: what the SP's answer to one scenario means, and whose identity it took.
+//! - [`report`]: what an audit found, the one value every report is written from.
 
+pub mod jar;
 pub mod plan;
+pub mod report;
+pub mod verdict;

@@ -100,6 +100,13 @@ pub enum KeyError {
     #[error("cannot write {}: {error}", .path.display())]
     Write { path: PathBuf, error: io::Error },
     #[error(
+        "{} holds no signing key and certificate ({KEY_FILE} and {CERT_FILE}): this command signs \
+         with the key the service provider already trusts, so point --certs (MOCK_IDP_CERTS) at \
+         the directory the server uses; the server generates a pair there on its first start",
+        .dir.display()
+    )]
+    NoPair { dir: PathBuf },
+    #[error(
         "{} appeared while a new pair was being written (is another mock-idp starting with the \
          same certificate directory?): start again to load it",
         .path.display()
@@ -140,6 +147,19 @@ pub fn load_or_generate(dir: &Path, kind: KeyKind) -> Result<LoadedKeys, KeyErro
             key_path,
             cert_path,
         }),
+    }
+}
+
+/// Loads the pair in `dir`, never generating one: for commands that act for a server whose
+/// certificate the SPs already trust.
+pub fn load_existing(dir: &Path) -> Result<LoadedKeys, KeyError> {
+    let key_path = dir.join(KEY_FILE);
+    let cert_path = dir.join(CERT_FILE);
+    match (exists(&key_path)?, exists(&cert_path)?) {
+        (false, false) => Err(KeyError::NoPair {
+            dir: dir.to_owned(),
+        }),
+        _ => load_or_generate(dir, KeyKind::Rsa),
     }
 }
 
