@@ -2,6 +2,7 @@
 
 Usage: sp.py --idp http://127.0.0.1:PORT --idp-cert idp.crt
              [--entity-id ID] [--allow-unsolicited] [--port N | --socket-on-stdin]
+             [--judge-settings] [--sp-key PEM --sp-cert PEM]
 
 Only the standard library's http.server and python3-saml are used. Pages:
 
@@ -24,12 +25,23 @@ Only the standard library's http.server and python3-saml are used. Pages:
                     posted from (used to look at the IdP's auto-post page after its script ran)
   GET  /metadata    this SP's metadata
 
+With --judge-settings the SP validates logins with exactly the settings of the python3-saml
+judge of tests/scenarios/judges.py (`python3_saml_settings`: rejectDeprecatedAlgorithm off, no
+single logout entries), so that `mock-idp audit` against it reaches the judge's verdicts; the
+logout pages keep their single logout entries in a copy of those settings. In that mode a
+POST /acs answers like the audit's other SPs: a login redirects (302) to /, a refusal is a 403
+"Rejected: <errors>" page, and it ends the login the browser held, so that GET / only says
+"Logged in as" after a response that was accepted. --sp-key and --sp-cert
+(PEM files) give the SP the key pair it decrypts EncryptedAssertions with, as the judge holds
+one (sp.privateKey and sp.x509cert).
+
 The SP listens on 127.0.0.1 (a free port unless --port is given, or the listening socket it
 inherits as its standard input with --socket-on-stdin) and prints one line when it is ready:
 "browser-sp listening on http://127.0.0.1:<port>".
 """
 
 import argparse
+import copy
 import html
 import http.cookies
 import http.server
@@ -68,12 +80,14 @@ def pem_body(pem):
 
 
 class Sp:
-    def __init__(self, idp, idp_cert, base, entity_id, allow_unsolicited):
+    def __init__(self, idp, idp_cert, base, entity_id, allow_unsolicited, judge=False,
+                 sp_key="", sp_cert=""):
         self.idp = idp.rstrip("/")
         self.base = base
         self.acs = base + "/acs"
         self.entity_id = entity_id or base + "/metadata"
         self.allow_unsolicited = allow_unsolicited
+        self.judge = judge
         self.settings = {
             "strict": True,
             "debug": False,
@@ -82,8 +96,8 @@ class Sp:
                 "assertionConsumerService": {"url": self.acs, "binding": BINDING_POST},
                 "singleLogoutService": {"url": base + "/sls", "binding": BINDING_REDIRECT},
                 "NameIDFormat": NAMEID_EMAIL,
-                "x509cert": "",
-                "privateKey": "",
+                "x509cert": pem_body(sp_cert) if sp_cert else "",
+                "privateKey": sp_key,
             },
             "idp": {
                 "entityId": self.idp + "/metadata",
@@ -100,6 +114,14 @@ class Sp:
                 "rejectDeprecatedAlgorithm": True,
             },
         }
+        # What logins and the ACS use; the logout pages use self.slo_settings.
+        self.slo_settings = self.settings
+        if judge:
+            # judges.py's python3_saml_settings: the same but for these.
+            self.slo_settings = copy.deepcopy(self.settings)
+            del self.settings["sp"]["singleLogoutService"]
+            del self.settings["idp"]["singleLogoutService"]
+            self.settings["security"]["rejectDeprecatedAlgorithm"] = False
         # Browser cookie -> the ID of the AuthnRequest that browser was sent with. A response
         # consumes it, so the same response cannot be played twice.
         self.pending = {}
@@ -132,7 +154,7 @@ class Sp:
         who = self.session(token)
         if not isinstance(who, dict):
             return None
-        auth = OneLogin_Saml2_Auth(self.request_data("/logout"), self.settings)
+        auth = OneLogin_Saml2_Auth(self.request_data("/logout"), self.slo_settings)
         url = auth.logout(return_to=self.base + "/", name_id=who["nameid"],
                           session_index=who["session_index"], name_id_format=who["format"])
         with self.lock:
@@ -144,7 +166,7 @@ class Sp:
         (what happened, errors, reason, the URL to send the browser to or None)."""
         with self.lock:
             request_id = self.logouts.pop(token, None) if token else None
-        auth = OneLogin_Saml2_Auth(self.request_data("/sls", query=query), self.settings)
+        auth = OneLogin_Saml2_Auth(self.request_data("/sls", query=query), self.slo_settings)
         who = self.session(token)
 
         def forget():
@@ -177,7 +199,15 @@ class Sp:
         return url
 
     def consume(self, token, post):
-        """python3-saml's verdict on a posted response: (nameid or None, errors, reason, auth)."""
+        """python3-saml's verdict on a posted response: (nameid or None, errors, reason, auth).
+        With the judge's settings a refusal also ends the login this browser held."""
+        nameid, errors, reason, auth = self.judge_response(token, post)
+        if nameid is None and self.judge and token:
+            with self.lock:
+                self.sessions.pop(token, None)
+        return nameid, errors, reason, auth
+
+    def judge_response(self, token, post):
         with self.lock:
             request_id = self.pending.pop(token, None) if token else None
         if request_id is None and not self.allow_unsolicited:
@@ -310,6 +340,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_page("Not found", "<h1>Not found</h1>", status=404)
             return
         nameid, errors, reason, auth = self.sp.consume(self.cookie(), post)
+        if self.sp.judge:
+            # The answer of the audit's other SPs: the home page after a login, 403 otherwise.
+            if nameid is not None:
+                self.redirect(self.sp.base + "/")
+            else:
+                self.send_page("Rejected", '<h1 id="outcome">Rejected: %s</h1><p id="reason">%s</p>' % (
+                    html.escape(", ".join(errors)), html.escape(reason)), status=403)
+            return
         if nameid is not None:
             rows = "".join(
                 "<tr><th>%s</th><td class=\"mono\">%s</td></tr>" % (
@@ -346,14 +384,27 @@ def main():
     ap.add_argument("--entity-id", help="default: <this SP's URL>/metadata")
     ap.add_argument("--allow-unsolicited", action="store_true",
                     help="accept responses to no request of ours (IdP-initiated logins)")
+    ap.add_argument("--judge-settings", action="store_true",
+                    help="validate with exactly the settings of the python3-saml judge of "
+                         "tests/scenarios/judges.py; the ACS redirects to / or answers 403")
+    ap.add_argument("--sp-key", help="PEM file: the private key EncryptedAssertions are decrypted with")
+    ap.add_argument("--sp-cert", help="PEM file: the certificate of --sp-key (settings sp.x509cert)")
     where = ap.add_mutually_exclusive_group()
     where.add_argument("--port", type=int, default=0)
     where.add_argument("--socket-on-stdin", action="store_true",
                        help="serve on the listening socket given as standard input")
     args = ap.parse_args()
 
+    if (args.sp_key is None) != (args.sp_cert is None):
+        ap.error("--sp-key and --sp-cert go together")
     with open(args.idp_cert, encoding="ascii") as f:
         idp_cert = f.read()
+    sp_key = sp_cert = ""
+    if args.sp_key:
+        with open(args.sp_key, encoding="ascii") as f:
+            sp_key = f.read()
+        with open(args.sp_cert, encoding="ascii") as f:
+            sp_cert = f.read()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler,
                                              bind_and_activate=not args.socket_on_stdin)
@@ -364,7 +415,8 @@ def main():
     server.daemon_threads = True
     host, port = server.server_address[:2]
     base = "http://%s:%d" % (host, port)
-    Handler.sp = Sp(args.idp, idp_cert, base, args.entity_id, args.allow_unsolicited)
+    Handler.sp = Sp(args.idp, idp_cert, base, args.entity_id, args.allow_unsolicited,
+                    judge=args.judge_settings, sp_key=sp_key, sp_cert=sp_cert)
     threading.Thread(target=exit_with_parent, daemon=True).start()
     print("browser-sp listening on " + base, flush=True)
     try:
