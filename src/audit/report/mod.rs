@@ -2,8 +2,15 @@
 //! value serialised, the terminal summary, the JUnit file and the HTML page are views of it.
 //!
 //! - [`terminal`]: the live progress line and the plain-text summary.
+//! - [`json`]: this value, serialised.
 
+pub mod json;
 pub mod terminal;
+
+/// Reports the renderer tests share.
+#[cfg(test)]
+#[path = "tests/sample.rs"]
+pub mod sample;
 
 use serde::Serialize;
 

@@ -1,9 +1,5 @@
 //! Reports the renderer tests share: one with every outcome and verdict an audit can reach, and
 //! one whose SP plants markup and control characters wherever it has a say.
-//!
-//! Each renderer's tests include this file as their own `sample` module, so what one of them
-//! leaves unused is not dead code.
-#![allow(dead_code)]
 
 use crate::audit::report::{
     Exchange, IdpFacts, Login, Outcome, Report, ScenarioResult, SpFacts, Summary,

@@ -3,8 +3,7 @@
 
 use super::*;
 
-#[path = "sample.rs"]
-mod sample;
+use crate::audit::report::sample;
 
 fn counts(critical: usize, high: usize, medium: usize) -> Summary {
     Summary {
