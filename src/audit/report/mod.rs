@@ -1,5 +1,16 @@
 //! What an audit found, as one value every report is written from: the JSON report is this
 //! value serialised, the terminal summary, the JUnit file and the HTML page are views of it.
+//!
+//! - [`terminal`]: the live progress line and the plain-text summary.
+//! - [`json`]: this value, serialised.
+
+pub mod json;
+pub mod terminal;
+
+/// Reports the renderer tests share.
+#[cfg(test)]
+#[path = "tests/sample.rs"]
+pub mod sample;
 
 use serde::Serialize;
 
@@ -25,6 +36,31 @@ pub struct Report {
     pub summary: Summary,
 }
 
+impl Report {
+    /// The findings, worst first, in catalogue (run) order within a severity.
+    pub fn findings(&self) -> Vec<(Severity, &ScenarioResult)> {
+        let mut found: Vec<_> = self
+            .results
+            .iter()
+            .filter_map(|r| match r.verdict() {
+                Some(Verdict::Finding { severity }) => Some((*severity, r)),
+                _ => None,
+            })
+            .collect();
+        // Stable: equal severities keep the order they ran in.
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
+        found
+    }
+
+    /// The results judged `verdict` (by [`Verdict::id`]), in the order they ran.
+    pub fn judged(&self, verdict: &str) -> Vec<&ScenarioResult> {
+        self.results
+            .iter()
+            .filter(|r| r.verdict().is_some_and(|v| v.id() == verdict))
+            .collect()
+    }
+}
+
 /// What the SP must trust, as the audit used it.
 #[derive(Debug, Clone, Serialize)]
 pub struct IdpFacts {
@@ -45,6 +81,16 @@ pub struct SpFacts {
     pub entity_id: Option<String>,
     /// How "logged in" was decided, in words.
     pub check: String,
+}
+
+impl SpFacts {
+    /// What names the SP: the URL that starts its login, else its entity ID.
+    pub fn target(&self) -> &str {
+        self.login_url
+            .as_deref()
+            .or(self.entity_id.as_deref())
+            .unwrap_or("the SP")
+    }
 }
 
 /// Counts by outcome.
@@ -119,6 +165,31 @@ pub struct ScenarioResult {
     #[serde(flatten)]
     pub outcome: Outcome,
     pub seconds: f64,
+}
+
+impl ScenarioResult {
+    /// The verdict, when the login ran and was judged.
+    pub fn verdict(&self) -> Option<&Verdict> {
+        match &self.outcome {
+            Outcome::Judged { verdict, .. } => Some(verdict),
+            _ => None,
+        }
+    }
+
+    /// The identity the SP was seen to take, and whose it is: `None` when nobody was seen
+    /// logged in or the check captures no identity.
+    pub fn identity_taken(&self) -> Option<String> {
+        let Outcome::Judged { identity, took, .. } = &self.outcome else {
+            return None;
+        };
+        let whose = match took {
+            Took::Signed => "the signed user",
+            Took::Forged => "forged",
+            Took::Other => "someone else",
+            Took::Unseen => return None,
+        };
+        identity.as_ref().map(|i| format!("{i} ({whose})"))
+    }
 }
 
 /// How one scenario ended.
