@@ -3,8 +3,10 @@
 //!
 //! - [`terminal`]: the live progress line and the plain-text summary.
 //! - [`json`]: this value, serialised.
+//! - [`junit`]: JUnit XML for CI dashboards, one test case per scenario.
 
 pub mod json;
+pub mod junit;
 pub mod terminal;
 
 /// Reports the renderer tests share.
