@@ -48,7 +48,7 @@ pub fn summary(report: &Report) -> String {
                     clean(r.title),
                     r.identity_taken()
                         .map_or_else(|| "-".to_owned(), |i| clean(&i)),
-                    clean(outcome_summary(r)),
+                    clean(r.one_line()),
                 ]
             })
             .collect();
@@ -196,20 +196,11 @@ pub(super) fn totals(report: &Report) -> String {
     )
 }
 
-/// The result's one line: the judged summary, the error, or the reason it was skipped.
-fn outcome_summary(r: &ScenarioResult) -> &str {
-    match &r.outcome {
-        Outcome::Judged { summary, .. } => summary,
-        Outcome::Error { error, .. } => error,
-        Outcome::Skipped { reason } => reason,
-    }
-}
-
 /// Rows of id, title and the one line.
 fn rows(results: &[&ScenarioResult]) -> Vec<Vec<String>> {
     results
         .iter()
-        .map(|r| vec![r.id.to_owned(), clean(r.title), clean(outcome_summary(r))])
+        .map(|r| vec![r.id.to_owned(), clean(r.title), clean(r.one_line())])
         .collect()
 }
 
