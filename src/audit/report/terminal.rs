@@ -177,7 +177,7 @@ fn skipped(report: &Report, out: &mut String) {
 }
 
 /// One line of counts, every kind named even at zero, so a CI log can be grepped for it.
-pub(super) fn totals(report: &Report) -> String {
+fn totals(report: &Report) -> String {
     let s = &report.summary;
     format!(
         "{} scenarios in {:.1} s: {} critical, {} high, {} medium findings; {} passed, {} harmless, {} incompatible, {} policy, {} {}, {} skipped",
@@ -246,7 +246,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// `s` with control characters (escape sequences, line breaks, carriage returns) written out
 /// as Rust escapes: inert on a terminal and on one line.
-pub(super) fn clean(s: &str) -> String {
+fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
