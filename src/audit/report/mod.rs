@@ -3,8 +3,14 @@
 //!
 //! - [`terminal`]: the live progress line and the plain-text summary.
 //! - [`json`]: this value, serialised.
+//! - [`junit`]: JUnit XML for CI dashboards, one test case per scenario.
+//! - [`html`]: one self-contained HTML page, findings first with their messages.
+//! - [`indent`]: the exchanged messages laid out for reading, their text unchanged.
 
+pub mod html;
+pub mod indent;
 pub mod json;
+pub mod junit;
 pub mod terminal;
 
 /// Reports the renderer tests share.
@@ -173,6 +179,16 @@ impl ScenarioResult {
         match &self.outcome {
             Outcome::Judged { verdict, .. } => Some(verdict),
             _ => None,
+        }
+    }
+
+    /// The one line that says what happened: the judged summary, the error, or why it was
+    /// skipped.
+    pub fn one_line(&self) -> &str {
+        match &self.outcome {
+            Outcome::Judged { summary, .. } => summary,
+            Outcome::Error { error, .. } => error,
+            Outcome::Skipped { reason } => reason,
         }
     }
 

@@ -48,7 +48,7 @@ pub fn summary(report: &Report) -> String {
                     clean(r.title),
                     r.identity_taken()
                         .map_or_else(|| "-".to_owned(), |i| clean(&i)),
-                    clean(outcome_summary(r)),
+                    clean(r.one_line()),
                 ]
             })
             .collect();
@@ -177,7 +177,7 @@ fn skipped(report: &Report, out: &mut String) {
 }
 
 /// One line of counts, every kind named even at zero, so a CI log can be grepped for it.
-pub(super) fn totals(report: &Report) -> String {
+fn totals(report: &Report) -> String {
     let s = &report.summary;
     format!(
         "{} scenarios in {:.1} s: {} critical, {} high, {} medium findings; {} passed, {} harmless, {} incompatible, {} policy, {} {}, {} skipped",
@@ -196,20 +196,11 @@ pub(super) fn totals(report: &Report) -> String {
     )
 }
 
-/// The result's one line: the judged summary, the error, or the reason it was skipped.
-fn outcome_summary(r: &ScenarioResult) -> &str {
-    match &r.outcome {
-        Outcome::Judged { summary, .. } => summary,
-        Outcome::Error { error, .. } => error,
-        Outcome::Skipped { reason } => reason,
-    }
-}
-
 /// Rows of id, title and the one line.
 fn rows(results: &[&ScenarioResult]) -> Vec<Vec<String>> {
     results
         .iter()
-        .map(|r| vec![r.id.to_owned(), clean(r.title), clean(outcome_summary(r))])
+        .map(|r| vec![r.id.to_owned(), clean(r.title), clean(r.one_line())])
         .collect()
 }
 
@@ -255,7 +246,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// `s` with control characters (escape sequences, line breaks, carriage returns) written out
 /// as Rust escapes: inert on a terminal and on one line.
-pub(super) fn clean(s: &str) -> String {
+fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
