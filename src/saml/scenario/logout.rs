@@ -13,7 +13,7 @@
 
 use ::time::{Duration, OffsetDateTime};
 
-use super::Expected;
+use super::{Expected, Severity};
 use crate::saml::logout::{LogoutRequestSpec, LogoutResponseSpec};
 use crate::saml::ns;
 
@@ -49,6 +49,10 @@ pub struct LogoutScenario {
     pub explanation: &'static str,
     pub rule: &'static str,
     pub verdict: Expected,
+    /// How much it matters when an SP accepts it: medium for every one, since a forged or
+    /// stale logout message ends or keeps a session (denial of service, a session that
+    /// outlives its logout) but logs nobody in as someone else.
+    pub severity: Severity,
     /// Breaks the LogoutRequests the IdP sends.
     pub requests: bool,
     /// Breaks the LogoutResponse the IdP sends.
@@ -82,6 +86,7 @@ const fn scenario(
         explanation,
         rule,
         verdict: Expected::Reject(reason),
+        severity: Severity::Medium,
         requests: false,
         responses: false,
         shape_request: None,

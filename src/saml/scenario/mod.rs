@@ -138,7 +138,8 @@ impl Expected {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// Time, structure and status defects: a response that should have expired, been refused
-    /// for its shape, or been read as an error still logs the user in.
+    /// for its shape, or been read as an error still logs the user in. Logout defects too: a
+    /// forged or stale logout message ends a session, or leaves one open.
     Medium,
     /// Addressing and replay: a genuine response is used where, or when, it was not meant to be
     /// (another SP's, another request's, the same one twice).

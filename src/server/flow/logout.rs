@@ -245,6 +245,37 @@ fn decode(param: &str, name: &'static str) -> Result<String> {
         })
 }
 
+/// An IdP-initiated logout of one login at one SP, outside any IdP session: the LogoutRequest
+/// the server would send that SP for it, broken as `scenario` says (an audit tells an SP of a
+/// logout this way, then looks whether it ended the SP's session). `None` when the SP has no
+/// logout URL in the registry.
+pub fn request_to_sp(
+    state: &AppState,
+    login: &Participation,
+    scenario: Option<&'static LogoutScenario>,
+    now: OffsetDateTime,
+) -> Result<Option<Outgoing>> {
+    let mut logout = Logout {
+        id: String::new(),
+        session_id: String::new(),
+        user: String::new(),
+        started: now,
+        initiator: None,
+        scenario,
+        recipients: recipients(state, std::iter::once(login)),
+    };
+    Ok(match logout.advance(&state.signer, now, &mut RandomIds) {
+        Next::Send(outgoing) => Some(outgoing),
+        Next::Wait | Next::Done => match &logout.recipients[..] {
+            [Recipient {
+                outcome: Outcome::Failed(reason),
+                ..
+            }] => return Err(LogoutFlowError::Unsendable(reason.clone())),
+            _ => None,
+        },
+    })
+}
+
 /// The issuer our logout messages carry for this SP: the AD FS face for adfs-style SPs.
 fn issuer_for(state: &AppState, sp: Option<&ServiceProvider>) -> String {
     match sp.map(|s| s.style) {

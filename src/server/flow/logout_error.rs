@@ -50,6 +50,9 @@ pub enum LogoutFlowError {
     BadScenario(String, String),
     #[error("{0}")]
     Send(#[from] SloError),
+    /// The engine could not make a LogoutRequest (its reason, in words).
+    #[error("the LogoutRequest could not be made: {0}")]
+    Unsendable(String),
     /// A logout page could not be rendered.
     #[error("{0}")]
     Page(String),
@@ -58,7 +61,9 @@ pub enum LogoutFlowError {
 impl Classified for LogoutFlowError {
     fn kind(&self) -> FaultKind {
         match self {
-            LogoutFlowError::Send(_) | LogoutFlowError::Page(_) => FaultKind::Internal,
+            LogoutFlowError::Send(_)
+            | LogoutFlowError::Unsendable(_)
+            | LogoutFlowError::Page(_) => FaultKind::Internal,
             LogoutFlowError::Unregistered { .. } | LogoutFlowError::SignatureRefused { .. } => {
                 FaultKind::Refused
             }
@@ -80,9 +85,9 @@ impl Classified for LogoutFlowError {
                 "No logout waits for this answer"
             }
             LogoutFlowError::NoSession | LogoutFlowError::NoLogout => "Nothing to log out",
-            LogoutFlowError::Send(_) | LogoutFlowError::Page(_) => {
-                "The logout message could not be made"
-            }
+            LogoutFlowError::Send(_)
+            | LogoutFlowError::Unsendable(_)
+            | LogoutFlowError::Page(_) => "The logout message could not be made",
             LogoutFlowError::Malformed(_)
             | LogoutFlowError::RelayStateTooLong(_)
             | LogoutFlowError::BadScenario(..) => "Bad request",

@@ -165,7 +165,7 @@ struct ScenarioView {
     verdict: &'static str,
     /// Why a correct SP rejects, or what its policy decides.
     reason: Option<&'static str>,
-    /// For a login scenario a correct SP rejects: how much it matters when an SP accepts it
+    /// For a scenario a correct SP rejects: how much it matters when an SP accepts it
     /// (`critical`, `high`, `medium`).
     severity: Option<&'static str>,
     /// Whose identity a vulnerable SP takes instead of the signed user's: `attacker` (the
@@ -204,7 +204,7 @@ pub async fn scenarios() -> HttpResponse {
             rule: s.rule,
             verdict: s.verdict.id(),
             reason: s.verdict.reason(),
-            severity: None,
+            severity: Some(s.severity.id()),
             forged: None,
             needs_previous_login: false,
             needs_encryption_certificate: false,

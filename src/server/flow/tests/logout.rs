@@ -285,3 +285,43 @@ fn the_scenario_comes_from_the_form_else_the_cookie_spent_unless_sticky() {
         (None, false)
     );
 }
+
+/// One login at one SP, told of a logout outside any IdP session (what an audit does): the
+/// LogoutRequest names that login and is broken as the scenario says; an SP without a logout
+/// URL gets none.
+#[test]
+fn a_single_sp_is_told_of_a_logout_outside_any_session() {
+    let state = state(Policy::Permissive);
+    let login = Participation {
+        sp_entity_id: A.into(),
+        name_id: name_id(A),
+        session_index: "_index".into(),
+    };
+    let sent = request_to_sp(&state, &login, None, NOW).unwrap().unwrap();
+    assert_eq!(sent.binding, Binding::Redirect);
+    assert!(sent.url.starts_with("https://a.example/slo?SAMLRequest="));
+    assert!(sent.url.contains("&Signature="), "{}", sent.url);
+    let request = parse_logout_request(&sent.xml).unwrap();
+    assert_eq!(request.session_indexes, ["_index"]);
+    assert_eq!(request.name_id.value, "alice.martin@acme-support.example");
+    assert_eq!(request.issuer, "https://idp.example/metadata");
+
+    let unsigned = scenarios::find("slo-unsigned");
+    let sent = request_to_sp(&state, &login, unsigned, NOW)
+        .unwrap()
+        .unwrap();
+    assert!(!sent.url.contains("Signature="), "{}", sent.url);
+    assert_eq!(sent.scenario, Some("slo-unsigned"));
+    let wrong = scenarios::find("slo-wrong-session-index");
+    let sent = request_to_sp(&state, &login, wrong, NOW).unwrap().unwrap();
+    assert_eq!(
+        parse_logout_request(&sent.xml).unwrap().session_indexes,
+        [scenarios::WRONG_SESSION_INDEX]
+    );
+
+    let elsewhere = Participation {
+        sp_entity_id: "https://unregistered.example".into(),
+        ..login
+    };
+    assert_eq!(request_to_sp(&state, &elsewhere, None, NOW).unwrap(), None);
+}
