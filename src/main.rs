@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
+use mock_idp::audit;
 use mock_idp::saml::sp::{Policy, Registry};
 use mock_idp::server::config::{self, Cli, Command, Config, Endpoints, LogFormat};
 use mock_idp::server::flow::select;
@@ -35,8 +36,9 @@ const RUNTIME_FAILURE: u8 = 1;
 const USERS_SHOWN: usize = 10;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(Command::Healthcheck) = cli.command {
+    let mut cli = Cli::parse();
+    let command = cli.command.take();
+    if let Some(Command::Healthcheck) = command {
         return match healthcheck::check(&cli.bind) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -46,6 +48,12 @@ fn main() -> ExitCode {
         };
     }
     let config = Config::from(cli);
+    // Commands that act on an SP rather than serve: their own exit statuses (docs/audit.md).
+    match command {
+        Some(Command::Audit(args)) => return ExitCode::from(audit::cli::audit(&config, &args)),
+        Some(Command::Login(args)) => return ExitCode::from(audit::cli::login(&config, &args)),
+        _ => {}
+    }
     init_logging(config.log_format);
     let (listener, state) = match start(&config) {
         Ok(started) => started,

@@ -132,6 +132,25 @@ impl Jar {
         )
     }
 
+    /// The cookies a same-site request to `url` would carry that a cross-site POST does not:
+    /// those with `SameSite=Lax` or `Strict`.
+    pub fn withheld_from_cross_site_post(&self, url: &Url, now: OffsetDateTime) -> Vec<String> {
+        let names = |site| -> Vec<String> {
+            self.header_for(url, site, now)
+                .map(|h| {
+                    h.split("; ")
+                        .filter_map(|c| c.split_once('=').map(|(n, _)| n.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let sent = names(Site::CrossSitePost);
+        names(Site::Same)
+            .into_iter()
+            .filter(|n| !sent.contains(n))
+            .collect()
+    }
+
     /// Whether a cookie of this name is held (for a check that the SP set its session cookie).
     pub fn has(&self, name: &str) -> bool {
         self.cookies.iter().any(|c| c.name == name)

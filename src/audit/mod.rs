@@ -8,7 +8,14 @@
 //! - [`verdict`]: what the SP's answer to one scenario means, and whose identity it took.
 //! - [`report`]: what an audit found, the one value every report is written from.
 
+pub mod args;
+pub mod browser;
+pub mod check;
+pub mod cli;
+pub mod drive;
+pub mod form;
 pub mod jar;
 pub mod plan;
 pub mod report;
+pub mod run;
 pub mod verdict;

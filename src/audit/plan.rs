@@ -6,8 +6,9 @@
 //! - A scenario that answers with something from an earlier login to the same SP (`replay`,
 //!   `reused-request-id`) runs right after a `valid` login of its own, the login it replays.
 //! - A scenario that encrypts for the SP runs only when the SP has an encryption certificate in
-//!   the registry; a logout scenario only when the SP has a logout URL. Otherwise each is listed
-//!   as skipped, with the reason.
+//!   the registry; a logout scenario only when it breaks the LogoutRequests the IdP sends, the
+//!   SP has a logout URL, and the check fetches a page that can show the session ended.
+//!   Otherwise each is listed as skipped, with the reason.
 
 use crate::saml::scenario::logout::{self as logout_catalogue, LogoutScenario};
 use crate::saml::scenario::{self, Family, Scenario, VALID};
@@ -28,6 +29,9 @@ pub struct Capabilities {
     pub encryption_certificate: bool,
     /// A SingleLogoutService URL, so logout messages can reach it.
     pub logout_url: bool,
+    /// The audit's check fetches a page (`--check-url`), so it can see a session end; the
+    /// page a login lands on says nothing about a later logout.
+    pub check_url: bool,
 }
 
 /// Why a scenario is not run.
@@ -39,6 +43,11 @@ pub enum SkipReason {
     NoEncryptionCertificate,
     /// It breaks logout messages, and the SP has no logout URL registered.
     NoLogoutUrl,
+    /// It breaks logout messages, and the check has no page to tell a session that ended.
+    NoCheckUrl,
+    /// It breaks only the LogoutResponse to the SP's own LogoutRequest, which the SP sends
+    /// after ending its session: what it makes of the answer shows only on its own pages.
+    ResponseOnly,
 }
 
 impl SkipReason {
@@ -50,6 +59,12 @@ impl SkipReason {
             }
             SkipReason::NoLogoutUrl => {
                 "breaks logout messages, and the SP has no logout URL in the registry (`slo_url:` in the --sps file, or its metadata's SingleLogoutService)"
+            }
+            SkipReason::NoCheckUrl => {
+                "breaks logout messages, and only a page fetched after the logout (--check-url) shows whether the SP ended its session"
+            }
+            SkipReason::ResponseOnly => {
+                "breaks only the IdP's LogoutResponse to a logout the SP started; the SP ends its own session before that answer arrives, so whether it refused the answer shows only on its pages (try it from the picker in a browser)"
             }
         }
     }
@@ -175,10 +190,20 @@ pub fn plan(selection: &Selection, capabilities: Capabilities) -> Result<Vec<Ste
                 id: s.id,
                 reason: SkipReason::Excluded,
             }
+        } else if !s.requests {
+            Step::Skipped {
+                id: s.id,
+                reason: SkipReason::ResponseOnly,
+            }
         } else if !capabilities.logout_url {
             Step::Skipped {
                 id: s.id,
                 reason: SkipReason::NoLogoutUrl,
+            }
+        } else if !capabilities.check_url {
+            Step::Skipped {
+                id: s.id,
+                reason: SkipReason::NoCheckUrl,
             }
         } else {
             Step::Logout { scenario: s }

@@ -9,6 +9,7 @@
 //! - An `accept` probe the SP refused is a compatibility failure.
 //! - A `policy` scenario reports the SP's choice.
 
+use crate::saml::scenario::logout::LogoutScenario;
 use crate::saml::scenario::{Expected, Forged, Scenario, Severity};
 
 /// What the audit saw the SP do with one response.
@@ -138,6 +139,19 @@ pub fn judge(scenario: &Scenario, observed: &Observed, identities: &Identities) 
         (Expected::Policy(_), accepted) => Verdict::Policy { accepted },
     };
     (verdict, took)
+}
+
+/// The verdict on a logout scenario given whether the SP ended its session when told of the
+/// logout with the scenario's LogoutRequest.
+pub fn judge_logout(scenario: &LogoutScenario, ended: bool) -> Verdict {
+    match (scenario.verdict, ended) {
+        (Expected::Reject(_), true) => Verdict::Finding {
+            severity: scenario.severity,
+        },
+        (Expected::Reject(_), false) | (Expected::Accept, true) => Verdict::Passed,
+        (Expected::Accept, false) => Verdict::Incompatible,
+        (Expected::Policy(_), accepted) => Verdict::Policy { accepted },
+    }
 }
 
 #[cfg(test)]

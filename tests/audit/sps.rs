@@ -106,6 +106,10 @@ pub struct Sp {
     /// <why>` and ends the login the browser held; the careless SP answers 400 to what is not
     /// base64 or not XML.
     pub acs_url: String,
+    /// Where the IdP's LogoutRequests go (HTTP-Redirect): python3-saml's `/sls`, which
+    /// validates the request strictly, ends the login and answers with a LogoutResponse.
+    /// `None` for the SPs without single logout.
+    pub slo_url: Option<String>,
     pub entity_id: String,
     /// The regex of [`LOGGED_IN`].
     pub logged_in: &'static str,
@@ -219,6 +223,7 @@ pub fn start(kind: Kind, idp_base: &str, idp_cert: Option<&Path>, keys: Option<&
         login_url: format!("{base}/login"),
         check_url: format!("{base}/"),
         acs_url: format!("{base}/acs"),
+        slo_url: (kind == Kind::Python3Saml).then(|| format!("{base}/sls")),
         base,
         entity_id: kind.entity_id().to_owned(),
         logged_in: LOGGED_IN,
@@ -230,7 +235,8 @@ pub fn start(kind: Kind, idp_base: &str, idp_cert: Option<&Path>, keys: Option<&
     }
 }
 
-/// The `--sps` registry listing `sps`: each with its entity ID, its ACS (HTTP-POST) and, for
+/// The `--sps` registry listing `sps`: each with its entity ID, its ACS (HTTP-POST), its logout
+/// URL if it has one, and, for
 /// an SP that decrypts, its encryption certificate, so that the IdP can encrypt for it.
 /// `encrypt_always` false keeps the certificate for the encryption scenarios but sends
 /// plaintext otherwise (`enabled: false`, as the scenario judges are registered); true
@@ -245,6 +251,9 @@ pub fn registry(sps: &[&Sp], encrypt_always: bool) -> String {
             format!("{} SP", sp.kind.name()),
             sp.acs_url
         );
+        if let Some(slo) = &sp.slo_url {
+            let _ = writeln!(out, "    slo_url: {slo:?}");
+        }
         if let Some(cert) = &sp.encryption_cert {
             let _ = writeln!(
                 out,

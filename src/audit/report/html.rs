@@ -246,6 +246,9 @@ fn exchange(e: &Exchange, out: &mut String) {
     if !e.set_cookies.is_empty() {
         rows.push(("Cookies set", e.set_cookies.join(", ")));
     }
+    if !e.withheld_cookies.is_empty() {
+        rows.push(("Cookies withheld (SameSite)", e.withheld_cookies.join(", ")));
+    }
     if !rows.is_empty() {
         out.push_str("<dl class=\"exchange\">");
         for (name, value) in rows {

@@ -281,6 +281,9 @@ pub struct Exchange {
     pub location: Option<String>,
     /// Names of the cookies the answer set.
     pub set_cookies: Vec<String>,
+    /// Cookies the jar held for this URL but withheld, as a browser does: SameSite=Lax or
+    /// Strict cookies on the cross-site POST of the IdP's auto-post page.
+    pub withheld_cookies: Vec<String>,
     /// The start of the body, as text.
     pub body: String,
 }

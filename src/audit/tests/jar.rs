@@ -78,6 +78,10 @@ fn secure_cookies_need_https_and_same_site_ones_stay_out_of_the_cross_site_post(
             .as_deref(),
         Some("sec=1; none=1")
     );
+    assert_eq!(
+        jar.withheld_from_cross_site_post(&url("https://sp.test/acs"), NOW),
+        ["lax", "strict"]
+    );
 }
 
 #[test]

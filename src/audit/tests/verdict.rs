@@ -167,3 +167,15 @@ fn identities_compare_without_case_or_surrounding_blanks() {
         Took::Signed
     );
 }
+
+#[test]
+fn a_logout_the_sp_should_refuse_is_a_finding_when_the_session_ends() {
+    let unsigned = crate::saml::scenario::logout::find("slo-unsigned").unwrap();
+    assert_eq!(
+        judge_logout(unsigned, true),
+        Verdict::Finding {
+            severity: Severity::Medium
+        }
+    );
+    assert_eq!(judge_logout(unsigned, false), Verdict::Passed);
+}

@@ -61,6 +61,7 @@ pub fn login(sp: &str, body: &str, relay_state: &str) -> Login {
                 status: Some(302),
                 location: Some("https://idp.test/sso?SAMLRequest=abc".into()),
                 set_cookies: vec!["session".into()],
+                withheld_cookies: vec![],
                 body: String::new(),
             },
             Exchange {
@@ -73,6 +74,7 @@ pub fn login(sp: &str, body: &str, relay_state: &str) -> Login {
                 status: Some(302),
                 location: Some(format!("{sp}/home")),
                 set_cookies: vec!["auth".into(), "csrf".into()],
+                withheld_cookies: vec![],
                 body: body.into(),
             },
         ],
@@ -83,6 +85,7 @@ pub fn login(sp: &str, body: &str, relay_state: &str) -> Login {
             status: Some(200),
             location: None,
             set_cookies: vec![],
+            withheld_cookies: vec![],
             body: body.into(),
         }),
     }
