@@ -152,11 +152,18 @@ impl Driver<'_> {
         self.state.sso_url()
     }
 
+    /// Whether `url` is one of this IdP's SSO URLs (`/sso`, or the AD FS path an SP set up
+    /// for AD FS sends its requests to).
     fn is_sso(&self, url: &Url) -> bool {
         let mut bare = url.clone();
         bare.set_query(None);
         bare.set_fragment(None);
-        bare.as_str().trim_end_matches('/') == self.sso_url().trim_end_matches('/')
+        // Parsed, so that both sides are normalised alike (default ports, case of the host).
+        self.state
+            .sso_urls()
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .any(|u| u == bare)
     }
 
     /// Logs in with `scenario`, in a fresh cookie jar. On failure, what was exchanged up to
@@ -239,13 +246,17 @@ impl Driver<'_> {
         login.relay_state = outgoing.relay_state.clone();
         let url = Url::parse(&outgoing.url).map_err(|_| DriveError::NoSloUrl)?;
         browser.allow(&url);
-        let idp_slo = self.state.slo_urls();
+        let idp_slo: Vec<Url> = self
+            .state
+            .slo_urls()
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .collect();
         let is_idp_slo = |u: &Url| {
             let mut bare = u.clone();
             bare.set_query(None);
-            idp_slo
-                .iter()
-                .any(|s| s.trim_end_matches('/') == bare.as_str().trim_end_matches('/'))
+            bare.set_fragment(None);
+            idp_slo.contains(&bare)
         };
         let page = match (&outgoing.binding, &outgoing.form_value) {
             (Binding::Post, Some(value)) => {
@@ -390,3 +401,7 @@ impl Driver<'_> {
         Ok(browser.follow(posted, |_| false)?)
     }
 }
+
+#[cfg(test)]
+#[path = "tests/drive.rs"]
+mod tests;

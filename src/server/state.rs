@@ -137,6 +137,17 @@ impl AppState {
         format!("{}/sso", self.endpoints.base_url)
     }
 
+    /// Every URL that takes AuthnRequests: `/sso`, and the AD FS paths, which take both
+    /// logins and logouts.
+    pub fn sso_urls(&self) -> [String; 3] {
+        let base = &self.endpoints.base_url;
+        [
+            self.sso_url(),
+            format!("{base}/adfs/ls/"),
+            format!("{base}/adfs/ls"),
+        ]
+    }
+
     /// The single logout endpoint, both bindings.
     pub fn slo_url(&self) -> String {
         format!("{}/slo", self.endpoints.base_url)

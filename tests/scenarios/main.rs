@@ -727,13 +727,16 @@ allowance, legacy algorithms, provisioning of unknown users, ...).
   `--auto-scenario <id>` sets it for the whole server.
 - `GET /api/scenarios` returns the catalogue as JSON: id, family, title, explanation, rule,
   verdict, reason, severity (for a scenario a correct SP rejects: `critical`, `high` or
-  `medium`, how much it matters when an SP accepts it), and `needs_previous_login` for the
+  `medium`, how much it matters when an SP accepts it), forged (whose identity a vulnerable SP
+  takes: `attacker` or `truncated`), and `needs_previous_login` for the
   scenarios (`replay`, `reused-request-id`) that answer with something from an earlier login to
   the same SP: log in once with `valid` first.
 - The encryption scenarios (`enc-*`, except `enc-wrong-key`) encrypt the assertion for the
   SP's encryption certificate, which must be known: `encryption:` under the SP in the `--sps`
   file, or its metadata's `KeyDescriptor use=\"encryption\"`; `GET /api/scenarios` marks them
   with `needs_encryption_certificate`, and without a certificate they answer 400.
+- `mock-idp audit` runs the whole catalogue through a live SP's own login and reports what it
+  accepted, with the identity it took ([audit.md](audit.md)).
 
 ## How the verdicts below were produced
 

@@ -20,6 +20,6 @@ pub mod select;
 pub mod sso;
 #[cfg(test)]
 #[path = "tests/testkit.rs"]
-mod testkit;
+pub(crate) mod testkit;
 
 pub use fault::{Classified, Fault, FaultKind};
