@@ -348,7 +348,17 @@ fn describe(e: &ureq::Error) -> String {
         ureq::Error::BodyExceedsLimit(limit) => {
             format!("the answer is larger than {limit} bytes")
         }
-        other => other.to_string(),
+        other => {
+            let text = other.to_string();
+            if text.contains("certificate verify failed") {
+                format!(
+                    "{text}; the SP's TLS certificate is not trusted: --insecure accepts any \
+                     (test environments), or SSL_CERT_FILE can name a CA bundle holding its issuer"
+                )
+            } else {
+                text
+            }
+        }
     }
 }
 

@@ -46,6 +46,9 @@ pub fn audit(config: &Config, args: &AuditArgs) -> u8 {
         Ok(driver) => driver,
         Err(e) => return fail(&e),
     };
+    if let Err(e) = check_outputs(args) {
+        return fail(&e);
+    }
     let selection = Selection {
         only: args.only.clone(),
         skip: args.skip.clone(),
@@ -98,6 +101,30 @@ fn write_reports(report: &Report, args: &AuditArgs) -> anyhow::Result<()> {
     for (path, render) in outputs {
         if let Some(path) = path {
             write_file(path, &render(report))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each report's directory exists, so a typo costs no audit.
+fn check_outputs(args: &AuditArgs) -> anyhow::Result<()> {
+    let flags = [
+        ("--report-json", &args.report_json),
+        ("--junit", &args.junit),
+        ("--report-html", &args.report_html),
+    ];
+    for (flag, path) in flags {
+        let Some(path) = path else { continue };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            bail!(
+                "{flag} {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
         }
     }
     Ok(())

@@ -17,10 +17,8 @@ use crate::server::clock;
 pub enum AuditError {
     #[error(transparent)]
     Plan(#[from] PlanError),
-    #[error(
-        "the `valid` login did not run to the end, so nothing can be judged: {error}\n{trust}"
-    )]
-    ValidFailed { error: DriveError, trust: String },
+    #[error("the `valid` login did not run to the end, so nothing can be judged: {0}")]
+    ValidFailed(DriveError),
     #[error(
         "the SP refused the `valid` response, so nothing else can be judged: {why}\n{answer}\n{trust}"
     )]
@@ -61,12 +59,7 @@ pub fn run(
     let begun = Instant::now();
     let valid = match driver.log_in(VALID.id) {
         Ok(finished) => finished,
-        Err((error, _)) => {
-            return Err(AuditError::ValidFailed {
-                error,
-                trust: trust(&idp),
-            })
-        }
+        Err((error, _)) => return Err(AuditError::ValidFailed(error)),
     };
     if !valid.seen.logged_in {
         return Err(AuditError::ValidRefused {

@@ -20,13 +20,15 @@ Only the standard library is used. Pages:
                or no SAMLResponse at all: 400. A POST /acs ends the login the browser held
                unless it logs it in again.
 
-The SP listens on 127.0.0.1 (a free port unless --port is given) and prints one line when it
-is ready: "careless-sp listening on http://127.0.0.1:<port>". It stops when the process that
+The SP listens on 127.0.0.1 (a free port unless --port is given), over HTTPS with
+--tls-cert and --tls-key, and prints one line when it is ready:
+"careless-sp listening on http(s)://127.0.0.1:<port>". It stops when the process that
 started it is gone.
 """
 
 import argparse
 import base64
+import ssl
 import datetime
 import html
 import http.cookies
@@ -219,12 +221,20 @@ def main():
     ap.add_argument("--idp", required=True, help="the IdP's base URL")
     ap.add_argument("--entity-id", help="default: <this SP's URL>/metadata")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM) and --tls-key")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
+    scheme = "http"
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     host, port = server.server_address[:2]
-    base = "http://%s:%d" % (host, port)
+    base = "%s://%s:%d" % (scheme, host, port)
     Handler.idp = args.idp.rstrip("/")
     Handler.base = base
     Handler.entity_id = args.entity_id or base + "/metadata"

@@ -504,6 +504,27 @@ fn idp_initiated_logins_go_to_the_registered_acs() {
 }
 
 #[test]
+fn an_sp_with_a_self_signed_certificate_needs_insecure() {
+    let work = Workdir::new();
+    let keys = repo().join("tests/fixtures/keys");
+    let tls = SpKeys {
+        key: keys.join("test.key"),
+        cert: keys.join("test.crt"),
+    };
+    let sp = sps::careless_over_tls(IDP, &tls);
+    assert!(sp.login_url.starts_with("https://"), "{}", sp.login_url);
+    let refused = work.audit(&sp, None, &["--only", "expired"]);
+    assert_eq!(refused.status(), 2);
+    let err = refused.stderr();
+    assert!(err.contains(&format!("GET {}", sp.login_url)), "{err}");
+    assert!(err.contains("certificate verify failed"), "{err}");
+    assert!(err.contains("--insecure accepts any"), "{err}");
+    let insecure = work.audit(&sp, None, &["--only", "expired", "--insecure"]);
+    assert_eq!(insecure.status(), 1, "{}", insecure.stderr());
+    assert_eq!(insecure.result("expired")["verdict"], "finding");
+}
+
+#[test]
 fn an_sp_that_is_down_is_a_setup_error() {
     let work = Workdir::new();
     let port = TcpListener::bind("127.0.0.1:0")
@@ -555,7 +576,19 @@ fn a_check_that_never_matches_says_so() {
 #[test]
 fn bad_command_lines_are_setup_errors_that_say_what_is_wrong() {
     let work = Workdir::new();
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "audit",
+                "--sp-login",
+                "http://127.0.0.1:9/",
+                "--check-body",
+                "x",
+                "--junit",
+                "/no/such/dir/a.xml",
+            ],
+            "--junit /no/such/dir/a.xml: the directory /no/such/dir does not exist",
+        ),
         (
             &["audit", "--sp-login", "http://127.0.0.1:9/login"],
             "no check",

@@ -142,6 +142,11 @@ pub fn careless(idp_base: &str) -> Sp {
     start(Kind::Careless, idp_base, None, None)
 }
 
+/// The careless SP over HTTPS, with `tls` as its server certificate and key.
+pub fn careless_over_tls(idp_base: &str, tls: &SpKeys) -> Sp {
+    start_with(Kind::Careless, idp_base, None, None, Some(tls))
+}
+
 fn needs(kind: Kind, what: &str) -> ! {
     panic!("the {} SP needs {what}", kind.name())
 }
@@ -157,6 +162,16 @@ fn require(path: &Path, what: &str) {
 /// Starts `kind`; fails the test if a tool is missing, a file it needs is not given, or the SP
 /// does not say it is ready.
 pub fn start(kind: Kind, idp_base: &str, idp_cert: Option<&Path>, keys: Option<&SpKeys>) -> Sp {
+    start_with(kind, idp_base, idp_cert, keys, None)
+}
+
+fn start_with(
+    kind: Kind,
+    idp_base: &str,
+    idp_cert: Option<&Path>,
+    keys: Option<&SpKeys>,
+    tls: Option<&SpKeys>,
+) -> Sp {
     let here = repo().join("tests/audit");
     let mut cmd = match kind {
         Kind::Python3Saml => {
@@ -195,6 +210,12 @@ pub fn start(kind: Kind, idp_base: &str, idp_cert: Option<&Path>, keys: Option<&
             let mut cmd = Command::new("python3");
             cmd.arg(here.join("careless_sp.py"))
                 .args(["--idp", idp_base]);
+            if let Some(tls) = tls {
+                cmd.arg("--tls-cert")
+                    .arg(&tls.cert)
+                    .arg("--tls-key")
+                    .arg(&tls.key);
+            }
             cmd
         }
     };
