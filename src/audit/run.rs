@@ -351,7 +351,9 @@ fn summary_line(scenario: &Scenario, verdict: &Verdict, took: Took, finished: &F
     });
     let who = match (&shown, took) {
         (Some(id), Took::Forged) => format!(" as {id}, the identity the response forges"),
-        (Some(id), Took::Signed) => format!(" as {id}, the identity the IdP signed"),
+        (Some(id), Took::Signed) if scenario.forged.is_some() => {
+            format!(" as {id}, the identity the IdP signed")
+        }
         (Some(id), _) => format!(" as {id}"),
         (None, _) => String::new(),
     };

@@ -199,7 +199,9 @@ impl ScenarioResult {
             return None;
         };
         let whose = match took {
-            Took::Signed => "the signed user",
+            // Only a response that forges an identity has a signed one to tell from it.
+            Took::Signed if self.forged.is_some() => "the signed user",
+            Took::Signed => "the user",
             Took::Forged => "forged",
             Took::Other => "someone else",
             Took::Unseen => return None,

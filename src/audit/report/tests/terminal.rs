@@ -89,7 +89,7 @@ fn findings_come_worst_first_then_in_catalogue_order_in_aligned_columns() {
     assert!(rows[1].contains("admin@acme-support.example (forged)"));
     assert!(rows[2].contains("bob@example.com (someone else)"));
     assert!(rows[3].contains(" - "), "an identity not seen: {}", rows[3]);
-    assert!(rows[4].contains("alice@example.com (the signed user)"));
+    assert!(rows[4].contains("alice@example.com (the user)"));
 }
 
 #[test]
