@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use mock_idp::audit;
-use mock_idp::saml::sp::{Policy, Registry};
+use mock_idp::saml::sp::Registry;
 use mock_idp::server::config::{self, Cli, Command, Config, Endpoints, LogFormat};
 use mock_idp::server::flow::select;
 use mock_idp::server::healthcheck;
@@ -88,15 +88,7 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
         );
     }
     let directory = users::load(&config.users)?;
-    let registry = match &config.sps {
-        Some(path) => sps::load(path)?,
-        None => Registry::default(),
-    };
-    let policy = if config.strict {
-        Policy::Strict
-    } else {
-        Policy::Permissive
-    };
+    let registry = sps::load_configured(config.sps.as_deref())?;
     let listener = TcpListener::bind(&config.bind)
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let bound = listener
@@ -111,7 +103,7 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     // the context is the one start-up has always given it.
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the web pages")?
-        .with_registry(registry, policy)
+        .with_registry(registry, config.policy())
         .with_signed_requests(config.want_signed_requests)
         .with_review(config.review);
     let state = match &config.auto_login {

@@ -24,8 +24,8 @@ use super::plan::Selection;
 use super::report::{self, Report};
 use super::run::{self, Progress};
 use crate::saml::scenario::Severity;
-use crate::saml::sp::{Policy, Registry};
 use crate::server::config::{self, Config};
+use crate::server::flow;
 use crate::server::state::AppState;
 use crate::server::{keys, sps, users};
 
@@ -212,15 +212,7 @@ fn fail(e: &anyhow::Error) -> u8 {
 fn prepare(config: &Config) -> anyhow::Result<AppState> {
     let keys = keys::load_existing(&config.certs).context("loading the signing key")?;
     let directory = users::load(&config.users)?;
-    let registry = match &config.sps {
-        Some(path) => sps::load(path)?,
-        None => Registry::default(),
-    };
-    let policy = if config.strict {
-        Policy::Strict
-    } else {
-        Policy::Permissive
-    };
+    let registry = sps::load_configured(config.sps.as_deref())?;
     // The base URL is what the SP knows this IdP by; without --base-url it is the server's
     // default for --bind, so an audit of an SP set up against a local server needs no flag.
     let bound: SocketAddr = match config.bind.parse() {
@@ -235,7 +227,7 @@ fn prepare(config: &Config) -> anyhow::Result<AppState> {
     let endpoints = config::endpoints(config, bound)?;
     let state = AppState::new(endpoints, keys.signer, directory)
         .context("preparing the failure scenarios")?
-        .with_registry(registry, policy)
+        .with_registry(registry, config.policy())
         .with_signed_requests(config.want_signed_requests);
     Ok(state)
 }
@@ -269,7 +261,7 @@ fn driver<'a>(
         Some(user) if state.directory.get(user).is_some() => user.clone(),
         Some(user) => bail!(
             "--user {user:?} is not in the users file; it has: {}",
-            known_users(state)
+            flow::login::known_users(state)
         ),
         None => state
             .directory
@@ -329,16 +321,6 @@ fn absolute(text: &str, flag: &str) -> anyhow::Result<Url> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .ok_or_else(|| anyhow!("{flag} {text:?} is not an absolute http(s) URL"))
-}
-
-fn known_users(state: &AppState) -> String {
-    state
-        .directory
-        .users()
-        .iter()
-        .map(|u| u.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -163,22 +163,14 @@ fn judged(
             };
             let (verdict, took) = verdict::judge(scenario, &observed, identities);
             let summary = summary_line(scenario, &verdict, took, &finished);
-            Outcome::Judged {
-                finding_severity: match &verdict {
-                    Verdict::Finding { severity } => Some(severity.id()),
-                    _ => None,
-                },
-                accepted: match &verdict {
-                    Verdict::Policy { accepted } => Some(*accepted),
-                    _ => None,
-                },
+            Outcome::judged(
                 verdict,
                 summary,
-                logged_in: observed.logged_in,
-                identity: observed.identity,
+                observed.logged_in,
+                observed.identity,
                 took,
-                login: finished.login,
-            }
+                finished.login,
+            )
         }
     };
     ScenarioResult {
@@ -272,22 +264,14 @@ fn judged_logout(
                 ),
                 (_, true) => format!("ended its session{}", answered(&out)),
             };
-            Outcome::Judged {
-                finding_severity: match &verdict {
-                    Verdict::Finding { severity } => Some(severity.id()),
-                    _ => None,
-                },
-                accepted: match &verdict {
-                    Verdict::Policy { accepted } => Some(*accepted),
-                    _ => None,
-                },
+            Outcome::judged(
                 verdict,
                 summary,
-                logged_in: out.seen.logged_in,
-                identity: out.seen.identity,
-                took: Took::Unseen,
-                login: out.login,
-            }
+                out.seen.logged_in,
+                out.seen.identity,
+                Took::Unseen,
+                out.login,
+            )
         }
     };
     ScenarioResult {

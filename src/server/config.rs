@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::saml::dsig::KeyKind;
+use crate::saml::sp::Policy;
 
 /// The command line, each flag mirrored by an environment variable.
 #[derive(Debug, Clone, Parser)]
@@ -153,6 +154,17 @@ pub struct Config {
     pub log_format: LogFormat,
     pub want_signed_requests: bool,
     pub review: bool,
+}
+
+impl Config {
+    /// `--strict`: refuse what the registry does not list.
+    pub fn policy(&self) -> Policy {
+        if self.strict {
+            Policy::Strict
+        } else {
+            Policy::Permissive
+        }
+    }
 }
 
 impl From<Cli> for Config {

@@ -241,6 +241,33 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// A judged login; the finding's severity and the policy's choice are read off `verdict`.
+    pub fn judged(
+        verdict: Verdict,
+        summary: String,
+        logged_in: bool,
+        identity: Option<String>,
+        took: Took,
+        login: Login,
+    ) -> Outcome {
+        Outcome::Judged {
+            finding_severity: match &verdict {
+                Verdict::Finding { severity } => Some(severity.id()),
+                _ => None,
+            },
+            accepted: match &verdict {
+                Verdict::Policy { accepted } => Some(*accepted),
+                _ => None,
+            },
+            verdict,
+            summary,
+            logged_in,
+            identity,
+            took,
+            login,
+        }
+    }
+
     pub fn login(&self) -> Option<&Login> {
         match self {
             Outcome::Judged { login, .. } | Outcome::Error { login, .. } => Some(login),

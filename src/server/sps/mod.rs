@@ -79,6 +79,11 @@ use crate::saml::sp::{Registry, ServiceProvider};
 use crate::saml::sp_metadata::SpMetadataError;
 use raw::RawSp;
 
+/// The registry of `--sps`, or an empty one without it.
+pub fn load_configured(path: Option<&Path>) -> Result<Registry, SpsError> {
+    path.map_or_else(|| Ok(Registry::default()), load)
+}
+
 /// Reads and validates the registry file at `path`; relative `metadata:` and `certificate:`
 /// paths are taken from the file's directory.
 pub fn load(path: &Path) -> Result<Registry, SpsError> {

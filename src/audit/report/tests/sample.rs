@@ -99,22 +99,14 @@ fn judged(
     took: Took,
     login: Login,
 ) -> Outcome {
-    Outcome::Judged {
-        finding_severity: match &verdict {
-            Verdict::Finding { severity } => Some(severity.id()),
-            _ => None,
-        },
-        accepted: match &verdict {
-            Verdict::Policy { accepted } => Some(*accepted),
-            _ => None,
-        },
+    Outcome::judged(
         verdict,
-        summary: summary.into(),
+        summary.into(),
         logged_in,
-        identity: identity.map(Into::into),
+        identity.map(Into::into),
         took,
         login,
-    }
+    )
 }
 
 fn finding(severity: Severity) -> Verdict {
