@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use super::browser::HttpError;
 use super::drive::{DriveError, Driver, Finished, LoggedOut, Start};
 use super::plan::{self, Capabilities, PlanError, Selection, Step};
 use super::report::{IdpFacts, Login, Outcome, Report, ScenarioResult, SpFacts, Summary};
@@ -11,6 +12,9 @@ use super::verdict::{self, Identities, Observed, Took, Verdict};
 use crate::saml::scenario::logout::LogoutScenario;
 use crate::saml::scenario::{self, Scenario, VALID};
 use crate::server::clock;
+
+/// Logins in a row that fail to reach the SP before the audit stops trying.
+const GIVE_UP_AFTER: usize = 3;
 
 /// What stops an audit before its verdicts mean anything.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +82,9 @@ pub fn run(
     // Whether a valid LogoutRequest ends the SP's session, found out before the first logout
     // scenario: if it does not, none of them can be judged.
     let mut logout_works: Option<Result<(), String>> = None;
+    // Logins in a row that could not reach the SP, and the last error: past GIVE_UP_AFTER the
+    // rest are recorded as not run instead of each waiting for its timeout.
+    let mut unreachable: Option<(usize, String)> = None;
     for step in steps.iter().skip(1) {
         let summary = Summary::of(&results);
         progress(Progress {
@@ -87,17 +94,51 @@ pub fn run(
             summary: &summary,
         });
         let begun = Instant::now();
+        let gone = unreachable
+            .as_ref()
+            .filter(|(count, _)| *count >= GIVE_UP_AFTER)
+            .map(|(_, last)| {
+                format!(
+                    "not run: the SP stopped answering ({GIVE_UP_AFTER} logins in a row could \
+                     not reach it; the last: {last})"
+                )
+            });
         let result = match *step {
+            Step::Login { scenario, .. } if gone.is_some() => judged(
+                scenario,
+                Err((gone.unwrap_or_default(), Box::default())),
+                &identities,
+                begun,
+            ),
+            Step::Logout { scenario } if gone.is_some() => judged_logout(
+                scenario,
+                Err((gone.unwrap_or_default(), Box::default())),
+                begun,
+            ),
             Step::Login { scenario, after } => {
-                let outcome = match after.map(|a| driver.log_in(a.id)) {
-                    Some(Err((error, login))) => Err((
-                        format!("the login it replays ({}) failed: {error}", VALID.id),
-                        login,
-                    )),
+                let attempt = match after.map(|a| driver.log_in(a.id)) {
+                    Some(Err((error, login))) => Err((error, login, true)),
                     _ => driver
                         .log_in(scenario.id)
-                        .map_err(|(error, login)| (error.to_string(), login)),
+                        .map_err(|(error, login)| (error, login, false)),
                 };
+                unreachable = match &attempt {
+                    Err((error @ DriveError::Http(HttpError::Failed { .. }), _, _)) => Some((
+                        unreachable.map_or(1, |(count, _)| count + 1),
+                        error.to_string(),
+                    )),
+                    _ => None,
+                };
+                let outcome = attempt.map_err(|(error, login, replayed)| {
+                    if replayed {
+                        (
+                            format!("the login it replays ({}) failed: {error}", VALID.id),
+                            login,
+                        )
+                    } else {
+                        (error.to_string(), login)
+                    }
+                });
                 judged(scenario, outcome, &identities, begun)
             }
             Step::Logout { scenario } => {

@@ -20,6 +20,8 @@ Only the standard library is used. Pages:
                or no SAMLResponse at all: 400. A POST /acs ends the login the browser held
                unless it logs it in again.
 
+With --stop-after N the process exits once it has answered N posts to /acs, as a crashed SP.
+
 The SP listens on 127.0.0.1 (a free port unless --port is given), over HTTPS with
 --tls-cert and --tls-key, and prints one line when it is ready:
 "careless-sp listening on http(s)://127.0.0.1:<port>". It stops when the process that
@@ -122,6 +124,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     entity_id = None
     sessions = {}  # session cookie -> NameID
     lock = threading.Lock()
+    # --stop-after: the process ends after answering this many posts to /acs (None: never).
+    acs_left = None
 
     def log_message(self, fmt, *args):
         if os.environ.get("CARELESS_SP_LOG"):
@@ -176,6 +180,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_page("Not found", status=404)
             return
         try:
+            self.consume()
+        finally:
+            with Handler.lock:
+                if Handler.acs_left is not None:
+                    Handler.acs_left -= 1
+                    if Handler.acs_left <= 0:
+                        # A crashed SP: the connection closes, nothing answers any more.
+                        self.wfile.flush()
+                        os._exit(0)
+
+    def consume(self):
+        try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
@@ -223,6 +239,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM) and --tls-key")
     ap.add_argument("--tls-key")
+    ap.add_argument("--stop-after", type=int, metavar="N",
+                    help="exit after answering N posts to /acs (an SP that crashes)")
     args = ap.parse_args()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
@@ -238,6 +256,7 @@ def main():
     Handler.idp = args.idp.rstrip("/")
     Handler.base = base
     Handler.entity_id = args.entity_id or base + "/metadata"
+    Handler.acs_left = args.stop_after
     threading.Thread(target=exit_with_parent, daemon=True).start()
     print("careless-sp listening on " + base, flush=True)
     try:

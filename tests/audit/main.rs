@@ -541,6 +541,38 @@ fn an_sp_that_is_down_is_a_setup_error() {
 }
 
 #[test]
+fn an_sp_that_stops_answering_mid_audit_ends_it_with_errors_not_timeouts() {
+    let work = Workdir::new();
+    // valid and expired are answered, then the SP is gone.
+    let sp = sps::careless_stopping_after(IDP, 2);
+    let audit = work.audit(
+        &sp,
+        None,
+        &["--skip", "encryption,logout", "--timeout", "2"],
+    );
+    assert_eq!(audit.status(), 1, "{}", audit.stderr());
+    let errors: Vec<&str> = audit
+        .results()
+        .iter()
+        .filter(|r| r["outcome"] == "error")
+        .map(|r| r["error"].as_str().unwrap())
+        .collect();
+    assert!(errors.len() > 70, "{errors:?}");
+    assert!(
+        errors[0].contains("refused: is the SP running?"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[3].starts_with("not run: the SP stopped answering (3 logins in a row"),
+        "{}",
+        errors[3]
+    );
+    assert!(errors[3..].iter().all(|e| e.starts_with("not run:")));
+    assert_eq!(audit.report()["summary"]["errors"], errors.len());
+}
+
+#[test]
 fn a_redirect_outside_the_allowed_origins_is_not_followed() {
     let work = Workdir::new();
     // This SP sends its requests to another IdP: a host the audit has no business visiting.

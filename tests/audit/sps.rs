@@ -8,6 +8,7 @@
 //! writes the `--sps` file that registers started SPs with the IdP.
 #![allow(dead_code, reason = "each test uses only part of it")]
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -144,7 +145,21 @@ pub fn careless(idp_base: &str) -> Sp {
 
 /// The careless SP over HTTPS, with `tls` as its server certificate and key.
 pub fn careless_over_tls(idp_base: &str, tls: &SpKeys) -> Sp {
-    start_with(Kind::Careless, idp_base, None, None, Some(tls))
+    let args = [
+        OsStr::new("--tls-cert"),
+        tls.cert.as_os_str(),
+        OsStr::new("--tls-key"),
+        tls.key.as_os_str(),
+    ];
+    start_with(Kind::Careless, idp_base, None, None, &args)
+}
+
+/// The careless SP, which exits (as a crashed SP would) once it has answered `posts` posts to
+/// its ACS.
+pub fn careless_stopping_after(idp_base: &str, posts: usize) -> Sp {
+    let posts = posts.to_string();
+    let args = [OsStr::new("--stop-after"), OsStr::new(&posts)];
+    start_with(Kind::Careless, idp_base, None, None, &args)
 }
 
 fn needs(kind: Kind, what: &str) -> ! {
@@ -162,7 +177,7 @@ fn require(path: &Path, what: &str) {
 /// Starts `kind`; fails the test if a tool is missing, a file it needs is not given, or the SP
 /// does not say it is ready.
 pub fn start(kind: Kind, idp_base: &str, idp_cert: Option<&Path>, keys: Option<&SpKeys>) -> Sp {
-    start_with(kind, idp_base, idp_cert, keys, None)
+    start_with(kind, idp_base, idp_cert, keys, &[])
 }
 
 fn start_with(
@@ -170,7 +185,7 @@ fn start_with(
     idp_base: &str,
     idp_cert: Option<&Path>,
     keys: Option<&SpKeys>,
-    tls: Option<&SpKeys>,
+    extra: &[&OsStr],
 ) -> Sp {
     let here = repo().join("tests/audit");
     let mut cmd = match kind {
@@ -210,12 +225,7 @@ fn start_with(
             let mut cmd = Command::new("python3");
             cmd.arg(here.join("careless_sp.py"))
                 .args(["--idp", idp_base]);
-            if let Some(tls) = tls {
-                cmd.arg("--tls-cert")
-                    .arg(&tls.cert)
-                    .arg("--tls-key")
-                    .arg(&tls.key);
-            }
+            cmd.args(extra);
             cmd
         }
     };
