@@ -51,24 +51,50 @@ pub enum HttpError {
     BadLocation { from: String, location: String },
 }
 
-/// The origins (scheme, host, port) the audit may send requests to.
+/// The origins (scheme, host, port) the audit may send requests to, and this IdP, where a
+/// redirect ends the browsing: the audit never sends a request there (the IdP's part of a
+/// login is a call, not HTTP), so a redirect to it is the page's answer.
 #[derive(Debug, Clone, Default)]
-pub struct Origins(Vec<Origin>);
+pub struct Origins {
+    allowed: Vec<Origin>,
+    /// The IdP's base URL, without a trailing `/`.
+    idp: Option<Url>,
+}
 
 impl Origins {
     pub fn allow(&mut self, url: &Url) {
         let origin = url.origin();
-        if !self.0.contains(&origin) {
-            self.0.push(origin);
+        if !self.allowed.contains(&origin) {
+            self.allowed.push(origin);
         }
     }
 
     pub fn allows(&self, url: &Url) -> bool {
-        self.0.contains(&url.origin())
+        self.allowed.contains(&url.origin())
+    }
+
+    /// The IdP is at `base` (its path, if any, is where its URLs start).
+    pub fn idp_at(&mut self, base: &Url) {
+        self.idp = Some(base.clone());
+    }
+
+    /// Whether `url` is one of the IdP's: its origin, under its base URL's path.
+    pub fn is_idp(&self, url: &Url) -> bool {
+        let Some(base) = &self.idp else {
+            return false;
+        };
+        let prefix = base.path().trim_end_matches('/');
+        base.origin() == url.origin()
+            && (prefix.is_empty()
+                || url.path() == prefix
+                || url
+                    .path()
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('/')))
     }
 
     pub fn describe(&self) -> String {
-        self.0
+        self.allowed
             .iter()
             .map(|o| o.ascii_serialization())
             .collect::<Vec<_>>()
@@ -186,9 +212,9 @@ impl<'a> Browser<'a> {
         self.record("POST", url, shown, withheld, answer)
     }
 
-    /// Follows `page`'s redirects (as GETs) until an answer that is not a redirect, or a
-    /// redirect `stop` wants (returned unfollowed, its Location in `location`). Every hop must
-    /// stay among the allowed origins.
+    /// Follows `page`'s redirects (as GETs) until an answer that is not a redirect, a redirect
+    /// `stop` wants, or a redirect to the IdP (returned unfollowed, its Location in
+    /// `location`). Every hop must stay among the allowed origins.
     pub fn follow(
         &mut self,
         mut page: Page,
@@ -203,7 +229,7 @@ impl<'a> Browser<'a> {
                 from: page.url.to_string(),
                 location: location.clone(),
             })?;
-            if stop(&next) {
+            if stop(&next) || self.origins.is_idp(&next) {
                 return Ok(page);
             }
             if !self.origins.allows(&next) {

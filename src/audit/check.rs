@@ -9,6 +9,8 @@ use url::Url;
 
 use super::browser::{Browser, HttpError, Page};
 use super::form;
+use super::report::Exchange;
+use crate::server::clock;
 
 /// Which statuses count as logged in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +73,25 @@ pub enum CheckError {
          NAME or --check-status CODE, optionally on a page given by --check-url"
     )]
     Empty,
+}
+
+/// The most of a captured identity kept: any real one is far shorter, and a capture group
+/// that matched a whole page would otherwise be copied into every report row.
+const MAX_IDENTITY: usize = 256;
+
+fn capped(identity: &str) -> String {
+    match identity.char_indices().nth(MAX_IDENTITY) {
+        Some((at, _)) => format!("{}…", &identity[..at]),
+        None => identity.to_owned(),
+    }
+}
+
+/// The names of the cookies `exchanges` set.
+pub fn set_cookies(exchanges: &[Exchange]) -> Vec<String> {
+    exchanges
+        .iter()
+        .flat_map(|e| e.set_cookies.iter().cloned())
+        .collect()
 }
 
 fn non_blank(v: Option<&str>) -> Option<&str> {
@@ -160,8 +181,16 @@ impl Check {
         parts.join(", ")
     }
 
-    /// Runs the check after a login that ended on `landed`.
-    pub fn run(&self, browser: &mut Browser<'_>, landed: &Page) -> Result<Seen, HttpError> {
+    /// Runs the check after a login that ended on `landed`. A cookie counts only if the login
+    /// set it (`login_cookies`: set from the ACS post on), or the check's own page did, and it
+    /// is still live: a session cookie an SP sets when a login starts proves nothing.
+    pub fn run(
+        &self,
+        browser: &mut Browser<'_>,
+        landed: &Page,
+        login_cookies: &[String],
+    ) -> Result<Seen, HttpError> {
+        let before = browser.exchanges.len();
         let fetched;
         let page = match &self.url {
             Some(url) => {
@@ -171,7 +200,12 @@ impl Check {
             }
             None => landed,
         };
-        Ok(self.judge(page, |name| browser.jar.has(name)))
+        let set_by_check = set_cookies(&browser.exchanges[before..]);
+        let now = clock::now();
+        Ok(self.judge(page, |name| {
+            (login_cookies.iter().any(|c| c == name) || set_by_check.iter().any(|c| c == name))
+                && browser.jar.has(name, now)
+        }))
     }
 
     /// What `page` and the jar say.
@@ -191,7 +225,7 @@ impl Check {
                     identity = caps
                         .name("identity")
                         .or_else(|| caps.get(1))
-                        .map(|m| form::decode(m.as_str()).trim().to_owned());
+                        .map(|m| capped(form::decode(m.as_str()).trim()));
                 }
             }
         }

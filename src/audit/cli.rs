@@ -163,7 +163,10 @@ pub fn login(config: &Config, args: &LoginArgs) -> u8 {
     let finished = match driver.log_in(&args.scenario) {
         Ok(finished) => finished,
         Err((e, _)) => {
-            eprintln!("error: the login did not run to the end: {e}");
+            eprintln!(
+                "error: the login did not run to the end: {}",
+                on_terminal(&e.to_string())
+            );
             return FOUND;
         }
     };
@@ -204,8 +207,16 @@ pub fn login(config: &Config, args: &LoginArgs) -> u8 {
 }
 
 fn fail(e: &anyhow::Error) -> u8 {
-    eprintln!("error: {e:#}");
+    eprintln!("error: {}", on_terminal(&format!("{e:#}")));
     SETUP
+}
+
+/// `text` with what an SP wrote made inert (escape sequences written out), line by line.
+fn on_terminal(text: &str) -> String {
+    text.lines()
+        .map(report::terminal::clean)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The IdP as the server prepares it, without a listener.
@@ -271,7 +282,7 @@ fn driver<'a>(
             .ok_or_else(|| anyhow!("the users file has no users to log in"))?,
     };
     let mut origins = Origins::default();
-    origins.allow(&absolute(&state.endpoints.base_url, "--base-url")?);
+    origins.idp_at(&absolute(&state.endpoints.base_url, "--base-url")?);
     let start = match (&target.sp_login, &target.sp) {
         (Some(login), _) => {
             let login_url = absolute(login, "--sp-login")?;

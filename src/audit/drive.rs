@@ -13,7 +13,7 @@
 use url::Url;
 
 use super::browser::{Browser, HttpError, Origins, Page};
-use super::check::{Check, Seen};
+use super::check::{self, Check, Seen};
 use super::form;
 use super::jar::Jar;
 use super::report::Login;
@@ -61,6 +61,8 @@ pub struct Finished {
     /// response carries no NameID or SessionIndex, or the SP is not known.
     pub participation: Option<Participation>,
     pub jar: Jar,
+    /// The cookies the SP set from the ACS post on: the only ones a cookie check counts.
+    pub login_cookies: Vec<String>,
 }
 
 /// A logout that ran to the end.
@@ -174,7 +176,7 @@ impl Driver<'_> {
         let result = self.run(scenario, &mut browser, &mut login);
         login.exchanges = std::mem::take(&mut browser.exchanges);
         match result {
-            Ok((seen, answered)) => {
+            Ok((seen, answered, login_cookies)) => {
                 // The check's own request is the last exchange when it fetched a page.
                 if self.check.url.is_some() {
                     login.check = login.exchanges.last().cloned();
@@ -185,6 +187,7 @@ impl Driver<'_> {
                     name_id: answered.name_id.as_ref().map(|n| n.value.clone()),
                     participation: self.participation(&answered),
                     jar: browser.jar,
+                    login_cookies,
                 })
             }
             Err(e) => Err((e, Box::new(login))),
@@ -215,7 +218,13 @@ impl Driver<'_> {
         let mut browser = Browser::new(&self.agent, self.origins.clone());
         browser.jar = finished.jar;
         let mut login = Login::default();
-        let result = self.send_logout(finished.participation, scenario, &mut browser, &mut login);
+        let result = self.send_logout(
+            finished.participation,
+            &finished.login_cookies,
+            scenario,
+            &mut browser,
+            &mut login,
+        );
         login.exchanges = std::mem::take(&mut browser.exchanges);
         match result {
             Ok((seen, answer_status)) => {
@@ -233,6 +242,7 @@ impl Driver<'_> {
     fn send_logout(
         &self,
         participation: Option<Participation>,
+        login_cookies: &[String],
         scenario: Option<&'static LogoutScenario>,
         browser: &mut Browser<'_>,
         login: &mut Login,
@@ -273,7 +283,7 @@ impl Driver<'_> {
         let answer = logout_answer(&page, &is_idp_slo);
         login.saml_response = answer.as_ref().map(|(xml, _)| xml.clone());
         let landed = page.clone();
-        let seen = self.check.run(browser, &landed)?;
+        let seen = self.check.run(browser, &landed, login_cookies)?;
         Ok((seen, answer.and_then(|(_, status)| status)))
     }
 
@@ -282,7 +292,7 @@ impl Driver<'_> {
         scenario: &str,
         browser: &mut Browser<'_>,
         login: &mut Login,
-    ) -> Result<(Seen, Signed), DriveError> {
+    ) -> Result<(Seen, Signed, Vec<String>), DriveError> {
         let choices = Choices {
             scenario: Some(scenario.to_owned()),
             ..Choices::default()
@@ -335,21 +345,29 @@ impl Driver<'_> {
             name_id: answered.issued.name_id.clone(),
             session_index: answered.issued.session_index.clone(),
         };
+        let since = browser.exchanges.len();
         let landed = self.post_to_acs(browser, &answered, login)?;
-        let seen = self.check.run(browser, &landed)?;
-        Ok((seen, signed))
+        let set_by_login = check::set_cookies(&browser.exchanges[since..]);
+        let seen = self.check.run(browser, &landed, &set_by_login)?;
+        Ok((
+            seen,
+            signed,
+            check::set_cookies(&browser.exchanges[since..]),
+        ))
     }
 
     /// Follows the SP's login until the request would reach the IdP.
     fn reach_idp(&self, browser: &mut Browser<'_>, login_url: &Url) -> Result<Arrived, DriveError> {
         let first = browser.get(login_url)?;
         let page = browser.follow(first, |next| self.is_sso(next))?;
-        if page.is_redirect() {
-            let location = page.location.as_deref().unwrap_or_default();
-            let query = Url::parse(location)
-                .ok()
-                .and_then(|u| u.query().map(str::to_owned))
-                .unwrap_or_default();
+        let sso = page
+            .location
+            .as_deref()
+            .filter(|_| page.is_redirect())
+            .and_then(|l| Url::parse(l).ok())
+            .filter(|u| self.is_sso(u));
+        if let Some(sso) = sso {
+            let query = sso.query().unwrap_or_default().to_owned();
             return Ok(Arrived::Redirect { query });
         }
         if let Some(arrived) = self.posted_request(&page) {

@@ -72,7 +72,8 @@ impl Jar {
             _ => default_path(url),
         };
         let expires = match parsed.max_age() {
-            Some(age) => Some((now + age).unix_timestamp()),
+            // An SP may send any Max-Age: a huge one is "never", not an overflow.
+            Some(age) => Some(now.unix_timestamp().saturating_add(age.whole_seconds())),
             None => parsed.expires_datetime().map(|t| t.unix_timestamp()),
         };
         self.cookies
@@ -151,9 +152,11 @@ impl Jar {
             .collect()
     }
 
-    /// Whether a cookie of this name is held (for a check that the SP set its session cookie).
-    pub fn has(&self, name: &str) -> bool {
-        self.cookies.iter().any(|c| c.name == name)
+    /// Whether a live cookie of this name is held.
+    pub fn has(&self, name: &str, now: OffsetDateTime) -> bool {
+        self.cookies
+            .iter()
+            .any(|c| c.name == name && c.expires.is_none_or(|e| e > now.unix_timestamp()))
     }
 
     /// The cookies in the Netscape format curl and wget read (`curl -b FILE`).

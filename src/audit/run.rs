@@ -10,7 +10,7 @@ use super::plan::{self, Capabilities, PlanError, Selection, Step};
 use super::report::{IdpFacts, Login, Outcome, Report, ScenarioResult, SpFacts, Summary};
 use super::verdict::{self, Identities, Observed, Took, Verdict};
 use crate::saml::scenario::logout::LogoutScenario;
-use crate::saml::scenario::{self, Scenario, VALID};
+use crate::saml::scenario::{self, Expected, Scenario, VALID};
 use crate::server::clock;
 
 /// Logins in a row that fail to reach the SP before the audit stops trying.
@@ -72,9 +72,7 @@ pub fn run(
             trust: trust(&idp),
         });
     }
-    let identities = Identities {
-        user: valid.seen.identity.clone(),
-    };
+    let (identities, warnings) = identities(driver, &valid);
     let mut results = vec![judged(&VALID, valid_result(&valid), &identities, begun)];
 
     let steps = plan::plan(selection, capabilities(driver, &valid.login))?;
@@ -122,11 +120,17 @@ pub fn run(
                         .log_in(scenario.id)
                         .map_err(|(error, login)| (error, login, false)),
                 };
+                // Only a login whose very first request got no answer says the SP is gone; a
+                // scenario that makes the SP drop one connection does not.
                 unreachable = match &attempt {
-                    Err((error @ DriveError::Http(HttpError::Failed { .. }), _, _)) => Some((
-                        unreachable.map_or(1, |(count, _)| count + 1),
-                        error.to_string(),
-                    )),
+                    Err((error @ DriveError::Http(HttpError::Failed { .. }), login, _))
+                        if login.exchanges.len() <= 1 =>
+                    {
+                        Some((
+                            unreachable.map_or(1, |(count, _)| count + 1),
+                            error.to_string(),
+                        ))
+                    }
                     _ => None,
                 };
                 let outcome = attempt.map_err(|(error, login, replayed)| {
@@ -166,10 +170,11 @@ pub fn run(
     Ok(Report {
         tool: concat!("mock-idp ", env!("CARGO_PKG_VERSION")).to_owned(),
         idp,
-        sp: sp_facts(driver),
+        sp: sp_facts(driver, &valid),
         user: driver.user.clone(),
         name_id: valid.name_id.clone(),
         user_as_shown: valid.seen.identity.clone(),
+        warnings,
         started: started
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
@@ -177,6 +182,44 @@ pub fn run(
         results,
         summary,
     })
+}
+
+/// The user as the SP shows them, if identities can be compared, and what limits the verdicts.
+///
+/// A forged response changes exactly the text equal to the user's NameID (the email attribute
+/// too), nothing else: only an SP that shows the NameID, or a value equal to it, shows whose
+/// identity it took. Anything else (a display name) would make a login as the attacker look
+/// like the user's.
+fn identities(driver: &Driver<'_>, valid: &Finished) -> (Identities, Vec<String>) {
+    let mut warnings = Vec::new();
+    if !driver.check.reads_identity() {
+        warnings.push(
+            "the check reads no identity (--check-body has no capture group): a forged \
+             response the SP accepts counts by its acceptance alone, and the injection \
+             scenarios (nameid-comment) by the SP's policy, though they may log in the victim's \
+             account; capture the NameID to tell"
+                .to_owned(),
+        );
+        return (Identities { user: None }, warnings);
+    }
+    let shown = valid.seen.identity.as_deref();
+    let user = match (shown, valid.name_id.as_deref()) {
+        (Some(shown), Some(name_id)) if verdict::same_identity(shown, name_id) => {
+            Some(shown.to_owned())
+        }
+        (shown, name_id) => {
+            warnings.push(format!(
+                "the SP shows the user as {:?}, not as the NameID {:?}: a forged response \
+                 changes only the NameID (and values equal to it), so whose identity the SP took \
+                 cannot be told from what it shows, and identities are not compared; capture \
+                 the NameID, or a value equal to it such as the email",
+                shown.unwrap_or(""),
+                name_id.unwrap_or("")
+            ));
+            None
+        }
+    };
+    (Identities { user }, warnings)
 }
 
 type Ran = Result<Finished, (String, Box<Login>)>;
@@ -201,6 +244,7 @@ fn judged(
             let observed = Observed {
                 logged_in: finished.seen.logged_in,
                 identity: finished.seen.identity.clone(),
+                named: finished.name_id.is_some(),
             };
             let (verdict, took) = verdict::judge(scenario, &observed, identities);
             let summary = summary_line(scenario, &verdict, took, &finished);
@@ -389,6 +433,16 @@ fn summary_line(scenario: &Scenario, verdict: &Verdict, took: Took, finished: &F
     match verdict {
         Verdict::Passed if finished.seen.logged_in => format!("logged in{who}, as expected"),
         Verdict::Passed => format!("{}, as a correct SP does", refused()),
+        Verdict::Finding { severity } if took == Took::Forged => format!(
+            "logged in{who}: a correct SP never takes it ({} finding)",
+            severity.id()
+        ),
+        Verdict::Finding { severity } if !matches!(scenario.verdict, Expected::Reject(_)) => {
+            format!(
+                "logged in{who}, not the user the response names ({} finding)",
+                severity.id()
+            )
+        }
         Verdict::Finding { severity } => format!(
             "accepted: logged in{who}; a correct SP refuses it ({} finding)",
             severity.id()
@@ -439,9 +493,14 @@ fn idp_facts(driver: &Driver<'_>) -> IdpFacts {
     }
 }
 
-fn sp_facts(driver: &Driver<'_>) -> SpFacts {
+fn sp_facts(driver: &Driver<'_>, valid: &Finished) -> SpFacts {
     let (start, login_url, entity_id) = match &driver.start {
-        Start::SpInitiated { login_url } => ("sp-initiated", Some(login_url.to_string()), None),
+        // The entity ID is the Issuer of the SP's AuthnRequest.
+        Start::SpInitiated { login_url } => (
+            "sp-initiated",
+            Some(login_url.to_string()),
+            valid.participation.as_ref().map(|p| p.sp_entity_id.clone()),
+        ),
         Start::IdpInitiated { entity_id } => ("idp-initiated", None, Some(entity_id.clone())),
     };
     SpFacts {

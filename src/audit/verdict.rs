@@ -5,7 +5,8 @@
 //!   check shows the SP took the signed user's identity where the scenario forged another
 //!   (it accepted a wrapped response yet logged in the user the IdP signed): harmless.
 //! - Whatever the expectation, an SP seen logging in a forged identity (the attacker's subject,
-//!   or the user's NameID cut short at an injected node) is a critical finding.
+//!   or the user's NameID cut short at an injected node) is a critical finding; one seen logging
+//!   in someone other than the user a response names (and does not forge), a high one.
 //! - An `accept` probe the SP refused is a compatibility failure.
 //! - A `policy` scenario reports the SP's choice.
 
@@ -19,6 +20,9 @@ pub struct Observed {
     pub logged_in: bool,
     /// The identity the check's capture group read, if it has one and it matched.
     pub identity: Option<String>,
+    /// The response named someone (it carried a NameID): an SP that shows another identity
+    /// read it wrong.
+    pub named: bool,
 }
 
 /// Whose identity the SP took, where the check can see it.
@@ -89,7 +93,7 @@ fn took(forged: Option<Forged>, user: Option<&str>, shown: Option<&str>) -> Took
     let (Some(user), Some(shown)) = (user, shown) else {
         return Took::Unseen;
     };
-    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let same = same_identity;
     match forged {
         None if same(shown, user) => Took::Signed,
         None => Took::Other,
@@ -101,6 +105,11 @@ fn took(forged: Option<Forged>, user: Option<&str>, shown: Option<&str>) -> Took
         Some(Forged::Truncated) if shown.contains(TRUNCATED_SUFFIX) => Took::Signed,
         Some(Forged::Truncated) => Took::Other,
     }
+}
+
+/// Whether an SP shows the same identity twice: case and surrounding blanks do not count.
+pub fn same_identity(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// The subject of the attacker's assertions in the catalogue.
@@ -123,6 +132,21 @@ pub fn judge(scenario: &Scenario, observed: &Observed, identities: &Identities) 
         return (
             Verdict::Finding {
                 severity: Severity::Critical,
+            },
+            took,
+        );
+    }
+    // A response that forges nobody and names the user, accepted as someone else: the SP read
+    // the identity wrong (a CDATA or blank-padded NameID read as another account).
+    if observed.logged_in
+        && took == Took::Other
+        && observed.named
+        && scenario.forged.is_none()
+        && !matches!(scenario.verdict, Expected::Reject(_))
+    {
+        return (
+            Verdict::Finding {
+                severity: Severity::High,
             },
             took,
         );

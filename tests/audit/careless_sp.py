@@ -20,6 +20,7 @@ Only the standard library is used. Pages:
                or no SAMLResponse at all: 400. A POST /acs ends the login the browser held
                unless it logs it in again.
 
+With --bounce, GET / sends a browser that is not logged in to /login (and so on to the IdP).
 With --stop-after N the process exits once it has answered N posts to /acs, as a crashed SP.
 
 The SP listens on 127.0.0.1 (a free port unless --port is given), over HTTPS with
@@ -124,6 +125,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     entity_id = None
     sessions = {}  # session cookie -> NameID
     lock = threading.Lock()
+    # --bounce: GET / sends a browser that is not logged in to /login.
+    bounce = False
     # --stop-after: the process ends after answering this many posts to /acs (None: never).
     acs_left = None
 
@@ -164,6 +167,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             token = self.cookie()
             with self.lock:
                 who = self.sessions.get(token) if token else None
+            if who is None and self.bounce:
+                # As many SPs do: a page for logged-in users sends anyone else to log in.
+                self.redirect(self.base + "/login")
+                return
             self.send_page("Logged in as " + who if who is not None else "Not logged in")
         elif url.path == "/login":
             query = dict(urllib.parse.parse_qsl(url.query))
@@ -239,6 +246,8 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM) and --tls-key")
     ap.add_argument("--tls-key")
+    ap.add_argument("--bounce", action="store_true",
+                    help="GET / redirects a browser that is not logged in to /login")
     ap.add_argument("--stop-after", type=int, metavar="N",
                     help="exit after answering N posts to /acs (an SP that crashes)")
     args = ap.parse_args()
@@ -257,6 +266,7 @@ def main():
     Handler.base = base
     Handler.entity_id = args.entity_id or base + "/metadata"
     Handler.acs_left = args.stop_after
+    Handler.bounce = args.bounce
     threading.Thread(target=exit_with_parent, daemon=True).start()
     print("careless-sp listening on " + base, flush=True)
     try:

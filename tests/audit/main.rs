@@ -400,7 +400,29 @@ fn the_identity_the_sp_shows_tells_a_harmless_acceptance_from_the_attackers_logi
     assert_eq!(comment["took"], "forged");
     assert_eq!(audit.result("expired")["finding_severity"], "medium");
     assert_eq!(audit.results().len(), 5, "valid and the four chosen");
-    // --fail-on critical still fails; --fail-on counts only what is at or above it.
+    assert_eq!(audit.report()["warnings"], serde_json::json!([]));
+    assert_eq!(
+        audit.report()["sp"]["entity_id"],
+        "https://careless-sp.audit.test/metadata",
+        "from the Issuer of its AuthnRequest"
+    );
+
+    // A capture that reads something other than the NameID cannot tell the attacker from the
+    // user: identities are not compared, and the report says why.
+    let blind = work.audit(
+        &sp,
+        None,
+        &["--only", "xsw1,xsw3", "--check-body", "(Logged) in as"],
+    );
+    let warnings = blind.report()["warnings"].to_string();
+    assert!(
+        warnings.contains(r#"the SP shows the user as \"Logged\""#),
+        "{warnings}"
+    );
+    assert_eq!(blind.result("xsw1")["finding_severity"], "critical");
+    assert_eq!(blind.result("xsw3")["took"], "unseen");
+    assert!(blind.stdout().contains("Note: the SP shows the user as"));
+    // Any finding fails by default; --fail-on counts only what is at or above it.
     assert_eq!(audit.status(), 1);
     let only_expired = work.audit(&sp, None, &["--only", "expired", "--fail-on", "high"]);
     assert_eq!(only_expired.status(), 0, "{}", only_expired.stdout());
@@ -541,7 +563,7 @@ fn an_sp_that_is_down_is_a_setup_error() {
 }
 
 #[test]
-fn an_sp_that_stops_answering_mid_audit_ends_it_with_errors_not_timeouts() {
+fn an_sp_that_stops_answering_mid_audit_ends_it_with_errors_that_say_so() {
     let work = Workdir::new();
     // valid and expired are answered, then the SP is gone.
     let sp = sps::careless_stopping_after(IDP, 2);
@@ -558,18 +580,93 @@ fn an_sp_that_stops_answering_mid_audit_ends_it_with_errors_not_timeouts() {
         .map(|r| r["error"].as_str().unwrap())
         .collect();
     assert!(errors.len() > 70, "{errors:?}");
-    assert!(
-        errors[0].contains("refused: is the SP running?"),
-        "{}",
-        errors[0]
+    // The SP went away while answering `expired` (reset, refused or cut short), then
+    // three logins in a row found nobody at the login URL.
+    let login = format!(
+        "GET {}: the connection was refused: is the SP running?",
+        sp.login_url
     );
+    assert!(errors[0].contains(&sp.base), "{}", errors[0]);
+    for e in &errors[1..4] {
+        assert!(e.contains(&login), "{e}");
+    }
     assert!(
-        errors[3].starts_with("not run: the SP stopped answering (3 logins in a row"),
+        errors[4].starts_with("not run: the SP stopped answering (3 logins in a row"),
         "{}",
-        errors[3]
+        errors[4]
     );
-    assert!(errors[3..].iter().all(|e| e.starts_with("not run:")));
+    assert!(errors[4..].iter().all(|e| e.starts_with("not run:")));
     assert_eq!(audit.report()["summary"]["errors"], errors.len());
+}
+
+#[test]
+fn a_cookie_the_sp_set_before_the_login_proves_nothing() {
+    let work = Workdir::new();
+    // python3-saml's SP sets browser_sp_login when a login starts, to remember its request.
+    let sp = sps::python3_saml(IDP, &work.idp_cert(), &SpKeys::fixture());
+    let out = work.mock_idp(
+        None,
+        &[
+            "audit",
+            "--sp-login",
+            &sp.login_url,
+            "--check-cookie",
+            "browser_sp_login",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the SP has not set the cookie browser_sp_login"),
+        "{err}"
+    );
+    // The careless SP sets its cookie when the ACS logs the user in: that one counts.
+    let careless = sps::careless(IDP);
+    let out = work.mock_idp(
+        None,
+        &[
+            "audit",
+            "--sp-login",
+            &careless.login_url,
+            "--check-cookie",
+            "careless_sp_login",
+            "--only",
+            "expired",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_check_page_that_sends_the_browser_back_to_the_idp_means_not_logged_in() {
+    let work = Workdir::new();
+    // Logged out, GET / redirects to /login, which redirects to the IdP: the audit stops
+    // there (it never contacts the IdP) and the check sees a redirect, not a login.
+    let sp = sps::careless_bouncing(IDP);
+    let audit = work.audit(
+        &sp,
+        None,
+        &["--only", "signed-error-with-assertion,expired"],
+    );
+    assert_eq!(audit.report()["summary"]["errors"], 0, "{}", audit.stdout());
+    let refused = audit.result("signed-error-with-assertion");
+    assert_eq!(refused["verdict"], "passed", "{refused}");
+    assert!(refused["summary"]
+        .as_str()
+        .unwrap()
+        .contains("answered 302 where the check wants 2xx"));
+    let check = &refused["login"]["check"];
+    assert_eq!(check["status"], 302);
+    assert!(check["location"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{IDP}/sso?SAMLRequest=")));
+    assert_eq!(audit.result("expired")["verdict"], "finding");
 }
 
 #[test]
@@ -709,7 +806,8 @@ fn login_hands_over_the_sp_session_as_json_and_as_a_curl_cookie_file() {
         .iter()
         .find(|c| c["name"] == "node_sp_login")
         .unwrap_or_else(|| panic!("{session}"));
-    assert_eq!(session["identity"], session["identity"].as_str().unwrap());
+    assert_eq!(session["user"], "alice");
+    assert_eq!(session["identity"], "alice.martin@acme-support.example");
 
     // The cookie is the SP session: a client with it is logged in.
     let page = reqwest::blocking::Client::new()

@@ -154,6 +154,18 @@ pub fn careless_over_tls(idp_base: &str, tls: &SpKeys) -> Sp {
     start_with(Kind::Careless, idp_base, None, None, &args)
 }
 
+/// The careless SP whose check page sends a browser that is not logged in back to `/login`,
+/// and so on to the IdP, as many SPs do.
+pub fn careless_bouncing(idp_base: &str) -> Sp {
+    start_with(
+        Kind::Careless,
+        idp_base,
+        None,
+        None,
+        &[OsStr::new("--bounce")],
+    )
+}
+
 /// The careless SP, which exits (as a crashed SP would) once it has answered `posts` posts to
 /// its ACS.
 pub fn careless_stopping_after(idp_base: &str, posts: usize) -> Sp {

@@ -96,6 +96,9 @@ fn header(report: &Report, out: &mut String) {
         let _ = write!(user, ", shown by the SP as {s}");
     }
     fact("User", &user);
+    for warning in &report.warnings {
+        fact("Note", warning);
+    }
     fact(
         "Run",
         &format!(

@@ -4,8 +4,11 @@
 //! seen exactly as the SP received it. The text need not be well-formed (a broken message is
 //! shown as it was, its tags still laid out).
 
+/// Nesting deeper than this is shown at this indentation; SAML messages nest about 8 deep.
+const MAX_INDENT: usize = 32;
+
 /// `xml` with each tag that follows another tag (whitespace between) on its own line,
-/// indented two spaces per open element. An element holding only whitespace, or nothing,
+/// indented two spaces per open element, up to [`MAX_INDENT`] levels. An element holding only whitespace, or nothing,
 /// keeps it, so `<a> </a>` stays as it is.
 pub fn indent(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len() + xml.len() / 8);
@@ -34,7 +37,9 @@ pub fn indent(xml: &str) -> String {
             Some((Kind::Open, space)) if kind == Kind::Close => out.push_str(space),
             Some(_) => {
                 out.push('\n');
-                out.extend(std::iter::repeat_n("  ", depth));
+                // Capped, so a message nested without end (an SP's answer need not have
+                // parsed) costs output in proportion to its length, not its depth squared.
+                out.extend(std::iter::repeat_n("  ", depth.min(MAX_INDENT)));
             }
             None => {}
         }

@@ -35,6 +35,9 @@ pub struct Report {
     pub name_id: Option<String>,
     /// The identity the check read after the `valid` login: the user as this SP shows them.
     pub user_as_shown: Option<String>,
+    /// What limits the verdicts, in words (a check that reads no identity, or one that reads
+    /// something other than the NameID).
+    pub warnings: Vec<String>,
     /// RFC 3339.
     pub started: String,
     pub seconds: f64,

@@ -152,6 +152,9 @@ fn facts(report: &Report, out: &mut String) {
         let _ = write!(user, ", shown by the SP as {}", clean(s));
     }
     let _ = writeln!(out, "{user}; logged in when: {}", clean(&report.sp.check));
+    for warning in &report.warnings {
+        let _ = writeln!(out, "Note: {}", clean(warning));
+    }
 }
 
 /// Skipped scenarios, grouped by reason (in the order the reasons first came up).
@@ -246,7 +249,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// `s` with control characters (escape sequences, line breaks, carriage returns) written out
 /// as Rust escapes: inert on a terminal and on one line.
-fn clean(s: &str) -> String {
+pub fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {

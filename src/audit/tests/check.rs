@@ -91,6 +91,10 @@ fn the_identity_comes_from_the_named_group_or_the_first_decoded() {
             .as_deref(),
         Some("bob@x")
     );
+    let long = format!("Logged in as {}é<", "x".repeat(300));
+    let seen = first_long(&long);
+    assert_eq!(seen.chars().count(), 257, "256 characters and an ellipsis");
+    assert!(seen.ends_with('…'));
     let none = check(None, Some("Logged in"), None);
     assert!(!none.reads_identity());
     assert_eq!(none.judge(&page(200, "Logged in"), |_| true).identity, None);
@@ -109,4 +113,11 @@ fn the_description_says_what_is_checked() {
         c.describe(),
         "GET http://sp.test/me answers 200, its body matches /Logged in as (.+)/, the SP has set the cookie sid"
     );
+}
+
+fn first_long(body: &str) -> String {
+    check(None, Some("Logged in as ([^<]*)<"), None)
+        .judge(&page(200, body), |_| true)
+        .identity
+        .unwrap()
 }

@@ -36,3 +36,11 @@ fn the_exit_status_counts_what_fail_on_names() {
         "a refused probe fails `any`"
     );
 }
+
+#[test]
+fn what_an_sp_wrote_reaches_the_terminal_inert_line_by_line() {
+    assert_eq!(
+        on_terminal("refused\nThe ACS answered: \u{1b}[2J\u{1b}[31mgone\r"),
+        "refused\nThe ACS answered: \\u{1b}[2J\\u{1b}[31mgone\\r"
+    );
+}

@@ -51,3 +51,16 @@ fn character_references_decode_and_unknown_ones_stay_as_written() {
     assert_eq!(decode("&unknown; & &#xZZ; &"), "&unknown; & &#xZZ; &");
     assert_eq!(decode("&#1114112;"), "&#1114112;", "not a character");
 }
+
+#[test]
+fn a_megabyte_of_ampersands_decodes_to_itself() {
+    // Each `&` once looked for a `;` to the end of the text: minutes for this one.
+    let text = "&".repeat(1 << 20);
+    assert_eq!(decode(&text), text);
+    assert_eq!(decode(&format!("{text}&amp;")).len(), text.len() + 1);
+    assert_eq!(
+        decode("&#x41 ;&#x41;"),
+        "&#x41 ;A",
+        "a reference ends at its `;`"
+    );
+}

@@ -93,9 +93,10 @@ fn a_cookie_is_replaced_by_name_and_removed_when_it_expires() {
     assert_eq!(jar.cookies().len(), 1);
     assert_eq!(jar.cookies()[0].value, "2");
     jar.store(&sp, "s=; Max-Age=0", NOW);
-    assert!(!jar.has("s"));
+    assert!(!jar.has("s", NOW));
     jar.store(&sp, "t=1; Max-Age=60", NOW);
-    assert!(jar.has("t"));
+    assert!(jar.has("t", NOW));
+    assert!(!jar.has("t", NOW + time::Duration::minutes(2)));
     assert_eq!(
         jar.header_for(&sp, Site::Same, NOW + time::Duration::minutes(2)),
         None,
@@ -103,7 +104,11 @@ fn a_cookie_is_replaced_by_name_and_removed_when_it_expires() {
     );
     jar.store(&sp, "garbage without equals", NOW);
     jar.store(&sp, "u=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT", NOW);
-    assert!(!jar.has("u"));
+    assert!(!jar.has("u", NOW));
+    jar.store(&sp, "forever=1; Max-Age=99999999999999999999", NOW);
+    jar.store(&sp, "negative=1; Max-Age=-99999999999999999999", NOW);
+    assert!(jar.has("forever", NOW), "a huge Max-Age is no overflow");
+    assert!(!jar.has("negative", NOW));
 }
 
 #[test]

@@ -10,6 +10,7 @@ fn seen(logged_in: bool, identity: Option<&str>) -> Observed {
     Observed {
         logged_in,
         identity: identity.map(str::to_owned),
+        named: true,
     }
 }
 
@@ -127,7 +128,8 @@ fn a_truncated_nameid_is_the_victim_and_the_whole_one_the_sps_policy() {
         verdict("nameid-comment", seen(false, None), shown(Some(USER))),
         (Verdict::Policy { accepted: false }, Took::Unseen)
     );
-    // nameid-processing-instruction must be refused: taking the whole name is still a finding.
+    // nameid-processing-instruction must be refused, but taking the whole (signed) name lets
+    // nobody in as someone else: harmless.
     assert_eq!(
         verdict(
             "nameid-processing-instruction",
@@ -178,4 +180,35 @@ fn a_logout_the_sp_should_refuse_is_a_finding_when_the_session_ends() {
         }
     );
     assert_eq!(judge_logout(unsigned, false), Verdict::Passed);
+}
+
+#[test]
+fn someone_else_logged_in_from_a_response_that_names_the_user_is_a_finding() {
+    assert_eq!(
+        verdict(
+            "nameid-cdata",
+            seen(true, Some("bob@example.com")),
+            shown(Some(USER))
+        ),
+        (
+            Verdict::Finding {
+                severity: Severity::High
+            },
+            Took::Other
+        )
+    );
+    assert_eq!(
+        verdict("nameid-cdata", seen(true, Some(USER)), shown(Some(USER))).0,
+        Verdict::Policy { accepted: true }
+    );
+    // A response without a NameID names nobody: what the SP shows is its own affair.
+    let nobody = Observed {
+        logged_in: true,
+        identity: Some("(none)".into()),
+        named: false,
+    };
+    assert_eq!(
+        judge(find("missing-nameid").unwrap(), &nobody, &shown(Some(USER))).0,
+        Verdict::Policy { accepted: true }
+    );
 }

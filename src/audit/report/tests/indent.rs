@@ -83,3 +83,17 @@ fn broken_xml_is_shown_as_it_is() {
 fn multibyte_text_next_to_tags_is_whole() {
     assert_eq!(same_text("<a>é</a><b>日本</b>"), "<a>é</a>\n<b>日本</b>");
 }
+
+#[test]
+fn deep_nesting_is_indented_no_further_than_the_cap() {
+    let depth = 10_000;
+    let xml = "<a>\n".repeat(depth);
+    let out = indent(&xml);
+    let widest = out
+        .lines()
+        .map(|l| l.len() - l.trim_start().len())
+        .max()
+        .unwrap();
+    assert_eq!(widest, 2 * MAX_INDENT);
+    assert!(out.len() < xml.len() + depth * (2 * MAX_INDENT + 1));
+}

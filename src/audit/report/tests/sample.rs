@@ -317,6 +317,7 @@ pub fn report() -> Report {
         },
         user: "alice".into(),
         name_id: user.map(Into::into),
+        warnings: vec!["the check reads no identity".into()],
         user_as_shown: user.map(Into::into),
         started: "2026-12-06T12:00:00+01:00".into(),
         seconds: 12.5,
