@@ -1,6 +1,7 @@
-//! The first layer of an entry: the help-desk preset it names, built from its parameters
-//! (`site`, `host`, `helpdesk`, `n`, `org_id`, `data_centre`), or a blank SP when it names none.
-//! A preset's parameter written without the preset is a mistake, reported at the parameter.
+//! The first layer of an entry: the preset it names, built from its parameters (`site`, `host`,
+//! `helpdesk`, `n`, `org_id`, `data_centre`, `subdomain`, `saml_id`, `instance`, `my_domain`,
+//! `portal_id`, `connection`), or a blank SP when it names none. A preset's parameter written
+//! without the preset is a mistake, reported at the parameter with every preset that takes it.
 
 use super::raw::RawSp;
 use super::{AcsSource, Ctx, Layered, SpsError};
@@ -17,14 +18,16 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: &mut RawSp) -> Result<Layered, SpsError>
         n: raw.n.take(),
         org_id: raw.org_id.take().map(|t| t.0),
         data_centre: raw.data_centre.take(),
+        subdomain: raw.subdomain.take(),
+        saml_id: raw.saml_id.take().map(|t| t.0),
+        instance: raw.instance.take(),
+        my_domain: raw.my_domain.take(),
+        portal_id: raw.portal_id.take().map(|t| t.0),
+        connection: raw.connection.take(),
     };
     let Some(id) = &raw.preset else {
         if let Some(param) = params.given().first() {
-            let owner = Preset::taking(param).map_or("", Preset::id);
-            return Err(ctx.invalid(
-                &ctx.here(&[param]),
-                format!("`{param}` is a parameter of the {owner} preset: add `preset: {owner}`, or remove it"),
-            ));
+            return Err(ctx.invalid(&ctx.here(&[param]), without_preset(param)));
         }
         return Ok(Layered {
             sp: ServiceProvider::new(""),
@@ -53,4 +56,22 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: &mut RawSp) -> Result<Layered, SpsError>
         entity_id_at: ctx.here(&["preset"]),
         acs_source: AcsSource::Preset,
     })
+}
+
+/// What to say of a preset's parameter written without a preset: which presets take it.
+fn without_preset(param: &str) -> String {
+    let owners: Vec<_> = Preset::taking(param).into_iter().map(Preset::id).collect();
+    match owners.as_slice() {
+        [owner] => format!(
+            "`{param}` is a parameter of the {owner} preset: add `preset: {owner}`, or remove it"
+        ),
+        _ => {
+            let adds: Vec<_> = owners.iter().map(|o| format!("`preset: {o}`")).collect();
+            format!(
+                "`{param}` is a parameter of the {} presets: add {}, or remove it",
+                owners.join(" and "),
+                adds.join(" or ")
+            )
+        }
+    }
 }

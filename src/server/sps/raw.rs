@@ -42,6 +42,18 @@ pub(super) struct RawSp {
     #[serde(default)]
     pub(super) data_centre: Option<String>,
     #[serde(default)]
+    pub(super) subdomain: Option<String>,
+    #[serde(default)]
+    pub(super) saml_id: Option<ScalarText>,
+    #[serde(default)]
+    pub(super) instance: Option<String>,
+    #[serde(default)]
+    pub(super) my_domain: Option<String>,
+    #[serde(default)]
+    pub(super) portal_id: Option<ScalarText>,
+    #[serde(default)]
+    pub(super) connection: Option<String>,
+    #[serde(default)]
     pub(super) metadata: Option<String>,
     #[serde(default)]
     pub(super) acs: Option<Vec<RawAcs>>,

@@ -227,6 +227,105 @@ fn presets_from_yaml() {
 }
 
 #[test]
+fn saas_presets_from_yaml_take_numbers_as_written_and_stay_overridable() {
+    let text = r#"service_providers:
+  - preset: zendesk
+    subdomain: acme
+  - preset: freshworks
+    subdomain: acme
+    saml_id: 881543301655492912
+  - preset: atlassian
+    saml_id: a1b2c3d4
+  - preset: servicenow
+    instance: acme
+  - preset: salesforce
+    my_domain: acme
+    org_id: 00D5g000004abcD
+  - preset: hubspot
+    portal_id: 1234567
+  - preset: helpscout
+    connection: acme
+  - preset: zammad
+    host: support.example.com
+    name: Zammad (staging)
+    sign: both
+    slo_url: https://support.example.com/any/slo
+"#;
+    let r = ok(text);
+    let acs: Vec<_> = r.all().iter().map(|sp| sp.acs[0].url.as_str()).collect();
+    assert_eq!(
+        acs,
+        [
+            "https://acme.zendesk.com/access/saml",
+            "https://acme.myfreshworks.com/sp/SAML/881543301655492912/callback",
+            "https://auth.atlassian.com/login/callback?connection=saml-a1b2c3d4",
+            "https://acme.service-now.com/navpage.do",
+            "https://acme.my.salesforce.com?so=00D5g000004abcD",
+            "https://api.hubspot.com/login-api/v1/saml/acs?portalId=1234567",
+            "https://helpscout.auth0.com/login/callback?connection=acme-sso-saml",
+            "https://support.example.com/auth/saml/callback",
+        ]
+    );
+    let zammad = r
+        .get("https://support.example.com/auth/saml/metadata")
+        .unwrap();
+    assert_eq!(zammad.name.as_deref(), Some("Zammad (staging)"));
+    assert_eq!(
+        zammad.sign,
+        Sign::Both,
+        "the registry's word over the preset's"
+    );
+    assert_eq!(
+        zammad.slo_url.as_deref(),
+        Some("https://support.example.com/any/slo")
+    );
+    assert_eq!(
+        r.get("https://acme.service-now.com").unwrap().acs.len(),
+        2,
+        "navpage.do and consumer.do"
+    );
+}
+
+#[test]
+fn saas_preset_errors_name_the_parameter_and_its_line() {
+    let msg = err("service_providers:\n  - preset: hubspot\n    portal_id: 12x\n");
+    assert_eq!(
+        msg,
+        r#"sps.yaml line 3: service_providers[0].portal_id: portal_id "12x" (for the hubspot preset) is not a HubSpot portal ID: give the digits after portalId="#
+    );
+    let msg = err("service_providers:\n  - preset: salesforce\n    my_domain: acme\n");
+    assert_has(
+        &msg,
+        &["sps.yaml line 2: service_providers[0].preset: the salesforce preset needs `org_id`"],
+    );
+    let msg =
+        err("service_providers:\n  - preset: zendesk\n    subdomain: acme\n    instance: acme\n");
+    assert_eq!(
+        msg,
+        "sps.yaml line 4: service_providers[0].instance: `instance` is not a parameter of the zendesk preset (it takes subdomain)"
+    );
+}
+
+#[test]
+fn a_shared_parameter_without_a_preset_names_every_preset_taking_it() {
+    let msg = err(&one("    host: support.example.com\n"));
+    assert_eq!(
+        msg,
+        "sps.yaml line 5: service_providers[0].host: `host` is a parameter of the desk and zammad presets: add `preset: desk` or `preset: zammad`, or remove it"
+    );
+    let msg = err(&one("    subdomain: acme\n"));
+    assert_has(
+        &msg,
+        &["`subdomain` is a parameter of the zendesk and freshworks presets"],
+    );
+    let msg = err(&one("    portal_id: 1\n"));
+    assert_eq!(
+        msg,
+        "sps.yaml line 5: service_providers[0].portal_id: `portal_id` is a parameter of the hubspot preset: add `preset: hubspot`, or remove it"
+    );
+}
+
+#[test]
 fn layering_preset_then_metadata_then_fields() {
     // The preset says ADFS style and email NameID; the metadata replaces the entity ID,
     // ACS and certificate; the fields written win over both.
@@ -559,8 +658,8 @@ fn unknown_enum_values_list_the_allowed_ones() {
             r#"sps.yaml line 5: service_providers[0].name_id.source: "attribute:" is not one of email, id, persistent, transient or attribute:<name>"#,
         ),
         (
-            "    preset: zendesk\n",
-            r#"sps.yaml line 5: service_providers[0].preset: "zendesk" is not one of desk, deskpro, servicedesk-plus"#,
+            "    preset: kayako\n",
+            r#"sps.yaml line 5: service_providers[0].preset: "kayako" is not one of atlassian, desk, deskpro, freshworks, helpscout, hubspot, salesforce, servicedesk-plus, servicenow, zammad, zendesk"#,
         ),
     ];
     for (extra, expected) in cases {

@@ -1,38 +1,10 @@
-//! Unit tests of `presets`.
+//! Unit tests of the seeds' presets (Desk.com, DeskPRO, ServiceDesk Plus).
+
+use time::Duration;
 
 use super::*;
-use crate::saml::dsig::DigestAlgorithm;
-
-fn params() -> PresetParams {
-    PresetParams::default()
-}
-
-#[test]
-fn ids_round_trip_and_parameters_have_one_owner() {
-    for p in Preset::ALL {
-        assert_eq!(Preset::from_id(p.id()), Some(p));
-        for param in p.parameters() {
-            assert_eq!(Preset::taking(param), Some(p));
-        }
-    }
-    assert_eq!(Preset::from_id("zendesk"), None);
-    let all = PresetParams {
-        site: Some(String::new()),
-        host: Some(String::new()),
-        helpdesk: Some(String::new()),
-        n: Some(1),
-        org_id: Some(String::new()),
-        data_centre: Some(String::new()),
-    };
-    let mut listed: Vec<_> = Preset::ALL
-        .iter()
-        .flat_map(|p| p.parameters().iter().copied())
-        .collect();
-    listed.sort_unstable();
-    let mut given = all.given();
-    given.sort_unstable();
-    assert_eq!(listed, given);
-}
+use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
+use crate::saml::sp::{ResponseStyle, Sign, Validity};
 
 #[test]
 fn desk() {
