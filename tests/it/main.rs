@@ -12,6 +12,7 @@ mod common;
 mod boundary;
 mod encryption;
 mod endpoints;
+mod examples;
 mod fuzz_corpus;
 #[path = "../../fuzz/targets.rs"]
 mod fuzz_targets;

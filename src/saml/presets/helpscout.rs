@@ -1,5 +1,4 @@
-//! Help Scout single sign-on, which Help Scout hosts on Auth0 ("Manage > Company > Authentication
-//! > Single Sign-On").
+//! Help Scout single sign-on with SAML, which Help Scout hosts on Auth0.
 //!
 //! Sources (as gathered in the project's reference on SaaS presets): the RSA community page
 //! "Help Scout SAML relying party configuration" and Help Scout docs article 880 (SSO with a

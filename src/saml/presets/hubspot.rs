@@ -1,11 +1,9 @@
-//! HubSpot (Service Hub and the rest of an account) single sign-on ("Settings > Security >
-//! Login > Single sign-on").
+//! HubSpot (Service Hub and the rest of an account) single sign-on with SAML.
 //!
 //! Sources (as gathered in the project's reference on SaaS presets): HubSpot knowledge base
 //! "Can I use SSO with HubSpot", Microsoft Entra's HubSpot tutorial, and PingIdentity's HubSpot
 //! guide.
-//! - entity ID (HubSpot's "Audience URI") `https://api.hubspot.com/login-api/v1/saml/login?portalId=<id>`
-//!   and ACS `https://api.hubspot.com/login-api/v1/saml/acs?portalId=<id>`, both with a query
+//! - entity ID `https://api.hubspot.com/login-api/v1/saml/login?portalId=<id>` and ACS `https://api.hubspot.com/login-api/v1/saml/acs?portalId=<id>`, both with a query
 //!   string, posted to as written;
 //! - the NameID is the user's email;
 //! - what must be signed is [unconfirmed]: the preset signs both the response and the

@@ -1,11 +1,10 @@
-//! Salesforce (Service Cloud and the rest of an org) as a SAML service provider ("Setup >
-//! Single Sign-On Settings").
+//! Salesforce (Service Cloud and the rest of an org) as a SAML service provider.
 //!
 //! Sources (as gathered in the project's reference on SaaS presets): Salesforce Help, "Example
 //! SAML Assertions" (xcloud.sso_saml_assertion_examples) and "Just-in-Time SAML Assertion
 //! Fields for Salesforce" (xcloud.sso_jit_requirements).
 //! - entity ID `https://saml.salesforce.com` or the My Domain URL; the preset takes the My
-//!   Domain URL `https://<my_domain>.my.salesforce.com`, the one a My Domain org shows
+//!   Domain URL `https://<my_domain>.my.salesforce.com`, built from the name it takes anyway
 //!   (`entity_id: https://saml.salesforce.com` in the registry for the other);
 //! - ACS `https://<my_domain>.my.salesforce.com?so=<org_id>`: a query string straight after the
 //!   host, posted to as written;

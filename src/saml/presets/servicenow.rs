@@ -1,4 +1,4 @@
-//! ServiceNow's multi-provider SSO ("Multi-Provider SSO > Identity Providers > SAML").
+//! ServiceNow single sign-on with a SAML identity provider.
 //!
 //! Source (as gathered in the project's reference on SaaS presets): ServiceNow docs, "Generate
 //! IdP metadata for SSO" (Washington DC release), which gives the SP metadata an instance

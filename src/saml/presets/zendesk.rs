@@ -1,4 +1,4 @@
-//! Zendesk agent and end-user SSO ("Admin Center > Account > Security > Single sign-on").
+//! Zendesk single sign-on with SAML.
 //!
 //! Sources (as gathered in the project's reference on SaaS presets): the Cloudflare One
 //! Zendesk SSO tutorial and Ubisecure's Zendesk integration page.
