@@ -141,6 +141,16 @@ pub fn name_id_format_from_id(id: &str) -> Option<&'static str> {
     })
 }
 
+/// Short names for the attribute NameFormats (saml-core 8.2), as the registry writes them.
+pub fn attribute_name_format_from_id(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "basic" => ns::attrname::BASIC,
+        "uri" => ns::attrname::URI,
+        "unspecified" => ns::attrname::UNSPECIFIED,
+        _ => return None,
+    })
+}
+
 /// Changes to the attributes an SP receives, applied in this order: drop, rename, add.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttributeMap {
@@ -225,6 +235,13 @@ pub struct ServiceProvider {
     pub want_assertions_signed: bool,
     /// Its encryption certificate and algorithms, from the registry or its metadata.
     pub encryption: Encryption,
+    /// The RelayState an IdP-initiated login sends when the login names none: the URL
+    /// products such as Atlassian, Zoho, HubSpot and Zendesk land on after it.
+    pub relay_state: Option<String>,
+    /// `(attribute name as sent, NameFormat URI)`: the NameFormat written on those
+    /// attributes instead of the one the style gives (the registry's
+    /// `attributes: { name_format: ... }`).
+    pub attribute_name_formats: Vec<(String, String)>,
 }
 
 impl ServiceProvider {
@@ -247,6 +264,8 @@ impl ServiceProvider {
             authn_requests_signed: false,
             want_assertions_signed: false,
             encryption: Encryption::default(),
+            relay_state: None,
+            attribute_name_formats: Vec::new(),
         }
     }
 
