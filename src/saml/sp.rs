@@ -604,6 +604,60 @@ mod tests {
         assert!(res.warnings[0].contains("not registered"));
     }
 
+    /// Atlassian's ACS (through Auth0) and Salesforce's carry a query string that names the
+    /// connection or the org: it is part of the URL, compared and sent byte for byte.
+    #[test]
+    fn acs_urls_with_query_strings_are_matched_byte_for_byte() {
+        const ATLASSIAN: &str = "https://auth.atlassian.com/login/callback?connection=saml-1234";
+        const SALESFORCE: &str = "https://acme.my.salesforce.com?so=00D000000000001&x=a%20b";
+        let mut sp = ServiceProvider::new("https://sp.example/metadata");
+        sp.acs = vec![endpoint(ATLASSIAN, 0, None), endpoint(SALESFORCE, 1, None)];
+        let named = |url: &str| {
+            request(&format!(
+                r#"AssertionConsumerServiceURL="{}""#,
+                url.replace('&', "&amp;")
+            ))
+        };
+        for url in [ATLASSIAN, SALESFORCE] {
+            let r = named(url);
+            let res = resolve_target(Some(&r), Some(&sp), Policy::Strict).unwrap();
+            assert_eq!(res.target.acs_url, url);
+            assert!(res.warnings.is_empty());
+        }
+        let indexed = request(r#"AssertionConsumerServiceIndex="1""#);
+        assert_eq!(
+            acs(resolve_target(Some(&indexed), Some(&sp), Policy::Strict)),
+            SALESFORCE
+        );
+        assert_eq!(
+            acs(resolve_target(None, Some(&sp), Policy::Strict)),
+            ATLASSIAN
+        );
+        for other in [
+            "https://auth.atlassian.com/login/callback?connection=saml-9999",
+            "https://auth.atlassian.com/login/callback?connection=saml-1234&next=/x",
+            "https://auth.atlassian.com/login/callback",
+            "https://auth.atlassian.com/login/callback?connection=saml-1234#",
+            "https://acme.my.salesforce.com?x=a%20b&so=00D000000000001",
+            "https://acme.my.salesforce.com?so=00D000000000001&x=a+b",
+            "https://acme.my.salesforce.com/?so=00D000000000001&x=a%20b",
+        ] {
+            let r = named(other);
+            let Err(TargetError::UnregisteredAcs { url, .. }) =
+                resolve_target(Some(&r), Some(&sp), Policy::Strict)
+            else {
+                panic!("strict mode answered {other}");
+            };
+            assert_eq!(url, other);
+            // Permissive mode answers there as named, with the same warning as any other
+            // unregistered URL.
+            let res = resolve_target(Some(&r), Some(&sp), Policy::Permissive).unwrap();
+            assert_eq!(res.target.acs_url, other);
+            assert_eq!(res.warnings.len(), 1);
+            assert!(res.warnings[0].contains("is not registered"), "{other}");
+        }
+    }
+
     #[test]
     fn default_endpoint_follows_saml_metadata_2_2_3() {
         let mut sp = ServiceProvider::new("sp");
