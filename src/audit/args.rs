@@ -24,7 +24,8 @@ pub struct Target {
     #[arg(long, value_name = "ENTITY-ID")]
     pub sp: Option<String>,
 
-    /// IdP-initiated: the RelayState sent with each response.
+    /// IdP-initiated: the RelayState sent with each response (default: the SP's registered
+    /// `relay_state`; an empty value sends none).
     #[arg(long, value_name = "VALUE", requires = "sp")]
     pub relay_state: Option<String>,
 

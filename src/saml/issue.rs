@@ -103,6 +103,8 @@ pub struct ResponseProfile {
     pub authn_context: Option<String>,
     /// The SP's encryption certificate and algorithms; `enabled`: encrypt the assertion.
     pub encryption: Encryption,
+    /// `(attribute name, NameFormat URI)`: NameFormats that replace the style's.
+    pub attribute_name_formats: Vec<(String, String)>,
 }
 
 impl ResponseProfile {
@@ -129,6 +131,7 @@ impl ResponseProfile {
                 validity: sp.validity,
                 authn_context: sp.authn_context.clone(),
                 encryption: sp.encryption.clone(),
+                attribute_name_formats: sp.attribute_name_formats.clone(),
             },
         }
     }
@@ -253,7 +256,10 @@ pub fn plan(
             },
             class_ref: authn_class(profile.authn_context.as_deref(), login.request),
         }),
-        attributes: attributes_of(login.principal, style, &profile.attributes),
+        attributes: with_name_formats(
+            attributes_of(login.principal, style, &profile.attributes),
+            &profile.attribute_name_formats,
+        ),
         id: assertion_id,
     });
     spec
@@ -333,6 +339,20 @@ pub fn attributes_of(
             },
         })
         .collect()
+}
+
+/// `attributes` with the NameFormats `formats` names, by attribute name as sent; the others
+/// keep the one their style gave.
+pub fn with_name_formats(
+    mut attributes: Vec<AttributeSpec>,
+    formats: &[(String, String)],
+) -> Vec<AttributeSpec> {
+    for (name, format) in formats {
+        for a in attributes.iter_mut().filter(|a| a.name == *name) {
+            a.name_format = Some(format.clone());
+        }
+    }
+    attributes
 }
 
 /// Stage 2: a response whose signatures are in place.

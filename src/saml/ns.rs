@@ -57,6 +57,7 @@ pub mod nameid {
 pub mod attrname {
     pub const BASIC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
     pub const URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
+    pub const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
 }
 
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";

@@ -141,6 +141,16 @@ pub fn name_id_format_from_id(id: &str) -> Option<&'static str> {
     })
 }
 
+/// Short names for the attribute NameFormats (saml-core 8.2), as the registry writes them.
+pub fn attribute_name_format_from_id(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "basic" => ns::attrname::BASIC,
+        "uri" => ns::attrname::URI,
+        "unspecified" => ns::attrname::UNSPECIFIED,
+        _ => return None,
+    })
+}
+
 /// Changes to the attributes an SP receives, applied in this order: drop, rename, add.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AttributeMap {
@@ -225,6 +235,13 @@ pub struct ServiceProvider {
     pub want_assertions_signed: bool,
     /// Its encryption certificate and algorithms, from the registry or its metadata.
     pub encryption: Encryption,
+    /// The RelayState an IdP-initiated login sends when the login names none: the URL
+    /// products such as Atlassian, Zoho, HubSpot and Zendesk land on after it.
+    pub relay_state: Option<String>,
+    /// `(attribute name as sent, NameFormat URI)`: the NameFormat written on those
+    /// attributes instead of the one the style gives (the registry's
+    /// `attributes: { name_format: ... }`).
+    pub attribute_name_formats: Vec<(String, String)>,
 }
 
 impl ServiceProvider {
@@ -247,6 +264,8 @@ impl ServiceProvider {
             authn_requests_signed: false,
             want_assertions_signed: false,
             encryption: Encryption::default(),
+            relay_state: None,
+            attribute_name_formats: Vec::new(),
         }
     }
 
@@ -583,6 +602,60 @@ mod tests {
         let res = resolve_target(Some(&r), Some(&sp), Policy::Permissive).unwrap();
         assert_eq!(res.target.acs_url, "https://evil.example/acs");
         assert!(res.warnings[0].contains("not registered"));
+    }
+
+    /// Atlassian's ACS (through Auth0) and Salesforce's carry a query string that names the
+    /// connection or the org: it is part of the URL, compared and sent byte for byte.
+    #[test]
+    fn acs_urls_with_query_strings_are_matched_byte_for_byte() {
+        const ATLASSIAN: &str = "https://auth.atlassian.com/login/callback?connection=saml-1234";
+        const SALESFORCE: &str = "https://acme.my.salesforce.com?so=00D000000000001&x=a%20b";
+        let mut sp = ServiceProvider::new("https://sp.example/metadata");
+        sp.acs = vec![endpoint(ATLASSIAN, 0, None), endpoint(SALESFORCE, 1, None)];
+        let named = |url: &str| {
+            request(&format!(
+                r#"AssertionConsumerServiceURL="{}""#,
+                url.replace('&', "&amp;")
+            ))
+        };
+        for url in [ATLASSIAN, SALESFORCE] {
+            let r = named(url);
+            let res = resolve_target(Some(&r), Some(&sp), Policy::Strict).unwrap();
+            assert_eq!(res.target.acs_url, url);
+            assert!(res.warnings.is_empty());
+        }
+        let indexed = request(r#"AssertionConsumerServiceIndex="1""#);
+        assert_eq!(
+            acs(resolve_target(Some(&indexed), Some(&sp), Policy::Strict)),
+            SALESFORCE
+        );
+        assert_eq!(
+            acs(resolve_target(None, Some(&sp), Policy::Strict)),
+            ATLASSIAN
+        );
+        for other in [
+            "https://auth.atlassian.com/login/callback?connection=saml-9999",
+            "https://auth.atlassian.com/login/callback?connection=saml-1234&next=/x",
+            "https://auth.atlassian.com/login/callback",
+            "https://auth.atlassian.com/login/callback?connection=saml-1234#",
+            "https://acme.my.salesforce.com?x=a%20b&so=00D000000000001",
+            "https://acme.my.salesforce.com?so=00D000000000001&x=a+b",
+            "https://acme.my.salesforce.com/?so=00D000000000001&x=a%20b",
+        ] {
+            let r = named(other);
+            let Err(TargetError::UnregisteredAcs { url, .. }) =
+                resolve_target(Some(&r), Some(&sp), Policy::Strict)
+            else {
+                panic!("strict mode answered {other}");
+            };
+            assert_eq!(url, other);
+            // Permissive mode answers there as named, with the same warning as any other
+            // unregistered URL.
+            let res = resolve_target(Some(&r), Some(&sp), Policy::Permissive).unwrap();
+            assert_eq!(res.target.acs_url, other);
+            assert_eq!(res.warnings.len(), 1);
+            assert!(res.warnings[0].contains("is not registered"), "{other}");
+        }
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub struct Setup {
     pub javascript: bool,
     /// The users file's contents, instead of the repository's `users.yaml`.
     pub users: Option<&'static str>,
+    /// Added to the SP's registered ACS URL (`/acs`): a query string, as Atlassian's and
+    /// Salesforce's carry; the SP's ACS ignores it.
+    pub acs_query: &'static str,
+    /// The SP's registered `relay_state`, for IdP-initiated logins that give none.
+    pub relay_state: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -69,6 +74,8 @@ impl Default for Setup {
             allow_unsolicited: false,
             javascript: true,
             users: None,
+            acs_query: "",
+            relay_state: None,
         }
     }
 }
@@ -180,8 +187,12 @@ impl Stack {
         if setup.register_sp || setup.slo {
             let registry = files.path().join("sps.yaml");
             let mut yaml = format!(
-                "service_providers:\n  - entity_id: {sp_entity_id}\n    name: Browser SP\n    acs:\n      - url: {sp_base}/acs\n"
+                "service_providers:\n  - entity_id: {sp_entity_id}\n    name: Browser SP\n    acs:\n      - url: \"{sp_base}/acs{}\"\n",
+                setup.acs_query
             );
+            if let Some(relay_state) = setup.relay_state {
+                yaml.push_str(&format!("    relay_state: {relay_state:?}\n"));
+            }
             if setup.slo {
                 yaml.push_str(&format!("    slo_url: {sp_base}/sls\n"));
             }

@@ -197,7 +197,7 @@ fn idp_initiated_from_home_page() {
 
         page.goto(&page.idp_url("/")).await?;
         let xpath = format!(
-            "//tr[td[contains(normalize-space(), '{}')]]//a[normalize-space()='log in']",
+            "//tr[td[contains(normalize-space(), '{}')]]//a[normalize-space()='log in to Browser SP']",
             page.sp_entity_id
         );
         let link = page
@@ -214,6 +214,104 @@ fn idp_initiated_from_home_page() {
         page.expect_logged_in(ALICE).await?;
         Ok(())
     });
+}
+
+/// Atlassian's set-up: an ACS with a query string and a registered RelayState. The home page
+/// lists the SP by its name with that RelayState; its link logs in with it, its form with
+/// another or (emptied) none, and each response reaches the ACS with the query unchanged.
+#[test]
+fn idp_initiated_with_the_sps_relay_state_to_a_query_string_acs() {
+    const QUERY: &str = "?connection=saml-1234&tenant=a%2Fb";
+    const RELAY_STATE: &str = "https://site.example/jira?a=1&b=<2>";
+    let setup = Setup {
+        register_sp: true,
+        allow_unsolicited: true,
+        acs_query: QUERY,
+        relay_state: Some(RELAY_STATE),
+        ..Setup::default()
+    };
+    run(
+        "idp_initiated_with_the_sps_relay_state_to_a_query_string_acs",
+        setup,
+        |page| async move {
+            let row = format!("tr[data-entity-id='{}']", page.sp_entity_id);
+            page.goto(&page.idp_url("/")).await?;
+            let name = page
+                .find(Locator::Css(&format!("{row} .sp-name")), "the SP's name")
+                .await?;
+            let name = name.text().await.context("the SP's name")?;
+            ensure!(name == "Browser SP", "the home page names the SP {name:?}");
+            let shown = page
+                .find(
+                    Locator::Css(&format!("{row} .default-relay-state")),
+                    "the SP's RelayState",
+                )
+                .await?;
+            let shown = shown.text().await.context("the SP's RelayState")?;
+            ensure!(shown == RELAY_STATE, "the home page shows {shown:?}");
+
+            // (what the RelayState field is set to, what the SP receives)
+            for (typed, received) in [
+                (None, Some(RELAY_STATE)),
+                (Some("/browse/ABC-1"), Some("/browse/ABC-1")),
+                (Some(""), None),
+            ] {
+                page.goto(&page.idp_url("/")).await?;
+                match typed {
+                    None => {
+                        let link = page
+                            .find(
+                                Locator::Css(&format!("{row} a.idp-initiated")),
+                                "the SP's log in link",
+                            )
+                            .await?;
+                        link.click().await.context("clicking log in")?;
+                    }
+                    Some(value) => {
+                        let field = page
+                            .find(
+                                Locator::Css(&format!(
+                                    "{row} form.idp-initiated input[name='RelayState']"
+                                )),
+                                "the RelayState field",
+                            )
+                            .await?;
+                        field.clear().await.context("clearing the RelayState")?;
+                        if !value.is_empty() {
+                            field
+                                .send_keys(value)
+                                .await
+                                .context("typing a RelayState")?;
+                        }
+                        let button = page
+                            .find(
+                                Locator::Css(&format!("{row} form.idp-initiated button")),
+                                "the SP's log in button",
+                            )
+                            .await?;
+                        button.click().await.context("clicking Log in")?;
+                    }
+                }
+                page.picker().await?;
+                page.pick("Alice Martin").await?;
+                page.expect_logged_in(ALICE).await?;
+                let url = page.browser.current_url().await.context("the SP's URL")?;
+                ensure!(
+                    url.as_str() == page.sp_url(&format!("/acs{QUERY}")),
+                    "the response was posted to {url}, typed {typed:?}"
+                );
+                let got = match page.browser.find(Locator::Css("#relay-state")).await {
+                    Ok(e) => Some(e.text().await.context("the RelayState")?),
+                    Err(_) => None,
+                };
+                ensure!(
+                    got.as_deref() == received,
+                    "the SP received RelayState {got:?}, typed {typed:?}"
+                );
+            }
+            Ok(())
+        },
+    );
 }
 
 /// `/select` preselects a user and scenario for this browser: the next login needs no click.

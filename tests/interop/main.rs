@@ -991,6 +991,22 @@ fn python3_saml_permissive_mode() {
     assert_flows(&v, Who::Alice, 6, 0);
 }
 
+/// An SP registered the way Atlassian documents it (`tests/fixtures/sps/saas-settings.yaml`),
+/// under `--strict`: its query-string ACS is answered and posted to unchanged, SP- and
+/// IdP-initiated; an IdP-initiated login that gives no RelayState brings the SP's registered
+/// one intact; the `unspecified` NameFormat leaves the email attribute readable.
+#[test]
+fn python3_saml_saas_settings() {
+    let v = interop_with(
+        Driver::Python3Saml,
+        "saas_settings",
+        Who::Alice,
+        Setup::strict("saas-settings.yaml"),
+    );
+    assert_flows(&v, Who::Alice, 1, 2);
+    assert_identity(&v, Who::Alice);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signed AuthnRequests, with the signing SPs registered (tests/fixtures/sps/signed-requests.yaml)
 

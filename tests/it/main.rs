@@ -23,5 +23,6 @@ mod scenarios;
 mod sessions;
 mod signed_requests;
 mod slo;
+mod sp_settings;
 mod sso;
 mod support;

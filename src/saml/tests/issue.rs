@@ -116,6 +116,61 @@ fn each_signing_choice_and_algorithm_has_its_golden_file() {
 }
 
 #[test]
+fn an_attribute_takes_the_name_format_its_sp_gives_and_the_others_keep_theirs() {
+    let profile = ResponseProfile {
+        attributes: AttributeMap {
+            rename: vec![("email".into(), "User.Email".into())],
+            ..AttributeMap::default()
+        },
+        attribute_name_formats: vec![
+            ("User.Email".into(), ns::attrname::UNSPECIFIED.into()),
+            ("groups".into(), "urn:example:attrname-format".into()),
+            ("not-sent".into(), ns::attrname::URI.into()),
+        ],
+        ..ResponseProfile::default()
+    };
+    let out = run(&request(""), profile);
+    golden("response-attribute-name-formats.xml", &out.xml);
+    let doc = parse(out.xml.as_bytes(), Limits::default()).unwrap();
+    let key = test_signer().certificate().public_key().unwrap();
+    verify_enveloped(&doc, "_id3", &key).unwrap();
+    let statement = doc
+        .first(ns::ASSERTION, "Assertion")
+        .and_then(|a| a.first(ns::ASSERTION, "AttributeStatement"))
+        .unwrap();
+    let attrs: Vec<_> = statement
+        .elements()
+        .map(|e| (e.attribute("Name").unwrap(), e.attribute("NameFormat")))
+        .collect();
+    assert_eq!(
+        attrs,
+        [
+            ("User.Email", Some(ns::attrname::UNSPECIFIED)),
+            ("displayName", Some(ns::attrname::BASIC)),
+            ("firstName", Some(ns::attrname::BASIC)),
+            ("lastName", Some(ns::attrname::BASIC)),
+            ("groups", Some("urn:example:attrname-format")),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+                Some(ns::attrname::URI)
+            ),
+        ]
+    );
+    // The AD FS style writes none, unless the SP names one.
+    let adfs_with = ResponseProfile {
+        attribute_name_formats: vec![(ns::claims::EMAIL.into(), ns::attrname::URI.into())],
+        ..adfs()
+    };
+    let out = run(&request(""), adfs_with);
+    assert!(out.xml.contains(&format!(
+        r#"Name="{}" NameFormat="{}""#,
+        ns::claims::EMAIL,
+        ns::attrname::URI
+    )));
+    assert_eq!(out.xml.matches("NameFormat=").count(), 1);
+}
+
+#[test]
 fn the_response_carries_what_the_web_sso_profile_requires() {
     let out = run(&request(""), ResponseProfile::default());
     let doc = parse(out.xml.as_bytes(), Limits::default()).unwrap();

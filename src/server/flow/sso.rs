@@ -146,7 +146,8 @@ pub fn arrive_sp_initiated<'s>(
 }
 
 /// `/sso/idp-initiated` for the SP `sp`: a preselection answers at once, otherwise the picker
-/// is shown.
+/// is shown. The RelayState is the given one or else the SP's (see
+/// [`idp_initiated_relay_state`]).
 pub fn arrive_idp_initiated<'s>(
     state: &'s AppState,
     sp: Option<&str>,
@@ -154,9 +155,10 @@ pub fn arrive_idp_initiated<'s>(
     browser: Browser<'_>,
     now: OffsetDateTime,
 ) -> Result<Outcome<'s>> {
-    let relay_state = relay_state.filter(|r| !r.is_empty());
     login::check_relay_state(relay_state)?;
     let destination = login::destination_for_sp(state, sp)?;
+    let relay_state = idp_initiated_relay_state(relay_state, &destination);
+    let relay_state = relay_state.as_deref();
     if let Some(pre) = select::for_browser(state, browser.preselection) {
         return preselected(state, browser, None, &destination, pre, relay_state, now);
     }
@@ -169,6 +171,20 @@ pub fn arrive_idp_initiated<'s>(
         Vec::new(),
         relay_state,
     )))))
+}
+
+/// The RelayState of an IdP-initiated login: the one the login gives; none when it gives an
+/// empty one (a person clearing the home page's field, `"RelayState": ""` in a call); and
+/// when it gives none at all, the SP's registered `relay_state`.
+pub fn idp_initiated_relay_state(
+    given: Option<&str>,
+    destination: &Destination<'_>,
+) -> Option<String> {
+    match given {
+        Some("") => None,
+        Some(r) => Some(r.to_owned()),
+        None => destination.sp.and_then(|sp| sp.relay_state.clone()),
+    }
 }
 
 fn picker<'s>(
@@ -198,8 +214,8 @@ pub fn log_in<'s>(
     browser: Browser<'_>,
     now: OffsetDateTime,
 ) -> Result<Outcome<'s>> {
-    let mut relay_state = form.relay_state.clone().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state.as_deref())?;
+    login::check_relay_state(form.relay_state.as_deref())?;
+    let relay_state;
     let user = form
         .user
         .as_deref()
@@ -208,7 +224,8 @@ pub fn log_in<'s>(
     let carried = |f: &Option<String>| f.as_deref().is_some_and(|r| !r.is_empty());
     let (issued, session) =
         if carried(&form.saml_request) || carried(&form.redirect_query) || form.sp.is_none() {
-            let (received, carried_relay_state) = carried_request(form, relay_state.as_deref())?;
+            let given = form.relay_state.as_deref().filter(|r| !r.is_empty());
+            let (received, carried_relay_state) = carried_request(form, given)?;
             relay_state = carried_relay_state;
             let (received, destination) = received.judge(state)?;
             login::answer_in_session(
@@ -222,6 +239,7 @@ pub fn log_in<'s>(
             )?
         } else {
             let destination = login::destination_for_sp(state, form.sp.as_deref())?;
+            relay_state = idp_initiated_relay_state(form.relay_state.as_deref(), &destination);
             login::answer_in_session(
                 state,
                 browser.session,
@@ -361,15 +379,16 @@ pub fn answer_call(state: &AppState, call: &Form, now: OffsetDateTime) -> Result
 }
 
 /// `POST /api/idp-initiated`: an unsolicited response to the call's registered SP, at its
-/// default ACS.
+/// default ACS, with the call's RelayState or else the SP's (see
+/// [`idp_initiated_relay_state`]).
 pub fn answer_idp_initiated_call(
     state: &AppState,
     call: &Form,
     now: OffsetDateTime,
 ) -> Result<Answered> {
-    let relay_state = call.relay_state.as_deref().filter(|r| !r.is_empty());
-    login::check_relay_state(relay_state)?;
+    login::check_relay_state(call.relay_state.as_deref())?;
     let destination = login::destination_for_sp(state, call.sp.as_deref())?;
+    let relay_state = idp_initiated_relay_state(call.relay_state.as_deref(), &destination);
     let issued = login::answer(
         state,
         None,
@@ -381,7 +400,7 @@ pub fn answer_idp_initiated_call(
     )?;
     Ok(Answered {
         issued,
-        relay_state: relay_state.map(str::to_owned),
+        relay_state,
         request: None,
     })
 }

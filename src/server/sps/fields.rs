@@ -11,9 +11,11 @@ use super::{AcsSource, Ctx, Layered, SpsError};
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns;
 use crate::saml::sp::{
-    name_id_format_from_id, AcsEndpoint, NameIdSource, ResponseStyle, ServiceProvider, Sign,
+    attribute_name_format_from_id, name_id_format_from_id, AcsEndpoint, NameIdSource,
+    ResponseStyle, ServiceProvider, Sign,
 };
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
+use crate::server::flow::login::MAX_RELAY_STATE;
 use crate::server::yaml::{field_name, xml_problem, PathStep, ScalarText, Values};
 
 /// The allowed words of each enumerated field, in the order messages list them.
@@ -21,6 +23,7 @@ pub(super) const SIGN_IDS: [&str; 4] = ["assertion", "response", "both", "none"]
 const NAME_ID_FORMAT_IDS: &str = "email, persistent, transient, unspecified, x509 or a URN";
 const NAME_ID_SOURCE_IDS: &str = "email, id, persistent, transient or attribute:<name>";
 const BINDING_IDS: &str = "post, redirect or a binding URN";
+const ATTRIBUTE_NAME_FORMAT_IDS: &str = "basic, uri, unspecified or a URI";
 
 /// Lays every field written in `raw` over `layered`, checking each.
 pub(super) fn apply(ctx: &Ctx<'_>, raw: RawSp, layered: &mut Layered) -> Result<(), SpsError> {
@@ -175,6 +178,20 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: RawSp, layered: &mut Layered) -> Result<
     if let Some(e) = raw.encryption {
         apply_encryption(ctx, &ctx.here(&["encryption"]), e, sp)?;
     }
+    if let Some(r) = raw.relay_state {
+        let at = ctx.here(&["relay_state"]);
+        check_text(ctx, &at, &r)?;
+        if r.len() > MAX_RELAY_STATE {
+            return Err(ctx.invalid(
+                &at,
+                format!(
+                    "is {} bytes; a RelayState carries at most {MAX_RELAY_STATE}",
+                    r.len()
+                ),
+            ));
+        }
+        sp.relay_state = Some(r);
+    }
     Ok(())
 }
 
@@ -237,7 +254,46 @@ fn apply_attributes(
         }
         sp.attributes.add = out;
     }
+    if let Some(Pairs(formats)) = map.name_format {
+        let mut out: Vec<(String, String)> = Vec::with_capacity(formats.len());
+        for (name, ScalarText(format)) in formats {
+            let occurrence = out.iter().filter(|(n, _)| *n == name).count();
+            let here = under(&[
+                PathStep::key("name_format"),
+                PathStep::Key(name.clone(), occurrence),
+            ]);
+            if occurrence > 0 {
+                return Err(ctx.invalid(&here, "the attribute is listed twice"));
+            }
+            check_text(ctx, &here, &name)?;
+            out.push((name, attribute_name_format(ctx, &here, &format)?));
+        }
+        sp.attribute_name_formats = out;
+    }
     Ok(())
+}
+
+/// `basic`, `uri`, `unspecified`, or a URI written out (saml-core 8.2: NameFormat is an
+/// anyURI): a scheme, then no spaces.
+fn attribute_name_format(ctx: &Ctx<'_>, at: &[PathStep], format: &str) -> Result<String, SpsError> {
+    if let Some(urn) = attribute_name_format_from_id(format) {
+        return Ok(urn.to_owned());
+    }
+    let has_scheme = format.split_once(':').is_some_and(|(scheme, rest)| {
+        !rest.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if !has_scheme || format.contains(char::is_whitespace) {
+        return Err(ctx.invalid(
+            at,
+            format!("{format:?} is not one of {ATTRIBUTE_NAME_FORMAT_IDS}"),
+        ));
+    }
+    check_text(ctx, at, format)?;
+    Ok(format.to_owned())
 }
 
 /// The encryption methods a registry may choose are the offered ones: the legacy ones exist

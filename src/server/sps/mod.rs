@@ -23,7 +23,9 @@
 //!     sign: assertion | response | both | none
 //!     signature_algorithm: rsa-sha256             # rsa-sha1 | rsa-sha256 | rsa-sha384 | rsa-sha512
 //!     digest_algorithm: sha256                    # default: the signature algorithm's
-//!     attributes: { drop: [locale], rename: { email: mail }, add: { tags: [a, b] } }
+//!     attributes: { drop: [locale], rename: { email: mail }, add: { tags: [a, b] },
+//!                   name_format: { mail: unspecified } }  # basic | uri | unspecified | a URI;
+//!                                                  #   default: uri for names with `:`, else basic
 //!     style: standard | adfs
 //!     validity: { assertion_seconds: 300, confirmation_seconds: 300,
 //!                 not_before_skew_seconds: 120, session_seconds: 28800 }
@@ -40,13 +42,15 @@
 //!       key_transport: rsa-oaep-mgf1p              # rsa-oaep-mgf1p | rsa-oaep (xmlenc11,
 //!                                                  #   SHA-256); default: hint, else rsa-oaep-mgf1p
 //!       enabled: true                              # false: only for logins that ask
+//!     relay_state: https://site.example.com/       # IdP-initiated logins that give none send it
 //! ```
 //!
 //! Settings are layered: the preset first, then the metadata file, then each field written
 //! here, which wins over both. An encryption certificate from the metadata is kept for logins
 //! and scenarios that ask for encryption; assertions are encrypted by default only when an
-//! `encryption:` block is written. Under `attributes`, each of `drop`, `rename` and `add` that is
-//! written replaces the list the preset gave; under `validity` and `name_id`, each sub-field
+//! `encryption:` block is written. Under `attributes`, each of `drop`, `rename`, `add` and `name_format` that
+//! is written replaces the list the preset gave (`name_format` names attributes as sent, after
+//! `rename`); under `validity` and `name_id`, each sub-field
 //! replaces only itself.
 //!
 //! As with the users file, every mistake is reported with the file, the line and the field

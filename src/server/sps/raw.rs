@@ -83,6 +83,8 @@ pub(super) struct RawSp {
     pub(super) want_signed_requests: Option<bool>,
     #[serde(default)]
     pub(super) encryption: Option<RawEncryption>,
+    #[serde(default)]
+    pub(super) relay_state: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +130,8 @@ pub(super) struct RawAttributeMap {
     pub(super) rename: Option<Pairs<ScalarText>>,
     #[serde(default)]
     pub(super) add: Option<Pairs<Values>>,
+    #[serde(default)]
+    pub(super) name_format: Option<Pairs<ScalarText>>,
 }
 
 #[derive(Deserialize)]

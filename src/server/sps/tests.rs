@@ -868,6 +868,112 @@ fn attribute_map_errors() {
 }
 
 #[test]
+fn attribute_name_formats_by_short_name_or_uri() {
+    let r = ok(&one(
+        "    attributes:\n      rename: { email: User.Email }\n      name_format:\n        User.Email: unspecified\n        firstName: basic\n        lastName: uri\n        team: urn:example:format\n",
+    ));
+    let sp = &r.all()[0];
+    let formats: Vec<_> = sp
+        .attribute_name_formats
+        .iter()
+        .map(|(n, f)| (n.as_str(), f.as_str()))
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            ("User.Email", ns::attrname::UNSPECIFIED),
+            ("firstName", ns::attrname::BASIC),
+            ("lastName", ns::attrname::URI),
+            ("team", "urn:example:format"),
+        ]
+    );
+    assert_eq!(sp.attributes.rename.len(), 1, "the other lists stay");
+    assert!(ok(PLAIN).all()[0].attribute_name_formats.is_empty());
+}
+
+#[test]
+fn attribute_name_format_errors_name_line_and_attribute() {
+    let msg = err(&one(
+        "    attributes:\n      name_format:\n        email: plain\n",
+    ));
+    assert_has(
+        &msg,
+        &[
+            "sps.yaml line 7",
+            "service_providers[0].attributes.name_format.email",
+            "\"plain\" is not one of basic, uri, unspecified or a URI",
+        ],
+    );
+    let msg = err(&one(
+        "    attributes:\n      name_format: { email: \"urn:a b\" }\n",
+    ));
+    assert_has(
+        &msg,
+        &[
+            "line 6",
+            "service_providers[0].attributes.name_format.email",
+            "not one of",
+        ],
+    );
+    let msg = err(&one(
+        "    attributes:\n      name_format:\n        email: basic\n        email: uri\n",
+    ));
+    assert_has(
+        &msg,
+        &[
+            "line 8",
+            "service_providers[0].attributes.name_format.email",
+            "listed twice",
+        ],
+    );
+}
+
+#[test]
+fn a_default_relay_state_is_kept_as_written() {
+    let r = ok(&one(
+        "    relay_state: https://site.atlassian.net/?a=1&b=2\n",
+    ));
+    assert_eq!(
+        r.all()[0].relay_state.as_deref(),
+        Some("https://site.atlassian.net/?a=1&b=2")
+    );
+    assert_eq!(ok(PLAIN).all()[0].relay_state, None);
+}
+
+#[test]
+fn a_default_relay_state_must_be_carriable() {
+    let msg = err(&one("    relay_state: \"\"\n"));
+    assert_has(
+        &msg,
+        &[
+            "sps.yaml line 5",
+            "service_providers[0].relay_state",
+            "must not be empty",
+        ],
+    );
+    let long = "x".repeat(crate::server::flow::login::MAX_RELAY_STATE + 1);
+    let msg = err(&one(&format!("    name: A\n    relay_state: {long}\n")));
+    assert_has(
+        &msg,
+        &[
+            "sps.yaml line 6",
+            "service_providers[0].relay_state",
+            "is 8193 bytes; a RelayState carries at most 8192",
+        ],
+    );
+    let msg = err(&one("    relay_state: \"a\\x07\"\n"));
+    assert_has(
+        &msg,
+        &["line 5", "service_providers[0].relay_state", "U+0007"],
+    );
+    let msg = err(&one("    relay_state: [a]\n"));
+    assert_has(
+        &msg,
+        &["line 5", "service_providers[0].relay_state", "invalid type"],
+    );
+}
+
+#[test]
 fn unknown_fields_and_wrong_types_name_line_and_field() {
     let msg = err(&one("    signing: both\n"));
     assert_has(

@@ -32,6 +32,10 @@ struct AttributeRow<'a> {
 struct SpRow<'a> {
     entity_id: &'a str,
     name: Option<&'a str>,
+    /// The product's name, else its entity ID.
+    label: &'a str,
+    /// The RelayState its IdP-initiated logins send unless told otherwise.
+    relay_state: Option<&'a str>,
     acs_url: Option<&'a str>,
     style: &'static str,
     /// `/sso/idp-initiated?sp=...`, URL-encoded.
@@ -134,6 +138,8 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             .map(|sp| SpRow {
                 entity_id: &sp.entity_id,
                 name: sp.name.as_deref(),
+                label: sp.name.as_deref().unwrap_or(&sp.entity_id),
+                relay_state: sp.relay_state.as_deref(),
                 acs_url: sp.default_acs().map(|e| e.url.as_str()),
                 style: sp.style.id(),
                 login_url: format!(

@@ -205,6 +205,61 @@ fn an_idp_initiated_arrival_shows_the_picker_for_the_sp() {
     assert!(matches!(e, LoginError::MissingSp(_)), "{e:?}");
 }
 
+/// The state with `SP` registered with the default RelayState `relay_state`.
+fn state_with_relay_state(relay_state: &str) -> AppState {
+    let state = testkit::state(Policy::Permissive);
+    let mut sp = state.registry.get(SP).unwrap().clone();
+    sp.relay_state = Some(relay_state.to_owned());
+    state.with_registry(crate::saml::sp::Registry::new(vec![sp]), Policy::Permissive)
+}
+
+#[test]
+fn an_idp_initiated_login_sends_the_sps_relay_state_unless_it_gives_one() {
+    let state = state_with_relay_state("https://site.atlassian.net");
+    let relay = |given: Option<&str>| {
+        let outcome = arrive_idp_initiated(&state, Some(SP), given, Browser::default(), T0);
+        let Ok(Outcome {
+            shown: Shown::Picker(picker),
+            ..
+        }) = outcome
+        else {
+            panic!("the picker was not shown");
+        };
+        picker.relay_state
+    };
+    assert_eq!(relay(None).as_deref(), Some("https://site.atlassian.net"));
+    assert_eq!(relay(Some("/other")).as_deref(), Some("/other"));
+    assert_eq!(relay(Some("")), None, "an empty RelayState sends none");
+
+    // The picker's form, and the API, alike.
+    let call = |given: Option<&str>| Form {
+        sp: Some(SP.into()),
+        saml_request: None,
+        relay_state: given.map(str::to_owned),
+        ..form("alice")
+    };
+    for (given, expected) in [
+        (None, Some("https://site.atlassian.net")),
+        (Some("/other"), Some("/other")),
+        (Some(""), None),
+    ] {
+        let answered = answer_idp_initiated_call(&state, &call(given), T0).unwrap();
+        assert_eq!(answered.relay_state.as_deref(), expected, "{given:?}");
+        let outcome = log_in(&state, &call(given), Browser::default(), T0).unwrap();
+        let Shown::Post { relay_state, .. } = outcome.shown else {
+            panic!("the login was not posted");
+        };
+        assert_eq!(relay_state.as_deref(), expected, "{given:?}");
+    }
+    // An SP-initiated login sends back what its request came with, or nothing.
+    let sp_initiated = Form {
+        relay_state: None,
+        ..form("alice")
+    };
+    let answered = answer_call(&state, &sp_initiated, T0).unwrap();
+    assert_eq!(answered.relay_state, None);
+}
+
 #[test]
 fn a_login_posts_the_response_and_sets_the_session() {
     let state = testkit::state(Policy::Permissive);
