@@ -8,6 +8,7 @@
 use time::Duration;
 
 use super::authn_request::AuthnRequest;
+use super::binding::Binding;
 use super::dsig::{Algorithms, KeyInfoStyle};
 use super::ns;
 use super::xmlenc::{DataEncryption, KeyTransport};
@@ -225,6 +226,9 @@ pub struct ServiceProvider {
     pub want_assertions_signed: bool,
     /// Its encryption certificate and algorithms, from the registry or its metadata.
     pub encryption: Encryption,
+    /// The binding our LogoutRequests reach `slo_url` by: HTTP-Redirect, unless its logout
+    /// endpoint takes only HTTP-POST (`slo_binding` in the registry, or its metadata).
+    pub slo_binding: Binding,
 }
 
 impl ServiceProvider {
@@ -247,6 +251,7 @@ impl ServiceProvider {
             authn_requests_signed: false,
             want_assertions_signed: false,
             encryption: Encryption::default(),
+            slo_binding: Binding::Redirect,
         }
     }
 

@@ -71,6 +71,8 @@ pub(super) struct RawSp {
     pub(super) want_signed_requests: Option<bool>,
     #[serde(default)]
     pub(super) encryption: Option<RawEncryption>,
+    #[serde(default)]
+    pub(super) slo_binding: Option<String>,
 }
 
 #[derive(Deserialize)]
