@@ -2,8 +2,8 @@
 //! then log out SP-initiated (they build and sign the LogoutRequest, by HTTP-Redirect and, with
 //! an enveloped signature, by HTTP-POST; they judge our LogoutResponse) and IdP-initiated (they
 //! judge our LogoutRequest and answer it), honestly and under each `slo-*` scenario. node-saml
-//! registered with `slo_binding: post` (`tests/fixtures/slo/sps-post.yaml`) also judges our
-//! LogoutRequest posted by an auto-submitting form.
+//! and python3-saml registered with `slo_binding: post` (`tests/fixtures/slo/sps-post.yaml`)
+//! also judge our LogoutRequest posted by an auto-submitting form.
 //!
 //! The drivers are `python/slo_sp.py` and `node/slo_sp.js`; the server runs with
 //! `tests/fixtures/slo/sps.yaml`, which registers both SPs with their logout URLs and
@@ -57,8 +57,8 @@ const CASES: [&str; 16] = [
     "idp-initiated slo-expired",
 ];
 
-/// The cases of node-saml registered with `slo_binding: post` (`--post-logout`): our
-/// LogoutRequest arrives as a form with an enveloped signature.
+/// The cases of an SP registered with `slo_binding: post` (`--post-logout`): our LogoutRequest
+/// arrives as a form with an enveloped signature.
 const POST_CASES: [&str; 3] = [
     "idp-initiated-post valid",
     "idp-initiated-post slo-unsigned",
@@ -214,17 +214,19 @@ fn single_logout(sp: Sp) {
 }
 
 /// An SP whose logout endpoint takes only HTTP-POST is told of an IdP-initiated logout by an
-/// auto-submitting form: node-saml's validatePostRequestAsync accepts our signed LogoutRequest
-/// and refuses it unsigned or with a broken signature.
-#[test]
-fn node_saml_accepts_a_posted_logout_request() {
-    let mut cmd = Sp::NodeSaml.installed("slo_sp.py", "slo_sp.js");
+/// auto-submitting form: node-saml's validatePostRequestAsync, and python3-saml's validate_sign
+/// and LogoutRequest.is_valid, accept our signed LogoutRequest and refuse it unsigned or with a
+/// broken signature.
+fn posted_logout_request(sp: Sp) {
+    let library = sp.name();
+    let mut cmd = sp.installed("slo_sp.py", "slo_sp.js");
     cmd.arg("--post-logout");
     let server = start(Setup::registry("../slo/sps-post.yaml"));
-    let lines = run_driver("node-saml", cmd, &server.base, &POST_CASES);
-    judge("node-saml", &lines, &server, &POST_CASES);
+    let lines = run_driver(library, cmd, &server.base, &POST_CASES);
+    judge(library, &lines, &server, &POST_CASES);
 }
 
 each_sp! {
     single_logout: python3_saml_single_logout, node_saml_single_logout;
+    posted_logout_request: python3_saml_accepts_a_posted_logout_request, node_saml_accepts_a_posted_logout_request;
 }
