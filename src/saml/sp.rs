@@ -8,6 +8,7 @@
 use time::Duration;
 
 use super::authn_request::AuthnRequest;
+use super::binding::Binding;
 use super::dsig::{Algorithms, KeyInfoStyle};
 use super::ns;
 use super::xmlenc::{DataEncryption, KeyTransport};
@@ -242,6 +243,9 @@ pub struct ServiceProvider {
     /// attributes instead of the one the style gives (the registry's
     /// `attributes: { name_format: ... }`).
     pub attribute_name_formats: Vec<(String, String)>,
+    /// The binding our LogoutRequests reach `slo_url` by: HTTP-Redirect, unless its logout
+    /// endpoint takes only HTTP-POST (`slo_binding` in the registry, or its metadata).
+    pub slo_binding: Binding,
 }
 
 impl ServiceProvider {
@@ -266,6 +270,7 @@ impl ServiceProvider {
             encryption: Encryption::default(),
             relay_state: None,
             attribute_name_formats: Vec::new(),
+            slo_binding: Binding::Redirect,
         }
     }
 

@@ -10,6 +10,7 @@
 use openssl::x509::X509;
 
 use super::b64::decode_padded;
+use super::binding::Binding;
 use super::ns;
 use super::sp::{AcsEndpoint, Encryption, ServiceProvider};
 use super::xml::reader::{self, Limits, ReadError};
@@ -44,12 +45,16 @@ impl SpMetadata {
         let mut sp = ServiceProvider::new(&self.entity_id);
         sp.acs = self.acs.clone();
         // Logout requests and responses are front-channel; SOAP or Artifact endpoints cannot be
-        // reached from a browser.
-        sp.slo_url = self
-            .slo
-            .iter()
-            .find(|(b, _)| b == ns::binding::HTTP_POST || b == ns::binding::HTTP_REDIRECT)
-            .map(|(_, location)| location.clone());
+        // reached from a browser. HTTP-Redirect where the SP offers it, else HTTP-POST.
+        let endpoint = |binding: &str| self.slo.iter().find(|(b, _)| b == binding);
+        let (slo_binding, slo) = match endpoint(ns::binding::HTTP_REDIRECT) {
+            Some(e) => (Binding::Redirect, Some(e)),
+            None => (Binding::Post, endpoint(ns::binding::HTTP_POST)),
+        };
+        if let Some((_, location)) = slo {
+            sp.slo_url = Some(location.clone());
+            sp.slo_binding = slo_binding;
+        }
         sp.certificate = self.signing_certificates.first().cloned();
         sp.name_id.format = self.name_id_formats.first().cloned();
         sp.authn_requests_signed = self.authn_requests_signed;

@@ -360,6 +360,7 @@ mod tests {
                 outcome: Outcome::Sent {
                     request_id: "_r1".into(),
                 },
+                binding: crate::saml::binding::Binding::Redirect,
             }],
         };
         s.put_logout(logout, T0);

@@ -890,3 +890,61 @@ fn logout_with_a_bad_signature_is_refused() {
         },
     );
 }
+
+/// The plain logout a product's "remote logout URL" makes (Zendesk: a browser redirect, no
+/// SAML message): `/logout` ends the IdP session and goes back to the `return_to` address, and
+/// the next login shows the picker again instead of offering to continue the session.
+#[test]
+fn plain_logout_redirect_ends_the_idp_session() {
+    run(
+        "plain_logout_redirect_ends_the_idp_session",
+        Setup::default(),
+        |page| async move {
+            start_at_sp(&page).await?;
+            page.pick("Alice Martin").await?;
+            page.expect_logged_in(ALICE).await?;
+            start_at_sp(&page).await?;
+            let continue_as =
+                "//button[@name='user'][strong[normalize-space()='Continue as Alice Martin']]";
+            page.wait_for(
+                Locator::XPath(continue_as),
+                "Continue as Alice Martin before the logout",
+            )
+            .await?;
+
+            let back = page.sp_url("/");
+            let logout = url::Url::parse_with_params(
+                &page.idp_url("/logout"),
+                [("return_to", back.as_str()), ("email", ALICE)],
+            )
+            .context("the logout URL")?;
+            page.goto(logout.as_str()).await?;
+            page.wait_for(
+                Locator::Css("p#session"),
+                "the SP's page, the return address",
+            )
+            .await?;
+            let url = page.browser.current_url().await.context("URL")?;
+            ensure!(
+                url.as_str() == back,
+                "back at the return address, not {url}"
+            );
+            page.checkpoint("plain_logout-returned").await?;
+
+            start_at_sp(&page).await?;
+            page.checkpoint("plain_logout-picker").await?;
+            let offered = page
+                .browser
+                .find_all(Locator::XPath(continue_as))
+                .await
+                .context("looking for Continue as")?;
+            ensure!(
+                offered.is_empty(),
+                "the picker offers to continue a session the plain logout ended"
+            );
+            page.pick("Alice Martin").await?;
+            page.expect_logged_in(ALICE).await?;
+            Ok(())
+        },
+    );
+}

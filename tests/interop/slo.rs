@@ -1,7 +1,9 @@
 //! Single logout with real SP libraries: python3-saml and @node-saml/node-saml log a user in,
 //! then log out SP-initiated (they build and sign the LogoutRequest, by HTTP-Redirect and, with
 //! an enveloped signature, by HTTP-POST; they judge our LogoutResponse) and IdP-initiated (they
-//! judge our LogoutRequest and answer it), honestly and under each `slo-*` scenario.
+//! judge our LogoutRequest and answer it), honestly and under each `slo-*` scenario. node-saml
+//! and python3-saml registered with `slo_binding: post` (`tests/fixtures/slo/sps-post.yaml`)
+//! also judge our LogoutRequest posted by an auto-submitting form.
 //!
 //! The drivers are `python/slo_sp.py` and `node/slo_sp.js`; the server runs with
 //! `tests/fixtures/slo/sps.yaml`, which registers both SPs with their logout URLs and
@@ -55,11 +57,23 @@ const CASES: [&str; 16] = [
     "idp-initiated slo-expired",
 ];
 
+/// The cases of an SP registered with `slo_binding: post` (`--post-logout`): our LogoutRequest
+/// arrives as a form with an enveloped signature.
+const POST_CASES: [&str; 3] = [
+    "idp-initiated-post valid",
+    "idp-initiated-post slo-unsigned",
+    "idp-initiated-post slo-bad-signature",
+];
+
 fn expected(library: &str, case: &str) -> Expect {
     match (library, case) {
-        (_, "sp-initiated valid" | "sp-initiated-post valid" | "idp-initiated valid") => {
-            Expect::Accepted
-        }
+        (
+            _,
+            "sp-initiated valid"
+            | "sp-initiated-post valid"
+            | "idp-initiated valid"
+            | "idp-initiated-post valid",
+        ) => Expect::Accepted,
         // Neither library knows the SP's sessions: process_slo and validateRedirectAsync return
         // the NameID and SessionIndex, and the application must compare them.
         (_, "idp-initiated slo-wrong-session-index" | "idp-initiated slo-wrong-nameid") => {
@@ -82,7 +96,7 @@ fn expected(library: &str, case: &str) -> Expect {
     }
 }
 
-fn run_driver(library: &str, mut cmd: Command, base: &str) -> Vec<Value> {
+fn run_driver(library: &str, mut cmd: Command, base: &str, cases: &[&str]) -> Vec<Value> {
     let keys = repo().join("tests/fixtures/signed-requests/keys");
     let out = tempfile::tempdir().expect("driver output directory");
     let stdout_path = out.path().join("stdout");
@@ -111,7 +125,7 @@ fn run_driver(library: &str, mut cmd: Command, base: &str) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     assert!(
-        status.is_some_and(|s| s.success()) && lines.len() == CASES.len(),
+        status.is_some_and(|s| s.success()) && lines.len() == cases.len(),
         "the {library} logout driver failed (exit {status:?}; a missing library shows here as \
          an import error: {RUN_TESTS_HINT})\nstdout:\n{}\nstderr:\n{}",
         truncate(&stdout, 6000),
@@ -120,13 +134,13 @@ fn run_driver(library: &str, mut cmd: Command, base: &str) -> Vec<Value> {
     lines
 }
 
-fn judge(library: &str, lines: &[Value], server: &Server) {
+fn judge(library: &str, lines: &[Value], server: &Server, cases: &[&str]) {
     let by_case: BTreeMap<&str, &Value> = lines
         .iter()
         .filter_map(|l| l["case"].as_str().map(|c| (c, l)))
         .collect();
     let mut problems = Vec::new();
-    for case in CASES {
+    for case in cases.iter().copied() {
         let Some(line) = by_case.get(case) else {
             problems.push(format!("{case}: no verdict"));
             continue;
@@ -195,10 +209,24 @@ fn single_logout(sp: Sp) {
     let library = sp.name();
     let cmd = sp.installed("slo_sp.py", "slo_sp.js");
     let server = start(setup());
-    let lines = run_driver(library, cmd, &server.base);
-    judge(library, &lines, &server);
+    let lines = run_driver(library, cmd, &server.base, &CASES);
+    judge(library, &lines, &server, &CASES);
+}
+
+/// An SP whose logout endpoint takes only HTTP-POST is told of an IdP-initiated logout by an
+/// auto-submitting form: node-saml's validatePostRequestAsync, and python3-saml's validate_sign
+/// and LogoutRequest.is_valid, accept our signed LogoutRequest and refuse it unsigned or with a
+/// broken signature.
+fn posted_logout_request(sp: Sp) {
+    let library = sp.name();
+    let mut cmd = sp.installed("slo_sp.py", "slo_sp.js");
+    cmd.arg("--post-logout");
+    let server = start(Setup::registry("../slo/sps-post.yaml"));
+    let lines = run_driver(library, cmd, &server.base, &POST_CASES);
+    judge(library, &lines, &server, &POST_CASES);
 }
 
 each_sp! {
     single_logout: python3_saml_single_logout, node_saml_single_logout;
+    posted_logout_request: python3_saml_accepts_a_posted_logout_request, node_saml_accepts_a_posted_logout_request;
 }

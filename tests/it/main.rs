@@ -17,6 +17,7 @@ mod fuzz_corpus;
 #[path = "../../fuzz/targets.rs"]
 mod fuzz_targets;
 mod hostile;
+mod plain_logout;
 mod registry;
 mod review;
 mod scenarios;

@@ -134,6 +134,8 @@ pub struct Recipient {
     pub name_id: NameId,
     pub session_index: String,
     pub outcome: Outcome,
+    /// The binding its LogoutRequest goes by: the one its logout endpoint takes.
+    pub binding: Binding,
 }
 
 /// What the server does next for a logout.
@@ -167,7 +169,8 @@ pub struct Logout {
 }
 
 impl Logout {
-    /// Tells the next SP that has not been told: its LogoutRequest, by HTTP-Redirect, valid for
+    /// Tells the next SP that has not been told: its LogoutRequest, by the recipient's binding
+    /// (HTTP-Redirect with a query signature, or HTTP-POST with an enveloped one), valid for
     /// [`REQUEST_LIFETIME`]. An SP without a logout URL, or whose request cannot be made, is
     /// passed over with that outcome.
     pub fn advance(
@@ -198,7 +201,7 @@ impl Logout {
                 reason: Some(ns::logout_reason::USER.into()),
             };
             let sending = Sending {
-                binding: Binding::Redirect,
+                binding: recipient.binding,
                 relay_state: None,
                 signer,
                 algorithm: recipient.algorithm,

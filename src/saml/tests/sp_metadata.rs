@@ -195,6 +195,8 @@ fn to_service_provider_takes_what_the_metadata_says() {
         sp.slo_url.as_deref(),
         Some("https://node-sp.example/logout/callback")
     );
+    // Its only logout endpoint takes HTTP-POST, so our LogoutRequests go by POST.
+    assert_eq!(sp.slo_binding, Binding::Post);
     assert_eq!(sp.certificate, Some(der(NODE_SIGNING_CERT)));
     assert_eq!(sp.name_id.format.as_deref(), Some(ns::nameid::EMAIL));
     assert_eq!(sp.name_id.source, None);
@@ -219,6 +221,30 @@ fn slo_url_skips_back_channel_bindings() {
         md.to_service_provider().slo_url.as_deref(),
         Some("https://sp.example.com/slo")
     );
+}
+
+#[test]
+fn slo_binding_is_redirect_where_offered_else_post() {
+    let post = r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/slo/post"/>"#;
+    let redirect = r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://sp.example.com/slo/redirect"/>"#;
+    let sp = |body: String| parse(&entity(&body)).unwrap().to_service_provider();
+
+    let both = sp(format!("{post}\n{redirect}{POST_ACS}"));
+    assert_eq!(both.slo_binding, Binding::Redirect);
+    assert_eq!(
+        both.slo_url.as_deref(),
+        Some("https://sp.example.com/slo/redirect")
+    );
+
+    let only_post = sp(format!("{post}{POST_ACS}"));
+    assert_eq!(only_post.slo_binding, Binding::Post);
+    assert_eq!(
+        only_post.slo_url.as_deref(),
+        Some("https://sp.example.com/slo/post")
+    );
+
+    let none = sp(POST_ACS.to_owned());
+    assert_eq!((none.slo_url, none.slo_binding), (None, Binding::Redirect));
 }
 
 #[test]

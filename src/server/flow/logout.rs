@@ -312,6 +312,7 @@ fn recipients<'a>(
                 algorithm: algorithm_for(state, sp),
                 name_id: p.name_id.clone(),
                 session_index: p.session_index.clone(),
+                binding: sp.map_or(Binding::Redirect, |s| s.slo_binding),
             }
         })
         .collect()

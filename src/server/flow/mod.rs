@@ -15,6 +15,7 @@ pub mod login;
 pub mod login_error;
 pub mod logout;
 pub mod logout_error;
+pub mod plain_logout;
 pub mod review;
 pub mod select;
 pub mod sso;

@@ -69,7 +69,7 @@ pub(super) fn check(ctx: &Ctx<'_>, layered: &Layered) -> Result<(), SpsError> {
 }
 
 /// Responses are posted from the browser, so endpoints must be absolute http(s) URLs.
-pub(super) fn http_url_problem(url: &str) -> Option<&'static str> {
+pub(crate) fn http_url_problem(url: &str) -> Option<&'static str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));

@@ -8,6 +8,7 @@ use time::Duration;
 use super::deliverability::http_url_problem;
 use super::raw::{Pairs, RawAttributeMap, RawEncryption, RawSp};
 use super::{AcsSource, Ctx, Layered, SpsError};
+use crate::saml::binding::Binding;
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns;
 use crate::saml::sp::{
@@ -24,6 +25,7 @@ const NAME_ID_FORMAT_IDS: &str = "email, persistent, transient, unspecified, x50
 const NAME_ID_SOURCE_IDS: &str = "email, id, persistent, transient or attribute:<name>";
 const BINDING_IDS: &str = "post, redirect or a binding URN";
 const ATTRIBUTE_NAME_FORMAT_IDS: &str = "basic, uri, unspecified or a URI";
+const SLO_BINDING_IDS: &str = "redirect, post or their binding URNs";
 
 /// Lays every field written in `raw` over `layered`, checking each.
 pub(super) fn apply(ctx: &Ctx<'_>, raw: RawSp, layered: &mut Layered) -> Result<(), SpsError> {
@@ -79,6 +81,18 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: RawSp, layered: &mut Layered) -> Result<
             return Err(ctx.invalid(&at, format!("{url:?} {problem}")));
         }
         sp.slo_url = Some(url);
+    }
+    if let Some(b) = raw.slo_binding {
+        sp.slo_binding = match b.as_str() {
+            "redirect" | ns::binding::HTTP_REDIRECT => Binding::Redirect,
+            "post" | ns::binding::HTTP_POST => Binding::Post,
+            other => {
+                return Err(ctx.invalid(
+                    &ctx.here(&["slo_binding"]),
+                    format!("{other:?} is not one of {SLO_BINDING_IDS}: our LogoutRequests reach a browser's SP by HTTP-Redirect or HTTP-POST only"),
+                ))
+            }
+        };
     }
     if let Some(rule) = raw.name_id {
         if let Some(f) = rule.format {

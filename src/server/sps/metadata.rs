@@ -39,6 +39,7 @@ pub(super) fn apply(ctx: &Ctx<'_>, file: &str, layered: &mut Layered) -> Result<
     }
     if from_md.slo_url.is_some() {
         sp.slo_url = from_md.slo_url;
+        sp.slo_binding = from_md.slo_binding;
     }
     if from_md.certificate.is_some() {
         sp.certificate = from_md.certificate;

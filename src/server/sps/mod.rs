@@ -83,6 +83,9 @@ use crate::saml::sp::{Registry, ServiceProvider};
 use crate::saml::sp_metadata::SpMetadataError;
 use raw::RawSp;
 
+/// The check every URL a browser is sent to passes: an absolute http(s) URL with a host.
+pub(crate) use deliverability::http_url_problem;
+
 /// The registry of `--sps`, or an empty one without it.
 pub fn load_configured(path: Option<&Path>) -> Result<Registry, SpsError> {
     path.map_or_else(|| Ok(Registry::default()), load)

@@ -85,6 +85,8 @@ pub(super) struct RawSp {
     pub(super) encryption: Option<RawEncryption>,
     #[serde(default)]
     pub(super) relay_state: Option<String>,
+    #[serde(default)]
+    pub(super) slo_binding: Option<String>,
 }
 
 #[derive(Deserialize)]

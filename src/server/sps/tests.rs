@@ -1052,3 +1052,34 @@ fn shipped_examples_load() {
     }
     assert!(loaded >= 5, "only {loaded} examples in {}", dir.display());
 }
+
+#[test]
+fn slo_binding_from_the_field_or_the_metadata() {
+    use crate::saml::binding::Binding;
+    let binding = |text: &str| ok(text).all()[0].slo_binding;
+    assert_eq!(binding(PLAIN), Binding::Redirect);
+    let with = |b: &str| {
+        one(&format!(
+            "    slo_url: https://sp.example.com/slo\n    slo_binding: {b}\n"
+        ))
+    };
+    assert_eq!(binding(&with("post")), Binding::Post);
+    assert_eq!(binding(&with("redirect")), Binding::Redirect);
+    assert_eq!(binding(&with(ns::binding::HTTP_POST)), Binding::Post);
+    // node-saml's metadata offers logout only by HTTP-POST; a field still wins over it.
+    let node = "service_providers:\n  - metadata: node-saml.xml\n";
+    assert_eq!(binding(node), Binding::Post);
+    assert_eq!(
+        binding(&format!("{node}    slo_binding: redirect\n")),
+        Binding::Redirect
+    );
+    let msg = err(&with("soap"));
+    assert_has(
+        &msg,
+        &[
+            "service_providers[0].slo_binding",
+            "\"soap\"",
+            "redirect, post",
+        ],
+    );
+}

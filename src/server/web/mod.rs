@@ -10,6 +10,7 @@ mod cookies;
 mod error;
 mod inspector;
 mod pages;
+mod plain_logout;
 mod post;
 mod render;
 mod review;
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/slo/finish", web::post().to(slo::finish_now))
         .route("/slo/status", web::get().to(slo::status))
         .route("/slo/select", web::get().to(slo::select))
+        .route("/logout", web::get().to(plain_logout::log_out))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
         .route("/inspector/{seq}", web::get().to(inspector::detail))

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("home", include_str!("../../../templates/home.hbs")),
     ("picker", include_str!("../../../templates/picker.hbs")),
@@ -25,6 +25,10 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "slo-select",
         include_str!("../../../templates/slo-select.hbs"),
+    ),
+    (
+        "logged-out",
+        include_str!("../../../templates/logged-out.hbs"),
     ),
 ];
 

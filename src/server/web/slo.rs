@@ -1,7 +1,8 @@
 //! Single logout in the browser (saml-profiles 4.4, front channel):
 //! - `GET|POST /slo` with a `SAMLRequest`: an SP's LogoutRequest. Its session part ends, the
-//!   other SPs of the session are sent LogoutRequests one after the other (HTTP-Redirect),
-//!   and the SP is finally answered with a LogoutResponse at its registered logout URL, by
+//!   other SPs of the session are sent LogoutRequests one after the other (by the binding each
+//!   one's logout endpoint takes: HTTP-Redirect, or an auto-submitting HTTP-POST form), and
+//!   the SP is finally answered with a LogoutResponse at its registered logout URL, by
 //!   the binding its request came by.
 //! - `GET|POST /slo` with a `SAMLResponse`: an SP's answer to one of our LogoutRequests,
 //!   matched by InResponseTo to the logout in progress.

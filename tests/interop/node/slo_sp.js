@@ -2,7 +2,7 @@
 "use strict";
 // Single logout with @node-saml/node-saml as the service provider, against a running mock-idp.
 //
-// Usage: node slo_sp.js --idp http://127.0.0.1:PORT --keys DIR
+// Usage: node slo_sp.js --idp http://127.0.0.1:PORT --keys DIR [--post-logout]
 //
 // The server must run with tests/fixtures/slo/sps.yaml, which registers this SP
 // (https://node-sp.example/metadata, logout URL https://node-sp.example/slo, the certificate
@@ -20,6 +20,9 @@
 //   samlp:Response root only, so this SP checks it "ifPresent" (which then checks nothing);
 // - "idp-initiated": POST /slo/idp-initiated, validateRedirectAsync judges mock-idp's
 //   LogoutRequest and, when it is accepted, getLogoutResponseUrlAsync's answer goes to /slo.
+// - with --post-logout (the server running tests/fixtures/slo/sps-post.yaml), only
+//   "idp-initiated-post": the LogoutRequest comes as a form, and validatePostRequestAsync
+//   judges it.
 // node-saml returns the LogoutRequest's NameID and SessionIndex and leaves comparing them with
 // the SP's session to the application; that check is reported apart ("app_accepted").
 //
@@ -262,13 +265,58 @@ async function idpInitiated(idp, idpCert, key, scenario) {
   return out;
 }
 
+// The SP registered with `slo_binding: post` (tests/fixtures/slo/sps-post.yaml): mock-idp's
+// LogoutRequest arrives as an auto-submitting form, and validatePostRequestAsync judges it (it
+// requires an enveloped signature that verifies with the IdP certificate).
+async function idpInitiatedPost(idp, idpCert, key, scenario) {
+  const { out, check } = newCase(`idp-initiated-post ${scenario || "valid"}`, "idp-initiated", scenario || "valid");
+  const saml = sp(idp, idpCert, key);
+  const browser = new Browser();
+  const profile = await login(idp, saml, browser, check);
+  const r = await browser.send("POST", `${idp}/slo/idp-initiated`, { scenario: scenario || "" });
+  const request = hidden(r.text, "SAMLRequest");
+  const action = /<form id="saml-post" method="post" action="([^"]*)"/.exec(r.text);
+  if (!check("the IdP posts a LogoutRequest to the SP's logout URL", r.status === 200 && request && action && action[1] === SP + "/slo", `${r.status} ${r.location} ${r.text.slice(0, 300)}`)) {
+    return out;
+  }
+  let judged = null;
+  try {
+    judged = await saml.validatePostRequestAsync({ SAMLRequest: request });
+    out.library_accepted = Boolean(judged.loggedOut);
+  } catch (err) {
+    out.library_accepted = false;
+    out.library_error = String(err && err.message ? err.message : err);
+  }
+  const same =
+    judged &&
+    judged.profile &&
+    judged.profile.nameID === profile.nameID &&
+    (!judged.profile.sessionIndex || judged.profile.sessionIndex === profile.sessionIndex);
+  out.app_accepted = Boolean(out.library_accepted && same);
+  let ok;
+  if (out.app_accepted) {
+    const answer = await saml.getLogoutResponseUrlAsync(judged.profile, "", {}, true);
+    const summary = await browser.send("GET", answer);
+    ok = summary.status === 200 && summary.text.includes(">success<");
+    out.idp_result = ok ? "success" : `unexpected: ${summary.status} ${summary.text.slice(0, 300)}`;
+  } else {
+    const summary = await browser.send("POST", `${idp}/slo/finish`);
+    ok = summary.status === 200 && summary.text.includes(">no answer<");
+    out.idp_result = ok ? "no answer" : `unexpected: ${summary.status} ${summary.text.slice(0, 300)}`;
+  }
+  check("the IdP's summary says what the SP did", ok, out.idp_result);
+  return out;
+}
+
 async function main() {
   const idp = arg("--idp");
   const keys = arg("--keys");
   const key = fs.readFileSync(path.join(keys, "node-sp.key"), "ascii");
   const certPage = await new Browser().send("GET", `${idp}/certs/idp.crt`);
   const idpCert = certPage.text;
-  const runs = [
+  const runs = process.argv.includes("--post-logout")
+    ? [null, "slo-unsigned", "slo-bad-signature"].map((s) => [idpInitiatedPost, s])
+    : [
     [spInitiated, null],
     [idpInitiated, null],
     ...RESPONSE_SCENARIOS.map((s) => [spInitiated, s]),

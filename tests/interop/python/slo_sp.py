@@ -1,6 +1,6 @@
 """Single logout with python3-saml (OneLogin) as the service provider, against a running mock-idp.
 
-Usage: slo_sp.py --idp http://127.0.0.1:PORT --keys DIR
+Usage: slo_sp.py --idp http://127.0.0.1:PORT --keys DIR [--post-logout]
 
 The server must run with tests/fixtures/slo/sps.yaml, which registers this SP
 (https://python-sp.example/metadata, logout URL https://python-sp.example/sls, the certificate
@@ -18,6 +18,9 @@ AuthnRequest; python3-saml validates the Response and keeps the NameID and Sessi
   with the SP's request ID, then the status must be Success;
 - "idp-initiated": the home page's button (POST /slo/idp-initiated), then process_slo() judges
   mock-idp's LogoutRequest and, when it accepts it, its LogoutResponse is carried back to /slo.
+- with --post-logout (the server running tests/fixtures/slo/sps-post.yaml), only
+  "idp-initiated-post": the LogoutRequest comes as a form, judged with validate_sign and
+  OneLogin_Saml2_Logout_Request.is_valid (process_slo reads the Redirect binding only).
 A scenario is chosen with /slo/select (SP-initiated) or the button's form (IdP-initiated).
 python3-saml does not know the SP's sessions, so for a LogoutRequest the application's own
 check (NameID and SessionIndex against what the login gave) is reported apart.
@@ -317,16 +320,68 @@ def idp_initiated(idp, s, keys, scenario):
     return case.out
 
 
+def idp_initiated_post(idp, s, keys, scenario):
+    """The SP registered with `slo_binding: post` (tests/fixtures/slo/sps-post.yaml): mock-idp's
+    LogoutRequest arrives as an auto-submitting form. process_slo reads the Redirect binding
+    only, so it is judged as python3-saml's own code would: validate_sign with the IdP
+    certificate, then OneLogin_Saml2_Logout_Request.is_valid in strict mode."""
+    case = Case("idp-initiated-post %s" % (scenario or "valid"), "idp-initiated", scenario or "valid")
+    browser = Browser()
+    who = login(idp, s, browser, case)
+    status, location, page = browser.send("POST", idp + "/slo/idp-initiated", {"scenario": scenario or ""})
+    request = hidden(page, "SAMLRequest")
+    action = re.search(r'<form id="saml-post" method="post" action="([^"]*)"', page)
+    if not case.check("the IdP posts a LogoutRequest to the SP's logout URL", status == 200 and request and action and html_lib.unescape(action.group(1)) == SP + "/sls", "%s %s %s" % (status, location, page[:300])):
+        return case.out
+    xml = base64.b64decode(request).decode("utf-8")
+    signature_ok = OneLogin_Saml2_Utils.validate_sign(xml, cert=s.get_idp_cert(), xpath="/samlp:LogoutRequest/ds:Signature", raise_exceptions=False) is True
+    message = OneLogin_Saml2_Logout_Request(settings(idp, keys, want_messages_signed=False), request)
+    valid = message.is_valid(request_data("/sls", post={"SAMLRequest": request}))
+    case.out["library_accepted"] = signature_ok and valid
+    if not case.out["library_accepted"]:
+        reasons = []
+        if not signature_ok:
+            reasons.append("validate_sign: the signature does not verify")
+        if not valid:
+            reasons.append("is_valid: %s" % message.get_error())
+        case.out["library_error"] = "; ".join(reasons)
+    name_id = OneLogin_Saml2_Logout_Request.get_nameid(xml)
+    indexes = OneLogin_Saml2_Logout_Request.get_session_indexes(xml)
+    same = name_id == who["name_id"] and (not indexes or who["session_index"] in indexes)
+    case.out["app_accepted"] = bool(case.out["library_accepted"] and same)
+    if case.out["app_accepted"]:
+        # The answer process_slo would make: a signed Redirect LogoutResponse.
+        answer = OneLogin_Saml2_Logout_Response(s)
+        answer.build(message.id)
+        parameters = {"SAMLResponse": answer.get_response()}
+        auth = OneLogin_Saml2_Auth(request_data("/sls"), s)
+        auth.add_response_signature(parameters, s.get_security_data()["signatureAlgorithm"])
+        answer_url = auth.redirect_to(auth.get_slo_response_url(), parameters)
+        status, _, summary = browser.send("GET", answer_url)
+        ok = status == 200 and ">success<" in summary
+        case.out["idp_result"] = "success" if ok else "unexpected: %s %s" % (status, summary[:300])
+    else:
+        status, _, summary = browser.send("POST", idp + "/slo/finish")
+        ok = status == 200 and ">no answer<" in summary
+        case.out["idp_result"] = "no answer" if ok else "unexpected: %s %s" % (status, summary[:300])
+    case.check("the IdP's summary says what the SP did", ok, case.out["idp_result"])
+    return case.out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--idp", required=True)
     parser.add_argument("--keys", required=True)
+    parser.add_argument("--post-logout", action="store_true")
     args = parser.parse_args()
     s = settings(args.idp, args.keys)
-    runs = [(sp_initiated, None), (idp_initiated, None)]
-    runs += [(sp_initiated, x) for x in RESPONSE_SCENARIOS]
-    runs += [(sp_initiated_post, x) for x in [None] + RESPONSE_SCENARIOS]
-    runs += [(idp_initiated, x) for x in REQUEST_SCENARIOS]
+    if args.post_logout:
+        runs = [(idp_initiated_post, x) for x in [None, "slo-unsigned", "slo-bad-signature"]]
+    else:
+        runs = [(sp_initiated, None), (idp_initiated, None)]
+        runs += [(sp_initiated, x) for x in RESPONSE_SCENARIOS]
+        runs += [(sp_initiated_post, x) for x in [None] + RESPONSE_SCENARIOS]
+        runs += [(idp_initiated, x) for x in REQUEST_SCENARIOS]
     failed = False
     for run, scenario in runs:
         try:

@@ -223,6 +223,7 @@ fn the_final_status_is_success_or_partial_logout() {
         name_id: name_id(),
         session_index: "_s1".into(),
         outcome,
+        binding: crate::saml::binding::Binding::Redirect,
     };
     let mut l = Logout {
         id: "_l".into(),

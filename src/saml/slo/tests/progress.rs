@@ -37,6 +37,7 @@ fn recipient(sp: &str, slo_url: Option<&str>) -> Recipient {
         },
         session_index: "_session".into(),
         outcome: Outcome::Waiting,
+        binding: Binding::Redirect,
     }
 }
 
@@ -312,4 +313,43 @@ fn an_sp_without_a_logout_url_is_passed_over() {
     assert_eq!(l.recipients[0].outcome, Outcome::NoEndpoint);
     let status = l.final_status();
     assert_eq!(status.sub_code.as_deref(), Some(ns::status::PARTIAL_LOGOUT));
+}
+
+#[test]
+fn each_sp_is_told_by_the_binding_its_logout_endpoint_takes() {
+    let signer = test_signer();
+    let key = signer.certificate().public_key().unwrap();
+    let mut ids = SequentialIds::default();
+    let mut l = logout(None);
+    l.recipients[0].binding = Binding::Post;
+
+    // B takes only HTTP-POST: an auto-submitted form carrying the signed XML.
+    let Next::Send(to_b) = l.advance(&signer, NOW, &mut ids) else {
+        panic!("expected a LogoutRequest to B");
+    };
+    assert_eq!(to_b.binding, Binding::Post);
+    assert_eq!(to_b.url, "https://b.example/slo");
+    assert_eq!(to_b.param, crate::saml::binding::MessageParam::SamlRequest);
+    let form = to_b.form_value.as_deref().expect("a form field");
+    assert_eq!(crate::saml::binding::decode(form).unwrap().xml, to_b.xml);
+    let request = parse_logout_request(&to_b.xml).unwrap();
+    assert!(request.has_signature, "an enveloped signature");
+    assert!(
+        crate::saml::request_signature::posted_verdict(&to_b.xml, std::slice::from_ref(&key))
+            .is_valid(),
+        "the enveloped signature verifies with the IdP certificate"
+    );
+    let b = answer("https://b.example", &to_b.id, StatusSpec::success());
+    l.record_answer(&b, &ours(), false, unsigned).unwrap();
+
+    // C keeps the default: HTTP-Redirect, the signature in the query, none in the XML.
+    let Next::Send(to_c) = l.advance(&signer, NOW, &mut ids) else {
+        panic!("expected a LogoutRequest to C");
+    };
+    assert_eq!(to_c.binding, Binding::Redirect);
+    assert_eq!(to_c.form_value, None);
+    assert!(to_c.url.starts_with("https://c.example/slo?SAMLRequest="));
+    assert!(!parse_logout_request(&to_c.xml).unwrap().has_signature);
+    let query = to_c.url.split_once('?').unwrap().1;
+    assert!(crate::saml::request_signature::redirect_verdict(query, &[key]).is_valid());
 }

@@ -325,3 +325,34 @@ fn a_single_sp_is_told_of_a_logout_outside_any_session() {
     };
     assert_eq!(request_to_sp(&state, &elsewhere, None, NOW).unwrap(), None);
 }
+
+/// An SP whose logout endpoint takes only HTTP-POST is sent its LogoutRequest as a form with an
+/// enveloped signature, in a session's logout and when told alone (the audit's way).
+#[test]
+fn an_sp_registered_for_http_post_is_told_by_http_post() {
+    let mut b = sp(B, "https://b.example/slo");
+    b.slo_binding = Binding::Post;
+    let state = state(Policy::Permissive).with_registry(
+        Registry::new(vec![sp(A, "https://a.example/slo"), b]),
+        Policy::Permissive,
+    );
+    let first = receive(&state, request_from_a(), Binding::Post, "", browser(), NOW).unwrap();
+    let to_b = sent(&first);
+    assert_eq!(to_b.binding, Binding::Post);
+    assert_eq!(to_b.url, "https://b.example/slo");
+    let form = to_b.form_value.as_deref().expect("the form's SAMLRequest");
+    assert_eq!(binding::decode(form).unwrap().xml, to_b.xml);
+    let request = parse_logout_request(&to_b.xml).unwrap();
+    assert!(request.has_signature);
+    assert!(request.name_id.matches(&name_id(B)));
+
+    let login = Participation {
+        sp_entity_id: B.into(),
+        name_id: name_id(B),
+        session_index: "_index".into(),
+    };
+    let alone = request_to_sp(&state, &login, None, NOW).unwrap().unwrap();
+    assert_eq!(alone.binding, Binding::Post);
+    assert!(alone.form_value.is_some());
+    assert!(parse_logout_request(&alone.xml).unwrap().has_signature);
+}
