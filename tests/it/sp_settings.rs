@@ -4,7 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{client, decode_response, form_action, hidden, AuthnRequest, Server};
+use crate::support::{
+    api_json, client, decode_response, form_action, hidden, server_with_registry, AuthnRequest,
+    Server,
+};
 
 /// Atlassian's ACS shape (through Auth0), with a second parameter and an escape to keep.
 const ACS: &str = "https://auth.atlassian.test/login/callback?connection=saml-1234&x=a%20b";
@@ -28,19 +31,11 @@ service_providers:
 "#;
 
 fn server(strict: bool) -> (Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sps.yaml");
-    std::fs::write(&path, REGISTRY).unwrap();
-    let mut args = vec!["--sps", path.to_str().unwrap()];
-    if strict {
-        args.push("--strict");
-    }
-    (Server::start_with(&args), dir)
+    server_with_registry(REGISTRY, strict)
 }
 
 fn api(s: &Server, path: &str, body: Value) -> (u16, Value) {
-    let r = client().post(s.url(path)).json(&body).send().unwrap();
-    (r.status().as_u16(), r.json().unwrap())
+    api_json(s, path, body)
 }
 
 /// An AuthnRequest from the Atlassian-like SP naming `acs` (as written, unescaped).

@@ -21,6 +21,25 @@ pub fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
+/// A server started with `registry` (YAML) as its `--sps` file, strict or not; the directory
+/// holding the file lives as long as the returned guard.
+pub fn server_with_registry(registry: &str, strict: bool) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sps.yaml");
+    std::fs::write(&path, registry).unwrap();
+    let mut args = vec!["--sps", path.to_str().unwrap()];
+    if strict {
+        args.push("--strict");
+    }
+    (Server::start_with(&args), dir)
+}
+
+/// `POST <path>` with a JSON body: the status and the JSON answer.
+pub fn api_json(s: &Server, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let r = client().post(s.url(path)).json(&body).send().unwrap();
+    (r.status().as_u16(), r.json().unwrap())
+}
+
 /// A service provider's AuthnRequest.
 pub struct AuthnRequest {
     pub id: String,
