@@ -36,6 +36,8 @@ fn home_shows_entity_id_urls_certificate_fingerprints_and_users() {
     for needle in [
         format!("{}/metadata", s.base),
         format!("{}/sso", s.base),
+        format!("{}/logout", s.base),
+        "Remote logout URL (plain redirect)".to_owned(),
         "BEGIN CERTIFICATE".to_owned(),
         sha1.to_owned(),
         "alice".to_owned(),

@@ -58,6 +58,8 @@ struct LogoutScenarioChoice {
 #[derive(Serialize)]
 struct HomePage<'a> {
     slo_url: String,
+    /// The plain logout: a redirect that ends this browser's IdP session without SAML.
+    plain_logout_url: String,
     session: Option<SessionView<'a>>,
     logout_in_progress: bool,
     logout_scenarios: Vec<LogoutScenarioChoice>,
@@ -105,6 +107,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         .collect();
     let page = HomePage {
         slo_url: state.slo_url(),
+        plain_logout_url: format!("{}/logout", state.endpoints.base_url),
         session: current.as_ref().map(|s| SessionView {
             user: state
                 .directory
