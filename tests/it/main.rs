@@ -16,6 +16,7 @@ mod examples;
 mod fuzz_corpus;
 #[path = "../../fuzz/targets.rs"]
 mod fuzz_targets;
+mod helpdesks_guide;
 mod hostile;
 mod plain_logout;
 mod registry;

@@ -12,10 +12,13 @@
 //!   PingFederate guide writes them as the `http://schemas.xmlsoap.org/ws/2005/05/identity/claims/`
 //!   claim URIs, and asks for an ID that is not the email under `name`);
 //! - the assertion is signed;
-//! - IdP-initiated login lands on the RelayState's URL (`https://<site>.atlassian.net`); no
-//!   single logout, so no `slo_url` is set.
+//! - IdP-initiated login lands on the RelayState's URL, the site (`https://<site>.atlassian.net`
+//!   in Okta's and Entra's set-ups): with the optional `site` parameter that URL is the SP's
+//!   default RelayState; no single logout, so no `slo_url` is set.
 
-use super::{email_name_id, id_of, post_acs, renames, required, Preset, PresetError, PresetParams};
+use super::{
+    dns_label, email_name_id, id_of, post_acs, renames, required, Preset, PresetError, PresetParams,
+};
 use crate::saml::ns;
 use crate::saml::sp::{ServiceProvider, Sign};
 
@@ -50,5 +53,10 @@ pub(super) fn atlassian(params: &PresetParams) -> Result<ServiceProvider, Preset
         ("lastName", ns::claims::SURNAME),
         ("displayName", ns::claims::NAME),
     ]);
+    // The site IdP-initiated logins land on (Okta "Atlassian Cloud"; Entra tutorial).
+    if let Some(site) = params.site.as_deref().map(str::trim) {
+        dns_label(P, "site", site, "atlassian.net")?;
+        sp.relay_state = Some(format!("https://{site}.atlassian.net"));
+    }
     Ok(sp)
 }

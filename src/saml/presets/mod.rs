@@ -105,7 +105,7 @@ impl Preset {
             Preset::ServiceDeskPlus => &["org_id", "data_centre"],
             Preset::Zendesk => &["subdomain"],
             Preset::Freshworks => &["subdomain", "saml_id"],
-            Preset::Atlassian => &["saml_id"],
+            Preset::Atlassian => &["saml_id", "site"],
             Preset::ServiceNow => &["instance"],
             Preset::Salesforce => &["my_domain", "org_id"],
             Preset::HubSpot => &["portal_id"],
@@ -115,7 +115,7 @@ impl Preset {
     }
 
     /// The presets that take a parameter, in [`Preset::ALL`] order; several share a name when
-    /// it means the same thing to each (`host`, `subdomain`, `org_id`, `saml_id`).
+    /// it means the same thing to each (`site`, `host`, `subdomain`, `org_id`, `saml_id`).
     pub fn taking(parameter: &str) -> Vec<Preset> {
         Self::ALL
             .into_iter()
@@ -127,7 +127,8 @@ impl Preset {
 /// A preset's parameters; which ones apply depends on the preset (see [`Preset::parameters`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PresetParams {
-    /// Desk.com: the site name, `mysite` for mysite.desk.com.
+    /// Desk.com: the site name, `mysite` for mysite.desk.com. Atlassian: the site, `acme` for
+    /// acme.atlassian.net, whose URL becomes the default RelayState.
     pub site: Option<String>,
     /// Desk.com: the site's CNAME, when it has one; default `<site>.desk.com`. Zammad: the
     /// host name it is served at, `support.example.com`.

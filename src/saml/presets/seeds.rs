@@ -12,6 +12,12 @@
 //!   data centre (`zohocloud.ca` in Canada), ACS `https://accounts.<that domain>/signin/samlsp/<org_id>`,
 //!   email NameID only, and a response shaped as the AD FS 2.0/3.0 ones it was tested with:
 //!   the assertion signed, Conditions valid for an hour, SubjectConfirmation for five minutes.
+//!   Zoho's AD FS guide confirms `zoho.com` and `https://accounts.zoho.com/...`; the other data
+//!   centres' hosts (`accounts.zoho.eu`, ..., `accounts.zoho.sa` and `zoho.ae` among them, as
+//!   Zoho lists its data centres) follow the same pattern, but their entity IDs were not found
+//!   in a public source [unconfirmed]: `entity_id:` in the registry overrides one. No default
+//!   RelayState is set: the one public example (Okta's Zoho Directory guide,
+//!   `https://directory.zoho.com/`) is Zoho Directory's, not ServiceDesk Plus's.
 
 use time::Duration;
 
@@ -21,8 +27,12 @@ use super::{
 use crate::saml::dsig::{Algorithms, SignatureAlgorithm};
 use crate::saml::sp::{AttributeMap, ResponseStyle, ServiceProvider, Sign, Validity};
 
-/// The Zoho data centres ServiceDesk Plus Cloud runs in, as `data_centre` names them.
-pub const ZOHO_DATA_CENTRES: [&str; 8] = ["com", "eu", "in", "com.au", "com.cn", "jp", "uk", "ca"];
+/// The Zoho data centres ServiceDesk Plus Cloud runs in, as `data_centre` names them: each is
+/// the end of the data centre's domain (`accounts.zoho.sa` for Saudi Arabia, `zoho.ae` for the
+/// United Arab Emirates), Canada's excepted (see [`zoho_domain`]).
+pub const ZOHO_DATA_CENTRES: [&str; 10] = [
+    "com", "eu", "in", "com.au", "com.cn", "jp", "uk", "ca", "sa", "ae",
+];
 
 pub(super) fn desk(params: &PresetParams) -> Result<ServiceProvider, PresetError> {
     const P: Preset = Preset::Desk;

@@ -4,13 +4,26 @@
 //! service_providers:
 //!   - entity_id: https://sp.example.com/metadata  # required unless a preset or metadata gives it
 //!     name: Example SP                             # shown on pages
-//!     preset: desk | deskpro | servicedesk-plus    # a help desk's settings; its parameters:
-//!     site: mysite                                 #   desk: the site name
-//!     host: support.example.com                    #   desk: a CNAME (default <site>.desk.com)
+//!     preset: zendesk                              # a product's settings: deskpro, desk,
+//!                                                  #   servicedesk-plus, zendesk, freshworks,
+//!                                                  #   atlassian, servicenow, salesforce,
+//!                                                  #   hubspot, helpscout, zammad; parameters:
+//!     site: mysite                                 #   desk: the site name; atlassian: the
+//!                                                  #   site, RelayState https://<site>.atlassian.net
+//!     host: support.example.com                    #   desk: a CNAME (default <site>.desk.com);
+//!                                                  #   zammad: its host
 //!     helpdesk: https://acme.deskpro.com           #   deskpro: the base URL
 //!     n: 1                                         #   deskpro: the SAML app number (default 1)
-//!     org_id: "90000000000"                        #   servicedesk-plus: the Zoho org ID
-//!     data_centre: com                             #   servicedesk-plus (default com)
+//!     org_id: "90000000000"                        #   servicedesk-plus: the Zoho org ID;
+//!                                                  #   salesforce: the `so=` org ID
+//!     data_centre: com                             #   servicedesk-plus (default com; eu, in,
+//!                                                  #   com.au, com.cn, jp, uk, ca, sa, ae)
+//!     subdomain: acme                              #   zendesk, freshworks
+//!     saml_id: "881543301655492912"                #   freshworks, atlassian: the ID in its URLs
+//!     instance: acme                               #   servicenow
+//!     my_domain: acme                              #   salesforce: acme.my.salesforce.com
+//!     portal_id: "1234567"                         #   hubspot
+//!     connection: acme                             #   helpscout: <connection>-sso-saml
 //!     metadata: sp-metadata.xml                    # the SP's own metadata, relative to this file
 //!     acs:                                         # replaces the preset's or metadata's
 //!       - url: https://sp.example.com/acs
@@ -18,6 +31,9 @@
 //!         index: 0
 //!         default: true
 //!     slo_url: https://sp.example.com/slo
+//!     slo_binding: redirect                        # redirect | post | <binding URN>: how its
+//!                                                  #   LogoutRequests go (default: the metadata's,
+//!                                                  #   else redirect)
 //!     name_id: { format: email, source: email }
 //!     audience: https://override.example.com
 //!     sign: assertion | response | both | none

@@ -810,7 +810,7 @@ fn preset_parameter_errors_point_at_the_parameter() {
     let msg = err(&one("    site: mysite\n"));
     assert_eq!(
         msg,
-        "sps.yaml line 5: service_providers[0].site: `site` is a parameter of the desk preset: add `preset: desk`, or remove it"
+        "sps.yaml line 5: service_providers[0].site: `site` is a parameter of the desk and atlassian presets: add `preset: desk` or `preset: atlassian`, or remove it"
     );
 }
 

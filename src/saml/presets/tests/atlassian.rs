@@ -53,3 +53,34 @@ fn atlassian_errors() {
         assert!(e.to_string().contains("is not an Atlassian SAML ID"), "{e}");
     }
 }
+
+#[test]
+fn atlassian_site_is_the_default_relay_state() {
+    assert_eq!(built(Preset::Atlassian, with("a1b2c3d4")).relay_state, None);
+    let sp = built(
+        Preset::Atlassian,
+        PresetParams {
+            site: Some("acme".into()),
+            ..with("a1b2c3d4")
+        },
+    );
+    assert_eq!(
+        sp.relay_state.as_deref(),
+        Some("https://acme.atlassian.net")
+    );
+    for bad in [
+        "acme.atlassian.net",
+        "https://acme.atlassian.net",
+        "-acme",
+        "ac me",
+    ] {
+        let e = refused(
+            Preset::Atlassian,
+            PresetParams {
+                site: Some(bad.into()),
+                ..with("a1b2c3d4")
+            },
+        );
+        assert_eq!(e.parameter(), "site", "{bad}");
+    }
+}

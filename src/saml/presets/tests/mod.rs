@@ -100,6 +100,7 @@ fn ids_round_trip_and_every_parameter_is_listed_once() {
 fn shared_parameters_name_every_preset_that_takes_them() {
     let ids =
         |param: &str| -> Vec<&str> { Preset::taking(param).into_iter().map(Preset::id).collect() };
+    assert_eq!(ids("site"), ["desk", "atlassian"]);
     assert_eq!(ids("host"), ["desk", "zammad"]);
     assert_eq!(ids("subdomain"), ["zendesk", "freshworks"]);
     assert_eq!(ids("org_id"), ["servicedesk-plus", "salesforce"]);

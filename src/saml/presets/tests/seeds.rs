@@ -266,6 +266,20 @@ fn servicedesk_plus_data_centres() {
             "https://accounts.zohocloud.ca/signin/samlsp/123".into()
         )
     );
+    assert_eq!(
+        at("sa"),
+        (
+            "zoho.sa".into(),
+            "https://accounts.zoho.sa/signin/samlsp/123".into()
+        )
+    );
+    assert_eq!(
+        at("ae"),
+        (
+            "zoho.ae".into(),
+            "https://accounts.zoho.ae/signin/samlsp/123".into()
+        )
+    );
     for dc in ZOHO_DATA_CENTRES {
         assert!(at(dc).0.ends_with(dc));
     }
@@ -296,6 +310,6 @@ fn servicedesk_plus_errors() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        r#"data_centre "us" (for the servicedesk-plus preset) is not one of com, eu, in, com.au, com.cn, jp, uk, ca"#
+        r#"data_centre "us" (for the servicedesk-plus preset) is not one of com, eu, in, com.au, com.cn, jp, uk, ca, sa, ae"#
     );
 }
