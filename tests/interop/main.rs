@@ -15,7 +15,8 @@
 //! Some scenarios start the server with a service-provider registry from
 //! `tests/fixtures/sps/` (`--sps`, and `--strict` for the strict-mode scenario): the help-desk
 //! presets (Desk.com, DeskPRO, ServiceDesk Plus through Zoho) are then judged by SP libraries
-//! configured the way each help desk configures its IdP, SP-initiated and IdP-initiated.
+//! configured the way each help desk configures its IdP, SP-initiated and IdP-initiated. The
+//! eight SaaS presets are judged the same way in `saas.rs`.
 //!
 //! The tools come from `tests/run`, which installs xmlsec1 and python3-saml (in
 //! `tests/interop/.venv`) and runs `npm ci` in `tests/interop/node`. A missing tool fails the
@@ -61,6 +62,7 @@ macro_rules! each_sp {
 }
 
 mod encryption;
+mod saas;
 mod slo;
 
 /// How long the server may take to print its listening line (it may generate an RSA key).
@@ -161,11 +163,13 @@ fn start(setup: Setup) -> Server {
     server
 }
 
-/// The SHA-1 fingerprint the banner printed, as an admin would copy it.
-fn banner_sha1(server: &Server) -> Option<String> {
+/// A fingerprint the banner printed (its line's label: `SHA-1`, `SHA-256`), as an admin would
+/// copy it.
+fn banner_fingerprint(server: &Server, label: &str) -> Option<String> {
     server.banner.lines().find_map(|line| {
         line.trim_start()
-            .strip_prefix("SHA-1")
+            .strip_prefix(label)
+            .filter(|rest| rest.starts_with(' '))
             .map(|fp| fp.trim().to_string())
     })
 }
@@ -426,16 +430,39 @@ fn interop(driver: Driver, scenario: &str, who: Who) -> Value {
 
 /// As [`interop`], against a server started as `setup` says.
 fn interop_with(driver: Driver, scenario: &str, who: Who, setup: Setup) -> Value {
-    let mut cmd = driver.command().unwrap_or_else(|why| {
+    let cmd = driver.command().unwrap_or_else(|why| {
         panic!(
             "{} is not installed ({why}): {RUN_TESTS_HINT}",
             driver.name()
         )
     });
+    run_driver(
+        driver,
+        cmd,
+        scenario,
+        who,
+        setup,
+        &[("--banner-sha1", "SHA-1")],
+    )
+}
+
+/// As [`interop_with`], running `cmd`: a script of `driver`'s library that speaks the same
+/// protocol. `banner` lists the fingerprints of the server's banner it is given, each as (its
+/// flag, the banner line's label).
+fn run_driver(
+    driver: Driver,
+    mut cmd: Command,
+    scenario: &str,
+    who: Who,
+    setup: Setup,
+    banner: &[(&str, &str)],
+) -> Value {
     let expect = user_for(who);
     let server = start(setup);
-    if let Some(fp) = banner_sha1(&server) {
-        cmd.arg("--banner-sha1").arg(fp);
+    for (flag, label) in banner {
+        if let Some(fp) = banner_fingerprint(&server, label) {
+            cmd.arg(flag).arg(fp);
+        }
     }
 
     let out_dir = tempfile::tempdir().expect("driver output directory");
