@@ -108,6 +108,27 @@ fn header_value(text: &str, label: &str) -> Option<String> {
 }
 
 #[test]
+fn every_preset_has_an_example_registering_it_first_with_its_urls_in_the_header() {
+    for preset in mock_idp::saml::presets::Preset::ALL {
+        let path = crate::support::repo().join(format!("docs/examples/{}.yaml", preset.id()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}: every preset needs an example", path.display()));
+        let first = text
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("- preset:"))
+            .map(|rest| rest.split('#').next().unwrap_or("").trim().to_owned());
+        assert_eq!(first.as_deref(), Some(preset.id()), "{}", path.display());
+        for label in ["entity ID", "ACS"] {
+            assert!(
+                header_value(&text, label).is_some(),
+                "{}: no `#   {label}` header line",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn every_example_registry_starts_and_answers_a_login_for_each_sp() {
     let files = registries();
     assert!(files.len() >= 12, "only {} examples", files.len());

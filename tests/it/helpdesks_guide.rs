@@ -48,8 +48,64 @@ fn the_helpdesks_guide_names_every_preset() {
     );
 }
 
+/// GitHub's anchor for a heading: lower case, punctuation out, spaces to hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+#[test]
+fn the_guides_index_links_each_preset_to_a_section_of_its_own() {
+    let guide = std::fs::read_to_string(repo().join("docs/helpdesks.md")).unwrap();
+    let sections: Vec<String> = guide
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(anchor)
+        .collect();
+    let mut targets = Vec::new();
+    for preset in Preset::ALL {
+        let cell = format!("| `{}` |", preset.id());
+        let row = guide
+            .lines()
+            .find(|l| l.contains(&cell))
+            .unwrap_or_else(|| panic!("the guide's index has no row for `{}`", preset.id()));
+        let target = row
+            .rsplit("](#")
+            .next()
+            .and_then(|rest| rest.split(')').next())
+            .unwrap_or_else(|| panic!("the index row of `{}` links nowhere: {row}", preset.id()));
+        assert!(
+            sections.iter().any(|s| s == target),
+            "the index row of `{}` links to #{target}, which no `## ` heading gives",
+            preset.id()
+        );
+        targets.push(target.to_owned());
+    }
+    targets.sort();
+    targets.dedup();
+    assert_eq!(
+        targets.len(),
+        Preset::ALL.len(),
+        "two presets share a section"
+    );
+}
+
 #[test]
 fn registry_lines_are_read_as_written() {
     let guide = "```yaml\n  - preset: zendesk   # a comment\n    preset: desk\npreset:\n```\n";
     assert_eq!(registered_in_guide(guide), ["zendesk", "desk"]);
+}
+
+#[test]
+fn anchors_are_made_as_github_makes_them() {
+    assert_eq!(anchor("Desk.com"), "deskcom");
+    assert_eq!(
+        anchor("Freshdesk and Freshservice (Freshworks)"),
+        "freshdesk-and-freshservice-freshworks"
+    );
 }

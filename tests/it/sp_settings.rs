@@ -281,3 +281,24 @@ fn the_home_page_lists_sps_by_product_name_with_their_idp_initiated_logins() {
     assert!(home.contains("What to paste into the service provider"));
     assert!(home.contains("https://plain.test/acs"));
 }
+
+/// A preset that knows where its product lands: Atlassian's `site` becomes the RelayState of
+/// IdP-initiated logins, with nothing else written.
+#[test]
+fn the_atlassian_presets_site_is_the_relay_state_of_idp_initiated_logins() {
+    let (s, _dir) = server_with_registry(
+        "service_providers:\n  - preset: atlassian\n    saml_id: a1b2c3d4\n    site: acme\n",
+        true,
+    );
+    let (status, v) = api(
+        &s,
+        "/api/idp-initiated",
+        json!({"sp": "https://auth.atlassian.com/saml/a1b2c3d4", "user": "alice"}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["RelayState"], "https://acme.atlassian.net");
+    assert_eq!(
+        v["acs_url"],
+        "https://auth.atlassian.com/login/callback?connection=saml-a1b2c3d4"
+    );
+}

@@ -58,8 +58,8 @@ pub(super) fn salesforce(params: &PresetParams) -> Result<ServiceProvider, Prese
     sp.sign = Sign::Assertion;
     sp.algorithms = Algorithms::from(SignatureAlgorithm::RsaSha256);
     // The JIT provisioning names of the built-in values (Salesforce Help "Just-in-Time SAML
-    // Assertion Fields"); User.ProfileId and User.Username differ per org and go in
-    // `attributes.add`.
+    // Assertion Fields"). User.ProfileId (one per profile) goes in `attributes.add`;
+    // User.Username (one per user) in each user's attributes in the users file.
     sp.attributes = renames(&[
         ("email", "User.Email"),
         ("firstName", "User.FirstName"),

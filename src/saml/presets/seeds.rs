@@ -3,11 +3,14 @@
 //!
 //! - **Desk.com** agent SSO: the SP entity ID is the bare site name (`mysite`), even behind a
 //!   CNAME; the ACS is `https://<site>.desk.com/auth/saml/acs` (or the CNAME's); the NameID
-//!   is the agent's email. Desk trusts a SHA-1 fingerprint and takes the certificate from the
-//!   response's KeyInfo, which the engine always includes.
+//!   is the agent's email (Desk.com support article 2050550). Desk trusts a SHA-1 fingerprint
+//!   and takes the certificate from the response's KeyInfo, which the engine always includes
+//!   (the seeds' Desk.com set-up document).
 //! - **DeskPRO**: one SAML app per number `n`; entity ID `<helpdesk>/saml/metadata/<n>.xml`,
-//!   ACS `<helpdesk>/login/authenticate-callback/<n>`, the email as NameID, and the `email`,
-//!   `name`, `first_name` and `last_name` attributes that let it create agents on first login.
+//!   ACS `<helpdesk>/login/authenticate-callback/<n>` and the email as NameID (RSA's DeskPro
+//!   integration guide: Identifier Type = Email, attribute `email`), and the `name`,
+//!   `first_name` and `last_name` attributes that let it create agents on first login
+//!   [unconfirmed: no public source names them].
 //! - **ServiceDesk Plus Cloud** (sign-in through Zoho Accounts): entity ID `zoho.<dc>` per
 //!   data centre (`zohocloud.ca` in Canada), ACS `https://accounts.<that domain>/signin/samlsp/<org_id>`,
 //!   email NameID only, and a response shaped as the AD FS 2.0/3.0 ones it was tested with:
@@ -29,7 +32,8 @@ use crate::saml::sp::{AttributeMap, ResponseStyle, ServiceProvider, Sign, Validi
 
 /// The Zoho data centres ServiceDesk Plus Cloud runs in, as `data_centre` names them: each is
 /// the end of the data centre's domain (`accounts.zoho.sa` for Saudi Arabia, `zoho.ae` for the
-/// United Arab Emirates), Canada's excepted (see [`zoho_domain`]).
+/// United Arab Emirates), Canada's excepted (see [`zoho_domain`]). `uk` is not among the data
+/// centres the public sources list [unconfirmed].
 pub const ZOHO_DATA_CENTRES: [&str; 10] = [
     "com", "eu", "in", "com.au", "com.cn", "jp", "uk", "ca", "sa", "ae",
 ];
