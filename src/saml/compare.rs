@@ -183,6 +183,7 @@ pub fn compare(before: &str, after: &str) -> Comparison {
                 max_depth: 128,
                 max_attributes: 256,
                 allow_cdata: true,
+                max_namespaces: 32,
             },
         )
         .ok()

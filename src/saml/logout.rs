@@ -157,7 +157,16 @@ pub enum LogoutError {
          saml:EncryptedID); exactly one is allowed"
     )]
     SeveralIdentifiers,
+    #[error(
+        "the LogoutRequest carries {0} samlp:SessionIndex elements; at most {MAX_SESSION_INDEXES} \
+         are read (an SP names the one session it ends, or a few)"
+    )]
+    TooManySessionIndexes(usize),
 }
+
+/// The most SessionIndex elements a LogoutRequest may carry: each is compared with the
+/// sessions of its principal, and an SP ends one session, or a few, at a time.
+pub const MAX_SESSION_INDEXES: usize = 64;
 
 /// Parses the XML text of a LogoutRequest.
 pub fn parse_logout_request(xml: &str) -> Result<LogoutRequest, LogoutError> {
@@ -215,6 +224,10 @@ pub fn logout_request_from_element(root: &Element) -> Result<LogoutRequest, Logo
             }
         }
     };
+    let count = root.elements_named(ns::PROTOCOL, "SessionIndex").count();
+    if count > MAX_SESSION_INDEXES {
+        return Err(LogoutError::TooManySessionIndexes(count));
+    }
     let session_indexes = root
         .elements_named(ns::PROTOCOL, "SessionIndex")
         .map(|e| e.text_content().trim().to_owned())

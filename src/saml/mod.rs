@@ -13,6 +13,7 @@
 pub mod authn_request;
 pub mod b64;
 pub mod binding;
+pub mod browser_url;
 pub mod compare;
 pub mod dsig;
 pub mod issue;

@@ -18,7 +18,12 @@ const LIMITS: Limits = Limits {
     max_depth: 128,
     max_attributes: 256,
     allow_cdata: true,
+    max_namespaces: 32,
 };
+
+/// The most `ds:Signature` elements a reviewed response may hold to be re-signed: each costs a
+/// signature and a digest of its element, and a response has two (a scenario's at most a few).
+pub const MAX_SIGNATURES: usize = 16;
 
 /// `xml` indented for editing, or `xml` itself when it does not parse (a scenario's
 /// deliberately malformed output is edited as it is).
@@ -108,6 +113,8 @@ pub enum EditError {
     Read(ReadError),
     #[error("the ds:Signature inside <{0}> cannot be re-signed: that element has no ID attribute for the signature to reference")]
     NoId(String),
+    #[error("the edited response holds {0} ds:Signature elements; at most {MAX_SIGNATURES} are re-signed (a response has two)")]
+    TooManySignatures(usize),
     #[error("signing failed: {0}")]
     Signing(#[from] DsigError),
 }
@@ -137,7 +144,8 @@ impl EditError {
             ReadError::TooDeep(_)
             | ReadError::Empty
             | ReadError::SecondRoot(_)
-            | ReadError::TooManyAttributes(_) => None,
+            | ReadError::TooManyAttributes(_)
+            | ReadError::TooManyNamespaces(_) => None,
         };
         match located {
             Some((line, column, message)) => EditError::At {
@@ -171,6 +179,10 @@ pub fn resign(
     signer: &dsig::Signer,
 ) -> Result<Resigned, EditError> {
     let mut root = parse(text.as_bytes(), LIMITS).map_err(|e| EditError::from_read(e, text))?;
+    let count = count_signatures(&root);
+    if count > MAX_SIGNATURES {
+        return Err(EditError::TooManySignatures(count));
+    }
     unindent(&mut root);
     let mut signed = Vec::new();
     resign_within(&mut root, fallback, signer, &mut signed)?;
@@ -178,6 +190,13 @@ pub fn resign(
         xml: write_document(&root),
         signed,
     })
+}
+
+/// Every `ds:Signature` element in the tree, at any depth (inside another signature too).
+fn count_signatures(el: &Element) -> usize {
+    el.elements()
+        .map(|e| usize::from(e.name.is(ns::DSIG, "Signature")) + count_signatures(e))
+        .sum()
 }
 
 fn is_signature(n: &Node) -> bool {
@@ -221,10 +240,13 @@ fn resign_within(
             None => KeyInfoStyle::DefaultNamespace,
             Some(_) => KeyInfoStyle::Prefixed,
         });
-        // The enveloped-signature transform: the element without this signature.
-        let mut without = el.clone();
-        without.children.remove(i);
-        let value = dsig::digest(&without, algorithms.digest)?;
+        // The enveloped-signature transform: the element without this signature (taken out
+        // for the digest and replaced below, rather than a copy of the element made per
+        // signature).
+        let old = el.children.remove(i);
+        let value = dsig::digest(el, algorithms.digest);
+        el.children.insert(i, old);
+        let value = value?;
         let signed_info = dsig::signed_info(
             algorithms.signature.uri(),
             [dsig::reference(
@@ -364,6 +386,37 @@ mod tests {
         }
         let malformed = testkit::run(find("malformed-xml").unwrap()).xml;
         assert_eq!(editable(&malformed), malformed, "shown as it is");
+    }
+
+    #[test]
+    fn a_response_with_more_signatures_than_any_scenario_makes_is_refused_before_signing() {
+        // Every scenario's response stays under the cap.
+        for s in catalogue().filter(|s| s.special != Some(Special::Replay)) {
+            let xml = testkit::run(s).xml;
+            if let Ok(root) = parse(xml.as_bytes(), LIMITS) {
+                assert!(count_signatures(&root) <= MAX_SIGNATURES, "{}", s.id);
+            }
+        }
+        // Thousands of signatures on one element: refused by count, nothing signed.
+        let xml = testkit::run(&VALID).xml;
+        let signature = {
+            let start = xml.find("<ds:Signature ").unwrap();
+            let end =
+                xml[start..].find("</ds:Signature>").unwrap() + start + "</ds:Signature>".len();
+            xml[start..end].to_owned()
+        };
+        let many = xml.replacen(&signature, &signature.repeat(5000), 1);
+        match resign(&many, Algorithms::default(), &test_signer()) {
+            Err(e @ EditError::TooManySignatures(n)) => {
+                assert!(n > 5000, "{n}");
+                assert!(e.to_string().contains("at most 16 are re-signed"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // At the cap, each is re-signed.
+        let at_cap = xml.replacen(&signature, &signature.repeat(MAX_SIGNATURES - 1), 1);
+        let out = resign(&at_cap, Algorithms::default(), &test_signer()).unwrap();
+        assert_eq!(out.signed.len(), MAX_SIGNATURES);
     }
 
     #[test]

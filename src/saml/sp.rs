@@ -343,8 +343,13 @@ pub enum TargetError {
     NoIssuer,
     #[error("the AuthnRequest names no AssertionConsumerServiceURL{} and its issuer is not registered, so there is nowhere to send the response", .0.map(|i| format!(" (only AssertionConsumerServiceIndex={i})")).unwrap_or_default())]
     NoAcsUrl(Option<u16>),
-    #[error("AssertionConsumerServiceURL {0:?} is not an absolute http(s) URL")]
-    AcsNotHttp(String),
+    /// An AssertionConsumerServiceURL the browser's form cannot be sent to
+    /// ([`browser_url`](super::browser_url)).
+    #[error("AssertionConsumerServiceURL {shown} {problem}", shown = super::browser_url::shown(.url))]
+    BadAcsUrl {
+        url: String,
+        problem: super::browser_url::UrlProblem,
+    },
     #[error(
         "the AuthnRequest asks for ProtocolBinding {0}; responses are sent with HTTP-POST only"
     )]
@@ -480,11 +485,14 @@ fn unregistered(r: &AuthnRequest, policy: Policy) -> Result<Resolution, TargetEr
     })
 }
 
+/// A requested ACS URL becomes the action of the auto-submitting form: it passes the one check.
 fn check_http(url: &str) -> Result<(), TargetError> {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(TargetError::AcsNotHttp(url.to_owned()))
+    match super::browser_url::problem(url) {
+        None => Ok(()),
+        Some(problem) => Err(TargetError::BadAcsUrl {
+            url: url.to_owned(),
+            problem,
+        }),
     }
 }
 
@@ -549,8 +557,20 @@ mod tests {
         let js = request(r#"AssertionConsumerServiceURL="javascript:alert(1)""#);
         assert!(matches!(
             resolve_target(Some(&js), None, Policy::Permissive),
-            Err(TargetError::AcsNotHttp(_))
+            Err(TargetError::BadAcsUrl { .. })
         ));
+        // Registered or not, a requested ACS URL passes the one check (the form's action).
+        for bad in [
+            "javascript:alert(1)",
+            "https://sp.example/acs&#13;&#10;x",
+            "https://",
+        ] {
+            let r = request(&format!("AssertionConsumerServiceURL=\"{bad}\""));
+            for sp in [None, Some(&registered())] {
+                let err = resolve_target(Some(&r), sp, Policy::Permissive).unwrap_err();
+                assert!(matches!(err, TargetError::BadAcsUrl { .. }), "{bad}: {err}");
+            }
+        }
         let artifact = request(
             r#"AssertionConsumerServiceURL="https://sp.example/acs" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact""#,
         );

@@ -11,6 +11,7 @@ use openssl::x509::X509;
 
 use super::b64::decode_padded;
 use super::binding::Binding;
+use super::browser_url::{self, UrlProblem};
 use super::ns;
 use super::sp::{AcsEndpoint, Encryption, ServiceProvider};
 use super::xml::reader::{self, Limits, ReadError};
@@ -132,6 +133,14 @@ pub enum SpMetadataError {
         value: String,
         expected: &'static str,
     },
+    /// An endpoint's Location a browser could not safely be sent to ([`browser_url`]).
+    #[error("{element} #{number}: Location={shown} {problem}", shown = browser_url::shown(.value))]
+    BadLocation {
+        element: &'static str,
+        number: usize,
+        value: String,
+        problem: UrlProblem,
+    },
     #[error("SPSSODescriptor: {attribute}={value:?} is not an xs:boolean (true, false, 1 or 0)")]
     BadFlag {
         attribute: &'static str,
@@ -220,7 +229,7 @@ fn read_entity(entity: &Element) -> Result<SpMetadata, SpMetadataError> {
         const ACS: &str = "AssertionConsumerService";
         let number = i + 1;
         let binding = required(e, ACS, number, "Binding")?;
-        let url = required(e, ACS, number, "Location")?;
+        let url = location(e, ACS, number)?;
         let index = match e.attribute("index") {
             None => None,
             Some(v) => {
@@ -262,7 +271,7 @@ fn read_entity(entity: &Element) -> Result<SpMetadata, SpMetadataError> {
     {
         const SLO: &str = "SingleLogoutService";
         let binding = required(e, SLO, i + 1, "Binding")?;
-        let location = required(e, SLO, i + 1, "Location")?;
+        let location = location(e, SLO, i + 1)?;
         slo.push((binding, location));
     }
 
@@ -344,6 +353,21 @@ fn required(
             number,
             attribute,
         })
+}
+
+/// An endpoint's Location: the server sends browsers there (the ACS as a form's action, the
+/// logout endpoint as a redirect or a form's action), so it passes [`browser_url::problem`].
+fn location(e: &Element, element: &'static str, number: usize) -> Result<String, SpMetadataError> {
+    let url = required(e, element, number, "Location")?;
+    match browser_url::problem(&url) {
+        None => Ok(url),
+        Some(problem) => Err(SpMetadataError::BadLocation {
+            element,
+            number,
+            value: url,
+            problem,
+        }),
+    }
 }
 
 /// An optional xs:boolean flag of the SPSSODescriptor; absent means false (its schema default).

@@ -112,6 +112,12 @@ pub enum KeyError {
         .path.display()
     )]
     AppearedMeanwhile { path: PathBuf },
+    #[error(
+        "{} is a symbolic link to {}, which does not exist: point it at the file, or remove it \
+         (and its pair) to generate a new pair",
+        .path.display(), .target.display()
+    )]
+    DanglingLink { path: PathBuf, target: PathBuf },
 }
 
 /// Loads the pair in `dir`, or generates and stores a new one of `kind` when neither file
@@ -164,10 +170,31 @@ pub fn load_existing(dir: &Path) -> Result<LoadedKeys, KeyError> {
 }
 
 /// Follows symlinks on purpose: mounted secrets (Kubernetes, Docker) are usually symlinks.
+/// Whether the file at `path` exists; a symbolic link to nothing is neither there nor absent
+/// (a new file cannot be written in its place), so it is an error that says what is there.
 fn exists(path: &Path) -> Result<bool, KeyError> {
-    path.try_exists().map_err(|error| KeyError::Read {
+    match path.try_exists() {
+        Ok(false) => match dangling_link(path) {
+            Some(e) => Err(e),
+            None => Ok(false),
+        },
+        Ok(true) => Ok(true),
+        Err(error) => Err(KeyError::Read {
+            path: path.to_owned(),
+            error,
+        }),
+    }
+}
+
+/// The error for `path` when it is a symbolic link whose target does not exist.
+fn dangling_link(path: &Path) -> Option<KeyError> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_symlink() || path.try_exists().unwrap_or(true) {
+        return None;
+    }
+    Some(KeyError::DanglingLink {
         path: path.to_owned(),
-        error,
+        target: fs::read_link(path).unwrap_or_default(),
     })
 }
 
@@ -423,9 +450,10 @@ fn create_temp(path: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
 fn link_into_place(temp: &Path, path: &Path) -> Result<(), KeyError> {
     match fs::hard_link(temp, path) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(KeyError::AppearedMeanwhile {
-            path: path.to_owned(),
-        }),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(dangling_link(path)
+            .unwrap_or_else(|| KeyError::AppearedMeanwhile {
+                path: path.to_owned(),
+            })),
         // Some filesystems (certain network and FUSE mounts) have no hard links; fall back to
         // check-then-rename, whose window is small but not zero.
         Err(link_error) => match path.try_exists() {

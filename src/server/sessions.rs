@@ -20,6 +20,11 @@ pub const LIFETIME: Duration = Duration::hours(8);
 const MAX_SESSIONS: usize = 10_000;
 /// Most logouts in progress kept; the oldest go first.
 const MAX_LOGOUTS: usize = 1_000;
+/// Most SPs one session remembers having reached, and the bytes they may take: beyond either,
+/// the SP reached longest ago is forgotten (a later logout does not tell it). A session is
+/// copied on every request that reads it, and permissive mode answers any entity ID.
+pub const MAX_SPS_PER_SESSION: usize = 32;
+pub const MAX_SESSION_SP_BYTES: usize = 16 * 1024;
 
 /// One SP the session logged into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +32,19 @@ pub struct Participation {
     pub sp_entity_id: String,
     pub name_id: NameId,
     pub session_index: String,
+}
+
+impl Participation {
+    /// The bytes of its strings, for the session's budget.
+    fn bytes(&self) -> usize {
+        let n = &self.name_id;
+        self.sp_entity_id.len()
+            + self.session_index.len()
+            + n.format.len()
+            + n.value.len()
+            + n.name_qualifier.as_ref().map_or(0, String::len)
+            + n.sp_name_qualifier.as_ref().map_or(0, String::len)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,11 +113,28 @@ impl Sessions {
         self.lock().get(id).filter(|s| !s.expired(now)).cloned()
     }
 
-    /// Records that the session logged into an SP.
+    /// Records that the session logged into an SP; past [`MAX_SPS_PER_SESSION`] SPs or
+    /// [`MAX_SESSION_SP_BYTES`], the SP reached longest ago is forgotten.
     pub fn joined(&self, id: &str, p: Participation) {
         if let Some(s) = self.lock().get_mut(id) {
             s.sps.retain(|x| x.sp_entity_id != p.sp_entity_id);
             s.sps.push(p);
+            let mut bytes: usize = s.sps.iter().map(Participation::bytes).sum();
+            let mut drop = 0;
+            while s.sps.len() - drop > 1
+                && (s.sps.len() - drop > MAX_SPS_PER_SESSION || bytes > MAX_SESSION_SP_BYTES)
+            {
+                bytes -= s.sps[drop].bytes();
+                drop += 1;
+            }
+            if drop > 0 {
+                tracing::warn!(
+                    session_sps = s.sps.len(),
+                    forgotten = drop,
+                    "a session reached more service providers than it keeps; the earliest are forgotten and will not be told at logout"
+                );
+                s.sps.drain(..drop);
+            }
         }
     }
 
@@ -302,6 +337,31 @@ mod tests {
             "only _late and _next are left: {:?}",
             s.lock().keys().collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_session_keeps_a_bounded_list_of_sps_the_latest_last() {
+        let s = Sessions::default();
+        s.start("_s1".into(), "alice", "_idx".into(), T0);
+        for i in 0..1000 {
+            joined(&s, "_s1", &format!("https://sp{i}.example/"), "alice");
+        }
+        let got = s.get("_s1", T0).unwrap();
+        assert_eq!(got.sps.len(), MAX_SPS_PER_SESSION);
+        assert_eq!(
+            got.sps.last().unwrap().sp_entity_id,
+            "https://sp999.example/"
+        );
+        // Long entity IDs: the byte budget holds first.
+        s.start("_s2".into(), "alice", "_idx".into(), T0);
+        for i in 0..100 {
+            joined(&s, "_s2", &format!("{i}{}", "e".repeat(1000)), "alice");
+        }
+        let got = s.get("_s2", T0).unwrap();
+        let bytes: usize = got.sps.iter().map(Participation::bytes).sum();
+        assert!(bytes <= MAX_SESSION_SP_BYTES, "{bytes}");
+        assert!(got.sps.len() < MAX_SPS_PER_SESSION && !got.sps.is_empty());
+        assert!(got.sps.last().unwrap().sp_entity_id.starts_with("99"));
     }
 
     #[test]

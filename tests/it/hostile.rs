@@ -122,6 +122,109 @@ fn every_hostile_request_gets_a_400_that_names_the_problem() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Every URL the server sends a browser to passes one check: an ACS URL a request names,
+/// registered SP or not, never becomes the action of the auto-submitting form unless it is an
+/// absolute http(s) URL a header could carry; the page says why.
+#[test]
+fn a_request_naming_a_script_url_as_its_acs_gets_a_400_saying_why() {
+    let (s, _dir) = crate::support::server_with_registry(
+        "service_providers:\n  - entity_id: https://sp.test/metadata\n    acs:\n      - url: https://sp.test/acs\n",
+        false,
+    );
+    let http = client();
+    for (issuer, acs, why) in [
+        (
+            "https://sp.test/metadata",
+            "javascript:alert(document.domain)",
+            "is not an absolute http(s) URL",
+        ),
+        (
+            "https://other.test/metadata",
+            "javascript:alert(document.domain)",
+            "is not an absolute http(s) URL",
+        ),
+        (
+            "https://sp.test/metadata",
+            "https://sp.test/acs&#13;&#10;Set-Cookie: a=b",
+            "contains a control character",
+        ),
+    ] {
+        let mut request = crate::support::AuthnRequest::new("_js");
+        request.issuer = issuer.into();
+        request.acs = acs.into();
+        for user in ["", "alice"] {
+            let response = http
+                .post(s.url(if user.is_empty() {
+                    "/sso"
+                } else {
+                    "/sso/login"
+                }))
+                .form(&[
+                    ("SAMLRequest", request.post_param().as_str()),
+                    ("user", user),
+                ])
+                .send()
+                .unwrap();
+            let status = response.status().as_u16();
+            let body = unescape(&response.text().unwrap());
+            assert_eq!(status, 400, "{issuer} {acs}: {body}");
+            assert!(
+                body.contains("AssertionConsumerServiceURL") && body.contains(why),
+                "{issuer} {acs}: {body}"
+            );
+            assert!(
+                crate::support::form_action(&body).is_none_or(|a| a.starts_with('/')),
+                "{body}"
+            );
+        }
+    }
+}
+
+/// An SP metadata file whose SingleLogoutService Location is a script URL, or holds a CR/LF,
+/// stops start-up naming the registry's file, line and field, the metadata file and endpoint.
+#[test]
+fn a_metadata_logout_url_a_browser_must_not_be_sent_to_stops_start_up() {
+    for (location, why) in [
+        (
+            "javascript:fetch(&apos;/inspector&apos;)",
+            "is not an absolute http(s) URL",
+        ),
+        (
+            "https://sp.test/slo&#13;&#10;X: y",
+            "contains a control character",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("sp.xml"),
+            format!(
+                r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.test/metadata"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{location}"/><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.test/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>"#
+            ),
+        )
+        .unwrap();
+        let sps = dir.path().join("sps.yaml");
+        fs::write(&sps, "service_providers:\n  - metadata: sp.xml\n").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mock-idp"))
+            .args(["--bind", "127.0.0.1:0", "--certs"])
+            .arg(dir.path())
+            .arg("--users")
+            .arg(repo().join("users.yaml"))
+            .arg("--sps")
+            .arg(&sps)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        for part in [
+            "sps.yaml line 2: service_providers[0].metadata",
+            "sp.xml: SingleLogoutService #1: Location=",
+            why,
+        ] {
+            assert!(stderr.contains(part), "{part:?} not in {stderr}");
+        }
+    }
+}
+
 #[test]
 fn oversized_parameters_are_refused_naming_the_limit() {
     let s = Server::start();

@@ -329,6 +329,15 @@ fn refuses_logout_requests_that_would_make_an_answer_wrong() {
         req(OK, &format!("{ISSUER}{NAME_ID}{NAME_ID}")),
         Err(LogoutError::SeveralIdentifiers)
     );
+    // Each SessionIndex is compared with every session of the principal: their number is capped.
+    let index = "<samlp:SessionIndex>_i</samlp:SessionIndex>";
+    let at_cap = index.repeat(MAX_SESSION_INDEXES);
+    assert!(req(OK, &format!("{ISSUER}{NAME_ID}{at_cap}")).is_ok());
+    let many = index.repeat(20_000);
+    assert_eq!(
+        req(OK, &format!("{ISSUER}{NAME_ID}{many}")),
+        Err(LogoutError::TooManySessionIndexes(20_000))
+    );
     let sig = r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/>"#;
     assert_eq!(
         req(OK, &format!("{ISSUER}{sig}{sig}{NAME_ID}")),

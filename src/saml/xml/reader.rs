@@ -27,6 +27,10 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Whether `<![CDATA[...]]>` sections are read (as text) or refused.
     pub allow_cdata: bool,
+    /// Most namespace prefixes in scope at one element (the default namespace counts, `xml`
+    /// does not). xml-rs hands every element its whole scope, a copy per element: without a
+    /// cap, thousands of declarations on the root times thousands of elements is quadratic.
+    pub max_namespaces: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
             max_depth: 64,
             max_attributes: 64,
             allow_cdata: true,
+            max_namespaces: 32,
         }
     }
 }
@@ -46,6 +51,8 @@ impl Limits {
     pub fn request() -> Self {
         Limits {
             allow_cdata: false,
+            // SP libraries declare a handful (samlp, saml, ds, xs, xsi).
+            max_namespaces: 16,
             ..Limits::default()
         }
     }
@@ -71,6 +78,8 @@ pub enum ReadError {
     Entity(String),
     #[error("an element has more than {0} attributes, or the document is otherwise larger than accepted")]
     TooManyAttributes(usize),
+    #[error("more than {0} namespace prefixes are in scope at an element")]
+    TooManyNamespaces(usize),
 }
 
 /// Turns an xml-rs error into the most specific [`ReadError`].
@@ -133,6 +142,13 @@ fn read(input: impl Read, limits: Limits, keep_declarations: bool) -> Result<Ele
                 }
                 if stack.len() >= limits.max_depth {
                     return Err(ReadError::TooDeep(limits.max_depth));
+                }
+                let in_scope = (&namespace)
+                    .into_iter()
+                    .filter(|(prefix, _)| !matches!(*prefix, "xml" | "xmlns"))
+                    .count();
+                if in_scope > limits.max_namespaces {
+                    return Err(ReadError::TooManyNamespaces(limits.max_namespaces));
                 }
                 let mut el = Element::new(Name {
                     prefix: name.prefix,
@@ -206,6 +222,35 @@ mod tests {
 
     fn read(s: &str) -> Result<Element, ReadError> {
         parse(s.as_bytes(), Limits::default())
+    }
+
+    /// xml-rs copies the whole scope to every element: thousands of declarations on the root
+    /// times thousands of elements took minutes. The scope is capped, so the copy is small.
+    #[test]
+    fn too_many_namespaces_in_scope_are_refused_at_the_first_element() {
+        let doc = |n: usize, kids: usize| {
+            let decls: String = (0..n)
+                .map(|i| format!(" xmlns:a{i}=\"urn:x:{i}\""))
+                .collect();
+            format!("<r xmlns=\"urn:r\"{decls}>{}</r>", "<k/>".repeat(kids))
+        };
+        for (limits, cap) in [(Limits::default(), 32), (Limits::request(), 16)] {
+            assert!(parse(doc(cap - 1, 10).as_bytes(), limits).is_ok(), "{cap}");
+            assert_eq!(
+                parse(doc(cap, 10).as_bytes(), limits).unwrap_err(),
+                ReadError::TooManyNamespaces(cap)
+            );
+            assert_eq!(
+                parse_keeping_declarations(doc(5000, 40_000).as_bytes(), limits).unwrap_err(),
+                ReadError::TooManyNamespaces(cap)
+            );
+        }
+        // Declared on siblings, not accumulated: each element's scope stays small.
+        let siblings = format!(
+            "<r>{}</r>",
+            "<k xmlns:a=\"urn:a\" xmlns:b=\"urn:b\"/>".repeat(1000)
+        );
+        assert!(parse(siblings.as_bytes(), Limits::request()).is_ok());
     }
 
     #[test]

@@ -356,7 +356,7 @@ fn logout_request(
         binding: received.arrived,
         relay_state,
         algorithm: algorithm_for(state, sp),
-        request_xml: received.xml.to_owned(),
+        request_xml: kept_request(received.xml),
         signature: signature.describe(),
     };
     tracing::info!(
@@ -582,6 +582,24 @@ fn log_answer(response: &LogoutResponse, outcome: &Outcome, arrived: Binding) {
         detail,
         "LogoutResponse received"
     );
+}
+
+/// The most of a received LogoutRequest a logout in progress keeps for the inspector (up to
+/// [`MAX_LOGOUTS`](crate::server::sessions) of them wait for their SPs); a signed LogoutRequest
+/// is a few KiB.
+pub const MAX_KEPT_REQUEST: usize = 16 * 1024;
+
+/// `xml` as a logout in progress keeps it: whole up to [`MAX_KEPT_REQUEST`] bytes, else a note
+/// saying how large it was (what was read from it is kept apart, in its fields).
+pub fn kept_request(xml: &str) -> String {
+    if xml.len() <= MAX_KEPT_REQUEST {
+        xml.to_owned()
+    } else {
+        format!(
+            "<!-- the LogoutRequest was {} bytes; at most {MAX_KEPT_REQUEST} are kept while the logout is in progress -->",
+            xml.len()
+        )
+    }
 }
 
 #[cfg(test)]

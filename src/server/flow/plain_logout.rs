@@ -17,19 +17,16 @@
 //!   Desk guide); what it appended was not found in a public source [unconfirmed], so any
 //!   `return_to` it passes is honoured like Zendesk's.
 //!
-//! The return address is outside input: [`return_address_problem`] is its one check.
+//! The return address is outside input: it passes the one check of every URL a browser is
+//! sent to ([`browser_url::normalised`]: it arrived decoded from the query, and goes on in ASCII).
 
 use time::OffsetDateTime;
 
+use crate::saml::browser_url;
 use crate::server::sessions::Session;
-use crate::server::sps::http_url_problem;
 use crate::server::state::AppState;
 
 use super::{Classified, FaultKind};
-
-/// The longest return address followed, in bytes (browsers and servers commonly cap URLs
-/// around 2 to 8 KiB; a return address is a page of the product, far shorter).
-pub const MAX_RETURN_ADDRESS: usize = 2048;
 
 /// What a product appended to the logout URL. Only `return_to` changes what happens; the rest
 /// is shown and logged, to see what the product sent.
@@ -101,29 +98,6 @@ impl Classified for PlainLogoutError {
     }
 }
 
-/// Why `url` cannot be a return address the browser is sent to, if it cannot: longer than
-/// [`MAX_RETURN_ADDRESS`], holding a control character, not an absolute http(s) URL with a
-/// host (so no `javascript:`, `data:` or scheme-relative `//host`), or not a URL at all.
-pub fn return_address_problem(url: &str) -> Option<String> {
-    if url.len() > MAX_RETURN_ADDRESS {
-        return Some(format!(
-            "is {} bytes; at most {MAX_RETURN_ADDRESS} are followed",
-            url.len()
-        ));
-    }
-    if url.chars().any(char::is_control) {
-        return Some("contains a control character".into());
-    }
-    if let Some(problem) = http_url_problem(url) {
-        return Some(problem.into());
-    }
-    match url::Url::parse(url) {
-        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => None,
-        Ok(_) => Some("is not an absolute http(s) URL: it has no host".into()),
-        Err(e) => Some(format!("is not a URL: {e}")),
-    }
-}
-
 /// The browser whose session cookie names `session` asks to be logged out. The return address
 /// is checked before anything ends; the session (if it is live) ends; the product's error is
 /// kept for the page.
@@ -135,13 +109,13 @@ pub fn log_out(
 ) -> Result<LoggedOut, PlainLogoutError> {
     let return_to = match request.return_to.filter(|r| !r.is_empty()) {
         None => None,
-        Some(r) => match return_address_problem(&r) {
-            // Serialised by the URL parser: ASCII only, fit for a Location header.
-            None => Some(url::Url::parse(&r).map_or(r, String::from)),
-            Some(problem) => {
+        // Serialised by the URL parser: ASCII only, fit for a Location header.
+        Some(r) => match browser_url::normalised(&r) {
+            Ok(url) => Some(url),
+            Err(problem) => {
                 return Err(PlainLogoutError::BadReturnAddress {
-                    shown: shown(&r),
-                    problem,
+                    shown: browser_url::shown(&r),
+                    problem: problem.to_string(),
                 })
             }
         },
@@ -185,19 +159,6 @@ pub fn log_out(
         named_user,
         end_session_cookie: session.is_some(),
     })
-}
-
-/// A refused return address as an error message shows it: quoted, its control characters
-/// escaped, cut to 200 characters.
-fn shown(url: &str) -> String {
-    const SHOWN: usize = 200;
-    let cut: String = url.chars().take(SHOWN).collect();
-    let more = if url.chars().count() > SHOWN {
-        "..."
-    } else {
-        ""
-    };
-    format!("{cut:?}{more}")
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! The last step of an entry: the SP it built must be one a response can be delivered to. Its
 //! ACS endpoints are absolute http(s) URLs with indexes of their own, and one of them takes
-//! HTTP-POST, since responses are posted. A mistake points at the field the ACS list came from.
+//! HTTP-POST, since responses are posted; its logout URL, wherever it came from (the preset,
+//! the metadata or `slo_url:`), passes the same check ([`browser_url`]). A mistake points at
+//! the field the URL came from.
 
 use std::collections::HashMap;
 
-use super::{AcsSource, Ctx, Layered, SpsError};
+use super::{AcsSource, Ctx, Layered, SloSource, SpsError};
+use crate::saml::browser_url;
 use crate::server::yaml::{at, PathStep};
 
 /// Checks the ACS endpoints of the SP `layered` holds.
@@ -28,11 +31,12 @@ pub(super) fn check(ctx: &Ctx<'_>, layered: &Layered) -> Result<(), SpsError> {
     };
     let mut indexes: HashMap<u16, usize> = HashMap::new();
     for (j, e) in sp.acs.iter().enumerate() {
-        if let Some(problem) = http_url_problem(&e.url) {
+        if let Some(problem) = browser_url::problem(&e.url) {
+            let url = browser_url::shown(&e.url);
             let what = if explicit {
-                format!("{:?} {problem}", e.url)
+                format!("{url} {problem}")
             } else {
-                format!("AssertionConsumerService {:?} {problem}", e.url)
+                format!("AssertionConsumerService {url} {problem}")
             };
             return Err(ctx.invalid(&endpoint_at(j, "url"), what));
         }
@@ -53,6 +57,17 @@ pub(super) fn check(ctx: &Ctx<'_>, layered: &Layered) -> Result<(), SpsError> {
             }
         }
     }
+    if let Some(url) = &sp.slo_url {
+        if let Some(problem) = browser_url::problem(url) {
+            let (at, what) = match layered.slo_source {
+                SloSource::Field => (ctx.here(&["slo_url"]), ""),
+                SloSource::Metadata => (ctx.here(&["metadata"]), "SingleLogoutService "),
+                SloSource::Preset => (ctx.here(&["preset"]), "the logout URL "),
+            };
+            let url = browser_url::shown(url);
+            return Err(ctx.invalid(&at, format!("{what}{url} {problem}")));
+        }
+    }
     if sp.post_endpoints().next().is_none() {
         let who = match &sp.name {
             Some(name) => format!("{} ({name})", sp.entity_id),
@@ -66,19 +81,4 @@ pub(super) fn check(ctx: &Ctx<'_>, layered: &Layered) -> Result<(), SpsError> {
         ));
     }
     Ok(())
-}
-
-/// Responses are posted from the browser, so endpoints must be absolute http(s) URLs.
-pub(crate) fn http_url_problem(url: &str) -> Option<&'static str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        None => Some("is not an absolute http(s) URL"),
-        Some(r) if r.is_empty() || r.starts_with('/') => {
-            Some("is not an absolute http(s) URL: it has no host")
-        }
-        Some(_) if url.contains(char::is_whitespace) => Some("is not a URL: it contains a space"),
-        Some(_) => None,
-    }
 }

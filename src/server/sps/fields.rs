@@ -5,10 +5,10 @@
 use openssl::x509::X509;
 use time::Duration;
 
-use super::deliverability::http_url_problem;
 use super::raw::{Pairs, RawAttributeMap, RawEncryption, RawSp};
-use super::{AcsSource, Ctx, Layered, SpsError};
+use super::{AcsSource, Ctx, Layered, SloSource, SpsError};
 use crate::saml::binding::Binding;
+use crate::saml::browser_url;
 use crate::saml::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use crate::saml::ns;
 use crate::saml::sp::{
@@ -77,10 +77,12 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: RawSp, layered: &mut Layered) -> Result<
     }
     if let Some(url) = raw.slo_url {
         let at = ctx.here(&["slo_url"]);
-        if let Some(problem) = http_url_problem(&url) {
-            return Err(ctx.invalid(&at, format!("{url:?} {problem}")));
+        if let Some(problem) = browser_url::problem(&url) {
+            let url = browser_url::shown(&url);
+            return Err(ctx.invalid(&at, format!("{url} {problem}")));
         }
         sp.slo_url = Some(url);
+        layered.slo_source = SloSource::Field;
     }
     if let Some(b) = raw.slo_binding {
         sp.slo_binding = match b.as_str() {

@@ -2,7 +2,7 @@
 //! relative to the registry (never fetched), whose entity ID, endpoints, certificates, NameID
 //! format and signing wishes replace what the preset gave.
 
-use super::{AcsSource, Ctx, Layered, SpsError};
+use super::{AcsSource, Ctx, Layered, SloSource, SpsError};
 use crate::saml::sp_metadata;
 use crate::server::yaml::field_name;
 
@@ -40,6 +40,7 @@ pub(super) fn apply(ctx: &Ctx<'_>, file: &str, layered: &mut Layered) -> Result<
     if from_md.slo_url.is_some() {
         sp.slo_url = from_md.slo_url;
         sp.slo_binding = from_md.slo_binding;
+        layered.slo_source = SloSource::Metadata;
     }
     if from_md.certificate.is_some() {
         sp.certificate = from_md.certificate;

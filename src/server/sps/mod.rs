@@ -99,9 +99,6 @@ use crate::saml::sp::{Registry, ServiceProvider};
 use crate::saml::sp_metadata::SpMetadataError;
 use raw::RawSp;
 
-/// The check every URL a browser is sent to passes: an absolute http(s) URL with a host.
-pub(crate) use deliverability::http_url_problem;
-
 /// The registry of `--sps`, or an empty one without it.
 pub fn load_configured(path: Option<&Path>) -> Result<Registry, SpsError> {
     path.map_or_else(|| Ok(Registry::default()), load)
@@ -279,6 +276,8 @@ struct Layered {
     /// The field the entity ID came from.
     entity_id_at: Vec<PathStep>,
     acs_source: AcsSource,
+    /// Where its logout URL came from, for messages about it.
+    slo_source: SloSource,
 }
 
 /// Where an SP's ACS list came from, for messages about it.
@@ -287,6 +286,13 @@ enum AcsSource {
     Preset,
     Metadata,
     Explicit,
+}
+
+/// Where an SP's logout URL came from (the preset, when neither of the others gave one).
+enum SloSource {
+    Preset,
+    Metadata,
+    Field,
 }
 
 /// One entry: the preset first, then the metadata file, then each field written, which wins

@@ -4,7 +4,7 @@
 //! without the preset is a mistake, reported at the parameter with every preset that takes it.
 
 use super::raw::RawSp;
-use super::{AcsSource, Ctx, Layered, SpsError};
+use super::{AcsSource, Ctx, Layered, SloSource, SpsError};
 use crate::saml::presets::{self, Preset, PresetError, PresetParams};
 use crate::saml::sp::ServiceProvider;
 
@@ -33,6 +33,7 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: &mut RawSp) -> Result<Layered, SpsError>
             sp: ServiceProvider::new(""),
             entity_id_at: ctx.here(&[]),
             acs_source: AcsSource::None,
+            slo_source: SloSource::Preset,
         });
     };
     let preset = Preset::from_id(id).ok_or_else(|| {
@@ -55,6 +56,7 @@ pub(super) fn apply(ctx: &Ctx<'_>, raw: &mut RawSp) -> Result<Layered, SpsError>
         sp,
         entity_id_at: ctx.here(&["preset"]),
         acs_source: AcsSource::Preset,
+        slo_source: SloSource::Preset,
     })
 }
 

@@ -452,6 +452,100 @@ fn metadata_errors_name_both_files() {
     assert_has(&msg, &["line 2", "not fetched"]);
 }
 
+/// A metadata file whose endpoints the server would send browsers to, each Location
+/// refused at load the way `slo_url:` and `acs:` are: the registry's file, line and field, the
+/// metadata file, and which endpoint.
+#[test]
+fn a_metadata_endpoint_a_browser_must_not_be_sent_to_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = |acs: &str, slo: &str| {
+        format!(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example/md"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example/slo-post"/><md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{slo}"/><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>"#
+        )
+    };
+    let good = "https://sp.example/acs";
+    for (name, acs, slo, what) in [
+        (
+            "js-slo.xml",
+            good,
+            "javascript:fetch('/inspector')",
+            "SingleLogoutService #2: Location=\"javascript:fetch('/inspector')\" is not an absolute http(s) URL",
+        ),
+        (
+            "crlf-slo.xml",
+            good,
+            "https://sp.example/slo&#13;&#10;Set-Cookie: a=b",
+            "SingleLogoutService #2: Location=\"https://sp.example/slo\\r\\nSet-Cookie: a=b\" contains a control character",
+        ),
+        (
+            "js-acs.xml",
+            "javascript:alert(1)",
+            "https://sp.example/slo",
+            "AssertionConsumerService #1: Location=\"javascript:alert(1)\" is not an absolute http(s) URL",
+        ),
+        (
+            "idn-slo.xml",
+            good,
+            "https://sp.example/déconnexion",
+            "SingleLogoutService #2: Location=\"https://sp.example/déconnexion\" contains a character outside ASCII",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, md(acs, slo)).unwrap();
+        let text = format!("service_providers:\n  - name: x\n    metadata: {name}\n");
+        let e = parse(&text, "sps.yaml", dir.path()).unwrap_err().to_string();
+        assert_has(
+            &e,
+            &[
+                "sps.yaml line 3: service_providers[0].metadata: ",
+                &path.display().to_string(),
+                what,
+            ],
+        );
+    }
+    // The same endpoints, fit for a browser, load.
+    std::fs::write(
+        dir.path().join("fine.xml"),
+        md(good, "https://sp.example/slo"),
+    )
+    .unwrap();
+    let r = parse(
+        "service_providers:\n  - metadata: fine.xml\n",
+        "sps.yaml",
+        dir.path(),
+    )
+    .unwrap();
+    let sp = r.get("https://sp.example/md").unwrap();
+    assert_eq!(sp.slo_url.as_deref(), Some("https://sp.example/slo"));
+}
+
+#[test]
+fn slo_url_and_acs_pass_the_one_url_check() {
+    for (extra, why) in [
+        (
+            "    slo_url: \"javascript:alert(1)\"\n",
+            "is not an absolute http(s) URL",
+        ),
+        (
+            "    slo_url: \"https://sp.example.com/slo\\r\\nX: y\"\n",
+            "contains a control character",
+        ),
+        ("    slo_url: https://sp.example.com/ü\n", "outside ASCII"),
+    ] {
+        let msg = err(&one(extra));
+        assert_has(&msg, &["line 5", "service_providers[0].slo_url", why]);
+    }
+    let msg = err("service_providers:\n  - entity_id: x\n    acs:\n      - url: \"https://sp.example.com/acs\\n\"\n");
+    assert_has(
+        &msg,
+        &[
+            "line 4",
+            "service_providers[0].acs[0].url",
+            "control character",
+        ],
+    );
+}
+
 #[test]
 fn want_signed_requests_overrides_the_metadata() {
     assert!(!ok(PLAIN).all()[0].authn_requests_signed);

@@ -311,6 +311,38 @@ fn never_overwrites_an_existing_file() {
 }
 
 #[test]
+fn a_dangling_symlink_is_reported_as_what_it_is() {
+    for name in [KEY_FILE, CERT_FILE] {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(name);
+        let target = dir.path().join("gone").join(name);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = load_or_generate(dir.path(), KeyKind::default()).unwrap_err();
+        assert!(
+            matches!(err, KeyError::DanglingLink { .. }),
+            "{name}: {err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "{} is a symbolic link to {}, which does not exist",
+                link.display(),
+                target.display()
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("appeared"), "{text}");
+        // Nothing was written beside it, and the link is left as it was.
+        assert_eq!(fs::read_link(&link).unwrap(), target);
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "{name}: {names:?}");
+        // Writing a new file in its place says the same.
+        let err = write_new(&link, b"new", 0o600).unwrap_err();
+        assert!(matches!(err, KeyError::DanglingLink { .. }), "{err}");
+    }
+}
+
+#[test]
 fn errors_never_contain_key_material() {
     let dir = tempfile::tempdir().unwrap();
     let generated = load_or_generate(dir.path(), KeyKind::Rsa).unwrap();

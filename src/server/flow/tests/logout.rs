@@ -356,3 +356,15 @@ fn an_sp_registered_for_http_post_is_told_by_http_post() {
     assert!(alone.form_value.is_some());
     assert!(parse_logout_request(&alone.xml).unwrap().has_signature);
 }
+
+#[test]
+fn a_logout_in_progress_keeps_a_received_request_only_up_to_its_cap() {
+    let small = "<samlp:LogoutRequest/>";
+    assert_eq!(kept_request(small), small);
+    let at_cap = "x".repeat(MAX_KEPT_REQUEST);
+    assert_eq!(kept_request(&at_cap), at_cap);
+    let big = "x".repeat(1 << 20);
+    let kept = kept_request(&big);
+    assert!(kept.len() < 200, "{kept}");
+    assert!(kept.contains("was 1048576 bytes"), "{kept}");
+}

@@ -81,7 +81,7 @@ fn a_valid_return_address_is_where_the_browser_goes() {
 #[test]
 fn a_bad_return_address_is_refused_and_nothing_is_logged_out() {
     let state = state_with_session();
-    let long = format!("https://x.example/{}", "a".repeat(MAX_RETURN_ADDRESS));
+    let long = format!("https://x.example/{}", "a".repeat(browser_url::MAX_LEN));
     for (to, why) in [
         ("javascript:alert(1)", "is not an absolute http(s) URL"),
         ("JavaScript:alert(1)", "is not an absolute http(s) URL"),
