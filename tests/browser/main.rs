@@ -428,7 +428,9 @@ fn script_payloads_stay_inert() {
         let markup = "<img src=x onerror=window.__pwned=1,alert(2)>";
         // /hold answers 204 No Content: the browser stays on the post page after its script
         // has submitted the form, so the page can be examined.
-        let acs = page.sp_url(r#"/hold?x="><img src=x onerror=window.__pwned=1,alert(3)>"#);
+        // No space: an ACS URL with one is refused before any page shows it. `/` separates the
+        // attributes as well for an HTML parser.
+        let acs = page.sp_url(r#"/hold?x="><img/src=x/onerror=window.__pwned=1,alert(3)>"#);
         let qualifier = "'><svg onload=window.__pwned=1,alert(4)>";
         let display_name = "<img src=x onerror=window.__pwned=1,alert(5)>";
         let request = request::AuthnRequest {
