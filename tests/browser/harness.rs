@@ -15,7 +15,9 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-use crate::common::process::{wait_for_line, Process, STARTUP_TIMEOUT as STARTUP};
+use crate::common::process::{
+    try_wait_for_line, wait_for_line, Process, STARTUP_TIMEOUT as STARTUP,
+};
 use crate::common::server::{Launch, Server};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -142,6 +144,49 @@ struct Stack {
     files: tempfile::TempDir,
 }
 
+/// How many times chromedriver is started before a test gives up on it.
+const CHROMEDRIVER_ATTEMPTS: usize = 5;
+
+/// Starts chromedriver on a port of its choosing and returns it with its URL. With `--port=0`
+/// chromedriver draws a port itself and exits ("IPv4 port not available") when another
+/// process holds it, which a machine running several test binaries at once sometimes does:
+/// that exit, and only that one, is retried.
+fn start_chromedriver() -> (Process, String) {
+    let mut attempt = 1;
+    loop {
+        let mut chromedriver = Process::from(
+            Command::new(CHROMEDRIVER)
+                .args(["--port=0", "--log-level=SEVERE"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}")),
+        );
+        match try_wait_for_line(
+            "chromedriver",
+            &mut chromedriver.child,
+            "ChromeDriver was started successfully on port ",
+        ) {
+            Ok((port, _)) => {
+                let webdriver = format!("http://127.0.0.1:{}", port.trim_end_matches('.'));
+                return (chromedriver, webdriver);
+            }
+            Err(failure)
+                if attempt < CHROMEDRIVER_ATTEMPTS
+                    && failure
+                        .printed
+                        .iter()
+                        .any(|line| line.contains("port not available")) =>
+            {
+                eprintln!("chromedriver could not bind its port (attempt {attempt}); again");
+                attempt += 1;
+            }
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+}
+
 impl Stack {
     fn start(setup: Setup) -> Stack {
         require(CHROMIUM, "Chromium (Debian package chromium)");
@@ -152,16 +197,7 @@ impl Stack {
         let python = python();
         let files = tempfile::tempdir().unwrap();
 
-        // chromedriver first: it starts quickly and picks its own free port.
-        let mut chromedriver = Process::from(
-            Command::new(CHROMEDRIVER)
-                .args(["--port=0", "--log-level=SEVERE"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}")),
-        );
+        let (chromedriver, webdriver) = start_chromedriver();
 
         // The SP's socket is bound here, so its URL is known before the IdP starts and can go
         // into the IdP's registry; the SP is handed the socket as its standard input.
@@ -235,14 +271,6 @@ impl Stack {
         )
         .0;
         assert_eq!(printed, sp_base, "the SP serves on the socket it was given");
-
-        let (port, _) = wait_for_line(
-            "chromedriver",
-            &mut chromedriver.child,
-            "ChromeDriver was started successfully on port ",
-            None,
-        );
-        let webdriver = format!("http://127.0.0.1:{}", port.trim_end_matches('.'));
 
         Stack {
             _sp: sp,

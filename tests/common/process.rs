@@ -42,6 +42,43 @@ pub fn wait_for_line(
     prefix: &str,
     stderr: Option<&Path>,
 ) -> (String, Vec<String>) {
+    match try_wait_for_line(name, child, prefix) {
+        Ok(found) => found,
+        Err(failure) => {
+            let stderr = stderr
+                .map(|path| {
+                    format!(
+                        "\nstderr:\n{}",
+                        fs::read_to_string(path).unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            panic!("{failure}{stderr}")
+        }
+    }
+}
+
+/// Why a child never said it was ready: what it printed before it stopped, and the message
+/// [`wait_for_line`] fails with.
+#[derive(Debug)]
+pub struct NotReady {
+    pub printed: Vec<String>,
+    message: String,
+}
+
+impl std::fmt::Display for NotReady {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// [`wait_for_line`] without the panic, for a caller that may start the child again: on
+/// failure the child has been killed and reaped.
+pub fn try_wait_for_line(
+    name: &str,
+    child: &mut Child,
+    prefix: &str,
+) -> Result<(String, Vec<String>), NotReady> {
     let stdout = child
         .stdout
         .take()
@@ -60,7 +97,7 @@ pub fn wait_for_line(
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => {
                 if let Some(rest) = line.trim().strip_prefix(prefix) {
-                    return (rest.trim().to_string(), before);
+                    return Ok((rest.trim().to_string(), before));
                 }
                 before.push(line);
             }
@@ -75,18 +112,14 @@ pub fn wait_for_line(
                 };
                 let _ = child.kill();
                 let status = child.wait().ok();
-                let stderr = stderr
-                    .map(|path| {
-                        format!(
-                            "\nstderr:\n{}",
-                            fs::read_to_string(path).unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_default();
-                panic!(
-                    "{name} {why} (exit: {status:?})\nstdout so far:\n{}{stderr}",
+                let message = format!(
+                    "{name} {why} (exit: {status:?})\nstdout so far:\n{}",
                     before.join("\n")
                 );
+                return Err(NotReady {
+                    printed: before,
+                    message,
+                });
             }
         }
     }
