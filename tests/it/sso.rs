@@ -56,6 +56,12 @@ fn redirect_binding_picker_then_login_posts_a_signed_response_to_the_acs() {
     assert!(html.contains("_redirect1") && html.contains("https://sp.test/metadata"));
     assert!(html.contains("raw DEFLATE"));
     assert!(html.contains("not a registered service provider"));
+    // The scenario list shows each family's and each scenario's own title.
+    assert!(html.contains(
+        r#"<optgroup label="Valid"><option value="valid" selected>Valid response (valid)</option>"#
+    ));
+    assert!(html.contains("<h3>Valid</h3><dl><dt><code>valid</code> · Valid response <small>"));
+    assert!(html.contains("<title>Choose a user · mock-idp</title>"));
     assert_eq!(form_action(&html).as_deref(), Some("/sso/login"));
 
     let form = [

@@ -14,6 +14,7 @@ mod plain_logout;
 mod post;
 mod render;
 mod review;
+mod scenario_list;
 mod select;
 mod session;
 mod signature;
@@ -27,10 +28,11 @@ use actix_web::{web, App, HttpServer};
 pub use crate::server::flow::login::LoginError;
 pub use crate::server::state::{AppState, StateError};
 
-/// Starts compiling the page templates on a thread of their own, so that start-up does not
-/// wait for them; the first page waits instead (see `render::compile_in_background`).
+/// Starts compiling the page templates on a thread of their own, then rendering the scenario
+/// catalogue the picker shows, so that start-up does not wait for them; the first page waits
+/// instead (see `render::compile_in_background`).
 pub fn compile_templates() {
-    render::compile_in_background();
+    render::compile_in_background(scenario_list::warm);
 }
 
 /// The public URL map (README "Endpoints" documents each).

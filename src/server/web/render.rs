@@ -32,6 +32,19 @@ const TEMPLATES: [(&str, &str); 13] = [
     ),
 ];
 
+/// Parts of pages rendered on their own, once (see `scenario_list`); their files' final newline
+/// is not part of them.
+const FRAGMENTS: [(&str, &str); 2] = [
+    (
+        "scenario-options",
+        include_str!("../../../templates/scenario-options.hbs"),
+    ),
+    (
+        "scenario-explanations",
+        include_str!("../../../templates/scenario-explanations.hbs"),
+    ),
+];
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("template {name} does not compile: {message}")]
 pub struct TemplateError {
@@ -56,6 +69,13 @@ fn registry() -> &'static Result<Handlebars<'static>, TemplateError> {
                 message: e.to_string(),
             })?;
         }
+        for (name, source) in FRAGMENTS {
+            hb.register_template_string(name, source.trim_end())
+                .map_err(|e| TemplateError {
+                    name,
+                    message: e.to_string(),
+                })?;
+        }
         Ok(hb)
     })
 }
@@ -69,18 +89,19 @@ pub fn check() -> Result<(), TemplateError> {
 /// (most of the server's start-up when done in line) and only pages need it, so start-up does
 /// not wait: a page asked for before it is done waits for it instead. The templates are part
 /// of the binary, so whether they compile is settled by the `every_template_compiles` test,
-/// not at run time.
-pub fn compile_in_background() {
+/// not at run time. `then` runs on the same thread afterwards (parts of pages rendered once).
+pub fn compile_in_background(then: fn()) {
     // Kept by `registry`; a page rendered later reports it. If no thread can be started, the
     // first page compiles them instead.
     let _ = std::thread::Builder::new()
         .name("templates".into())
-        .spawn(|| {
+        .spawn(move || {
             let _ = check();
+            then();
         });
 }
 
-/// Renders page `name` with `data`.
+/// Renders page (or fragment) `name` with `data`.
 pub fn page(name: &str, data: &impl Serialize) -> Result<String, String> {
     match registry() {
         Ok(hb) => hb.render(name, data).map_err(|e| e.to_string()),
@@ -107,5 +128,18 @@ mod tests {
         assert!(!html.contains("<script>x"));
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(html.contains("&quot;&#x27;&amp;"));
+    }
+
+    /// The layout's page title is its own parameter: a page's `title` fields (a scenario's, an
+    /// item's in a list) are not replaced by it.
+    #[test]
+    fn a_page_title_does_not_shadow_the_page_values() {
+        let html = page(
+            "slo-select",
+            &serde_json::json!({"cleared": false, "scenario": "x", "title": "The scenario title", "applies_to": "y", "sticky": false}),
+        )
+        .unwrap();
+        assert!(html.contains("<p>The scenario title. It breaks"), "{html}");
+        assert!(html.contains("<title>Logout scenario · mock-idp</title>"));
     }
 }

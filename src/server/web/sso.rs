@@ -11,7 +11,6 @@ use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
 use crate::saml::ns;
 use crate::saml::response::format_instant;
-use crate::saml::scenario::{self, Expected, Family, VALID};
 use crate::saml::sp::{ResponseStyle, Sign};
 use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
@@ -24,6 +23,7 @@ use crate::server::sessions::COOKIE as SESSION_COOKIE;
 use super::error::PageError;
 use super::post::{html, post_page};
 use super::review;
+use super::scenario_list::{self, ScenarioList};
 use super::select as preselection;
 use super::session;
 use super::signature::SignatureView;
@@ -167,46 +167,6 @@ struct Choice {
 }
 
 #[derive(Serialize)]
-struct ScenarioOption {
-    id: &'static str,
-    title: &'static str,
-    explanation: &'static str,
-    verdict: &'static str,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct ScenarioGroup {
-    title: &'static str,
-    scenarios: Vec<ScenarioOption>,
-}
-
-/// The catalogue grouped by family, `valid` selected.
-fn scenario_groups() -> Vec<ScenarioGroup> {
-    Family::ALL
-        .iter()
-        .map(|f| ScenarioGroup {
-            title: f.title(),
-            scenarios: scenario::catalogue()
-                .filter(|s| s.family == *f)
-                .map(|s| ScenarioOption {
-                    id: s.id,
-                    title: s.title,
-                    explanation: s.explanation,
-                    verdict: match s.verdict {
-                        Expected::Accept => "a correct SP accepts",
-                        Expected::Reject(_) => "a correct SP rejects",
-                        Expected::Policy(_) => "depends on the SP's policy",
-                    },
-                    selected: s.id == VALID.id,
-                })
-                .collect(),
-        })
-        .filter(|g| !g.scenarios.is_empty())
-        .collect()
-}
-
-#[derive(Serialize)]
 struct UserCard<'a> {
     id: &'a str,
     display_name: &'a str,
@@ -232,7 +192,8 @@ struct PickerPage<'a> {
     key_transports: Vec<Choice>,
     /// Whether this SP's assertions are encrypted, and what is known for that.
     encryption_note: String,
-    scenario_groups: Vec<ScenarioGroup>,
+    /// The catalogue's options and explanations, rendered once ([`scenario_list`]).
+    scenarios: &'static ScenarioList,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
     saml_request: Option<String>,
     /// Hidden, HTTP-Redirect: the query string as received, so that /sso/login checks the
@@ -366,7 +327,7 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
                 defaults.encryption.key_transport.id()
             ),
         },
-        scenario_groups: scenario_groups(),
+        scenarios: scenario_list::get().map_err(PageError::internal)?,
         saml_request: received.map(|r| binding::encode_post(r.xml())),
         redirect_query: received.and_then(JudgedRequest::redirect_query),
         request_signature: received.map(SignatureView::of),
