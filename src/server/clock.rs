@@ -56,10 +56,29 @@ fn push_hex(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// Bytes drawn from the CSPRNG at once for IDs: one draw serves 32 IDs instead of one.
+const ID_POOL: usize = 512;
+
+thread_local! {
+    /// This thread's unread random bytes for IDs, and how many of them are already used. Every
+    /// byte is handed out once; content keys and IVs never come from here.
+    static ID_BYTES: std::cell::RefCell<([u8; ID_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; ID_POOL], ID_POOL)) };
+}
+
 fn random_bytes() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    fill(&mut bytes);
-    bytes
+    ID_BYTES.with_borrow_mut(|(pool, used)| {
+        if *used + 16 > ID_POOL {
+            fill(pool);
+            *used = 0;
+        }
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&pool[*used..*used + 16]);
+        // Taken bytes are not kept around.
+        pool[*used..*used + 16].fill(0);
+        *used += 16;
+        bytes
+    })
 }
 
 fn fill(buf: &mut [u8]) {
@@ -90,6 +109,15 @@ mod tests {
         ids.fill_random(&mut k2);
         assert_ne!(k1, k2);
         assert_ne!(k1, [0u8; 32]);
+    }
+
+    #[test]
+    fn ids_past_a_pool_of_random_bytes_keep_differing() {
+        let mut ids = RandomIds;
+        let all: std::collections::HashSet<String> =
+            (0..3 * ID_POOL / 16 + 5).map(|_| ids.next_id()).collect();
+        assert_eq!(all.len(), 3 * ID_POOL / 16 + 5);
+        assert!(!all.contains(&format!("_{}", "0".repeat(32))));
     }
 
     #[test]

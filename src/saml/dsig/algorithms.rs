@@ -2,9 +2,11 @@
 //! [`SignatureAlgorithm`], [`DigestAlgorithm`] and their short ids and URIs, in one place.
 
 use openssl::error::ErrorStack;
-use openssl::hash::{hash, MessageDigest};
+use openssl::hash::MessageDigest;
+use openssl::md::{Md, MdRef};
 use openssl::nid::Nid;
 use openssl::pkey::{HasPublic, Id, PKeyRef};
+use openssl::sha;
 
 use crate::saml::ns::alg;
 
@@ -181,6 +183,16 @@ impl SignatureAlgorithm {
         self.matching_digest().message_digest()
     }
 
+    /// The same hash for OpenSSL's signing contexts.
+    pub fn md(self) -> &'static MdRef {
+        match self.matching_digest() {
+            DigestAlgorithm::Sha1 => Md::sha1(),
+            DigestAlgorithm::Sha256 => Md::sha256(),
+            DigestAlgorithm::Sha384 => Md::sha384(),
+            DigestAlgorithm::Sha512 => Md::sha512(),
+        }
+    }
+
     pub fn from_uri(uri: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.uri() == uri)
     }
@@ -237,9 +249,16 @@ impl DigestAlgorithm {
         Self::ALL.into_iter().find(|a| a.uri() == uri)
     }
 
-    /// The digest of `data`.
+    /// The digest of `data`. OpenSSL's one-shot hash functions: no algorithm is looked up per
+    /// call, as the EVP interface does. The `Result` is kept for callers that mix it with
+    /// other OpenSSL calls.
     pub fn hash(self, data: &[u8]) -> Result<Vec<u8>, ErrorStack> {
-        Ok(hash(self.message_digest(), data)?.to_vec())
+        Ok(match self {
+            Self::Sha1 => sha::sha1(data).to_vec(),
+            Self::Sha256 => sha::sha256(data).to_vec(),
+            Self::Sha384 => sha::sha384(data).to_vec(),
+            Self::Sha512 => sha::sha512(data).to_vec(),
+        })
     }
 }
 

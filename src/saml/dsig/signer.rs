@@ -5,8 +5,12 @@ use base64::Engine as _;
 use openssl::bn::BigNum;
 use openssl::ecdsa::EcdsaSig;
 use openssl::hash::{hash, MessageDigest};
-use openssl::pkey::{PKey, Private};
-use openssl::sign::Signer as OsslSigner;
+use std::cell::RefCell;
+
+use openssl::error::ErrorStack;
+use openssl::pkey::{PKey, PKeyRef, Private};
+use openssl::pkey_ctx::PkeyCtx;
+use openssl::rsa::Padding;
 use openssl::x509::X509;
 
 use super::{ds, DsigError, KeyKind, SignatureAlgorithm};
@@ -21,6 +25,10 @@ pub const P256_FIELD_BYTES: usize = 32;
 
 /// Signs `data` with `key` as `algorithm` says, returning the XML-DSig SignatureValue bytes:
 /// PKCS#1 v1.5 for RSA, r||s (not openssl's DER) for ECDSA.
+///
+/// `data` is hashed here and the digest signed with a signing context this thread keeps per
+/// key and method ([`with_sign_context`]): setting one up makes OpenSSL look up the algorithms
+/// again, which costs more than the hashing.
 pub fn sign_value(
     key: &PKey<Private>,
     algorithm: SignatureAlgorithm,
@@ -33,13 +41,72 @@ pub fn sign_value(
             key: kind,
         });
     }
-    let mut s = OsslSigner::new(algorithm.message_digest(), key)?;
-    s.update(data)?;
-    let value = s.sign_to_vec()?;
+    let digest = algorithm.matching_digest().hash(data)?;
+    let mut value = Vec::new();
+    with_sign_context(key, algorithm, |ctx| ctx.sign_to_vec(&digest, &mut value))?;
     match kind {
         KeyKind::Rsa => Ok(value),
         KeyKind::EcP256 => ecdsa_der_to_raw(&value, P256_FIELD_BYTES),
     }
+}
+
+/// How many signing contexts a thread keeps (the IdP's key with a method or two, and the keys
+/// of scenarios and tests).
+const SIGN_CONTEXTS: usize = 8;
+
+/// A signing context ready for `EVP_PKEY_sign`, for one key (by the address of its
+/// `EVP_PKEY`) and one method.
+struct SignContext {
+    key: usize,
+    algorithm: SignatureAlgorithm,
+    ctx: PkeyCtx<Private>,
+}
+
+thread_local! {
+    /// This thread's signing contexts, most recently used last. A context holds a reference to
+    /// its key, so no other key can take that key's address while it is kept.
+    static SIGN_CONTEXTS_OF_THREAD: RefCell<Vec<SignContext>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `sign` with this thread's signing context for `key` and `algorithm`, set up first if
+/// it has none (PKCS#1 v1.5 padding for RSA, and the method's digest, which RSA writes into
+/// the signed DigestInfo).
+fn with_sign_context<T>(
+    key: &PKey<Private>,
+    algorithm: SignatureAlgorithm,
+    sign: impl FnOnce(&mut PkeyCtx<Private>) -> Result<T, ErrorStack>,
+) -> Result<T, ErrorStack> {
+    let address = std::ptr::from_ref::<PKeyRef<Private>>(key) as usize;
+    SIGN_CONTEXTS_OF_THREAD.with_borrow_mut(|kept| {
+        let found = kept
+            .iter()
+            .position(|c| c.key == address && c.algorithm == algorithm);
+        let mut context = match found {
+            Some(i) => kept.remove(i),
+            None => {
+                let mut ctx = PkeyCtx::new(key)?;
+                ctx.sign_init()?;
+                if algorithm.key_kind() == KeyKind::Rsa {
+                    ctx.set_rsa_padding(Padding::PKCS1)?;
+                }
+                ctx.set_signature_md(algorithm.md())?;
+                SignContext {
+                    key: address,
+                    algorithm,
+                    ctx,
+                }
+            }
+        };
+        let signed = sign(&mut context.ctx);
+        // A context whose signing failed is dropped rather than trusted again.
+        if signed.is_ok() {
+            if kept.len() == SIGN_CONTEXTS {
+                kept.remove(0);
+            }
+            kept.push(context);
+        }
+        signed
+    })
 }
 
 /// openssl's DER `ECDSA-Sig-Value` as the XML-DSig r||s, each integer left-padded to `width`.

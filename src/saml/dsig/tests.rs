@@ -619,3 +619,51 @@ fn refuses_a_key_that_is_not_the_certificates() {
         Err(DsigError::KeyMismatch)
     ));
 }
+
+/// Signing keeps a context per key and method on each thread: whatever order keys and methods
+/// come in, and beyond the number of contexts kept, every value verifies with its own key and
+/// method, and with no other key.
+#[test]
+fn signing_contexts_kept_per_thread_never_mix_keys_or_methods() {
+    let rsa: Vec<PKey<openssl::pkey::Private>> = (0..3)
+        .map(|_| PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap())
+        .collect();
+    let group = openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let ec_key = &PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+    let data = b"<ds:SignedInfo>the same octets each time</ds:SignedInfo>";
+    let verifies = |key: &PKey<openssl::pkey::Private>,
+                    algorithm: SignatureAlgorithm,
+                    value: &[u8]| {
+        let public = PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap();
+        let der = match algorithm {
+            SignatureAlgorithm::EcdsaSha256 => ecdsa_raw_to_der(value, P256_FIELD_BYTES).unwrap(),
+            _ => value.to_vec(),
+        };
+        let mut v = Verifier::new(algorithm.message_digest(), &public).unwrap();
+        v.update(data).unwrap();
+        v.verify(&der).unwrap_or(false)
+    };
+    for round in 0..4 {
+        for (i, key) in rsa.iter().enumerate() {
+            for algorithm in SignatureAlgorithm::RSA {
+                let value = sign_value(key, algorithm, data).unwrap();
+                assert!(
+                    verifies(key, algorithm, &value),
+                    "round {round}, key {i}, {algorithm:?}"
+                );
+                let other = &rsa[(i + 1) % rsa.len()];
+                assert!(!verifies(other, algorithm, &value));
+                let other_method = if algorithm == SignatureAlgorithm::RsaSha256 {
+                    SignatureAlgorithm::RsaSha1
+                } else {
+                    SignatureAlgorithm::RsaSha256
+                };
+                assert!(!verifies(key, other_method, &value));
+            }
+        }
+        let value = sign_value(ec_key, SignatureAlgorithm::EcdsaSha256, data).unwrap();
+        assert!(verifies(ec_key, SignatureAlgorithm::EcdsaSha256, &value));
+    }
+    // A key of the wrong kind for the method is refused before any context is made.
+    assert!(sign_value(&rsa[0], SignatureAlgorithm::EcdsaSha256, data).is_err());
+}
