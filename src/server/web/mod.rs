@@ -13,6 +13,7 @@ mod pages;
 mod plain_logout;
 mod post;
 mod render;
+mod response_options;
 mod review;
 mod scenario_list;
 mod select;

@@ -32,9 +32,9 @@ const TEMPLATES: [(&str, &str); 13] = [
     ),
 ];
 
-/// Parts of pages rendered on their own, once (see `scenario_list`); their files' final newline
+/// Parts of pages rendered on their own and kept (see `scenario_list`, `response_options`); their files' final newline
 /// is not part of them.
-const FRAGMENTS: [(&str, &str); 2] = [
+const FRAGMENTS: [(&str, &str); 3] = [
     (
         "scenario-options",
         include_str!("../../../templates/scenario-options.hbs"),
@@ -42,6 +42,10 @@ const FRAGMENTS: [(&str, &str); 2] = [
     (
         "scenario-explanations",
         include_str!("../../../templates/scenario-explanations.hbs"),
+    ),
+    (
+        "response-options",
+        include_str!("../../../templates/response-options.hbs"),
     ),
 ];
 

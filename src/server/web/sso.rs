@@ -9,10 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::saml::binding::{self, Binding};
 use crate::saml::issue::ResponseProfile;
-use crate::saml::ns;
 use crate::saml::response::format_instant;
-use crate::saml::sp::{ResponseStyle, Sign};
-use crate::saml::xmlenc::{DataEncryption, KeyTransport};
 
 use crate::server::clock;
 use crate::server::flow::judged::JudgedRequest;
@@ -22,6 +19,7 @@ use crate::server::sessions::COOKIE as SESSION_COOKIE;
 
 use super::error::PageError;
 use super::post::{html, post_page};
+use super::response_options;
 use super::review;
 use super::scenario_list::{self, ScenarioList};
 use super::select as preselection;
@@ -160,13 +158,6 @@ struct Field {
 }
 
 #[derive(Serialize)]
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-#[derive(Serialize)]
 struct UserCard<'a> {
     id: &'a str,
     display_name: &'a str,
@@ -183,15 +174,8 @@ struct PickerPage<'a> {
     fields: Vec<Field>,
     warnings: Vec<String>,
     users: Vec<UserCard<'a>>,
-    styles: Vec<Choice>,
-    signs: Vec<Choice>,
-    algorithms: Vec<Choice>,
-    name_id_formats: Vec<Choice>,
-    authn_contexts: Vec<Choice>,
-    encryptions: Vec<Choice>,
-    key_transports: Vec<Choice>,
-    /// Whether this SP's assertions are encrypted, and what is known for that.
-    encryption_note: String,
+    /// The "Response options" box for this SP's defaults ([`response_options`]).
+    response_options: &'a str,
     /// The catalogue's options and explanations, rendered once ([`scenario_list`]).
     scenarios: &'static ScenarioList,
     /// Hidden: base64 of the decoded request, so the login form needs no server state.
@@ -221,6 +205,8 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
         }],
     };
     let defaults = ResponseProfile::for_sp_and_key(p.destination.sp, state.signer.kind());
+    let options = response_options::for_defaults(&defaults, state.signer.kind())
+        .map_err(PageError::internal)?;
     let continue_as = p.continue_as.map(|u| UserCard {
         id: &u.id,
         display_name: &u.display_name,
@@ -243,90 +229,7 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
                 email: &u.email,
             })
             .collect(),
-        styles: ResponseStyle::ALL
-            .iter()
-            .map(|s| Choice {
-                value: s.id(),
-                label: s.id(),
-                selected: *s == defaults.style,
-            })
-            .collect(),
-        // Empty: what the SP's settings (or the chosen style) sign. A browser always submits
-        // the select, so an explicit default here would override a style change.
-        signs: std::iter::once(Choice {
-            value: "",
-            label: "the style's default",
-            selected: true,
-        })
-        .chain(Sign::ALL.iter().map(|s| Choice {
-            value: s.id(),
-            label: s.id(),
-            selected: false,
-        }))
-        .collect(),
-        // Only what the IdP's key can make: RSA methods for an RSA key, ecdsa-sha256 for EC.
-        algorithms: state
-            .signer
-            .kind()
-            .algorithms()
-            .map(|a| Choice {
-                value: a.id(),
-                label: a.id(),
-                selected: a == defaults.algorithms.signature,
-            })
-            .collect(),
-        name_id_formats: [
-            ("", "as requested"),
-            ("email", "emailAddress"),
-            ("persistent", "persistent"),
-            ("transient", "transient"),
-            ("unspecified", "unspecified"),
-            ("x509", "X509SubjectName"),
-        ]
-        .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            selected: value.is_empty(),
-        })
-        .collect(),
-        authn_contexts: [
-            ("", "PasswordProtectedTransport (or as requested)"),
-            ("windows", ns::AC_WINDOWS),
-        ]
-        .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            selected: value.is_empty(),
-        })
-        .collect(),
-        encryptions: [("", "the SP's setting"), ("none", "no"), ("yes", "yes")]
-            .into_iter()
-            .chain(DataEncryption::offered().map(|a| (a.id(), a.id())))
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value.is_empty(),
-            })
-            .collect(),
-        key_transports: std::iter::once(("", "the SP's setting"))
-            .chain(KeyTransport::offered().map(|a| (a.id(), a.id())))
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value.is_empty(),
-            })
-            .collect(),
-        encryption_note: match (&defaults.encryption.certificate, defaults.encryption.enabled) {
-            (None, _) => "no encryption certificate is registered for this SP: encryption and the encryption scenarios are refused (register one under `encryption:` in the --sps file)".to_owned(),
-            (Some(_), enabled) => format!(
-                "{} by default with {} and {}",
-                if enabled { "encrypted" } else { "plaintext" },
-                defaults.encryption.data.id(),
-                defaults.encryption.key_transport.id()
-            ),
-        },
+        response_options: &options,
         scenarios: scenario_list::get().map_err(PageError::internal)?,
         saml_request: received.map(|r| binding::encode_post(r.xml())),
         redirect_query: received.and_then(JudgedRequest::redirect_query),
