@@ -360,6 +360,9 @@ pub fn with_name_formats(
 pub struct SignedResponse {
     pub spec: ResponseSpec,
     pub document: Element,
+    /// The document as written, when signing the root already produced it and nothing
+    /// changed the tree since; `None`: [`encode`] writes it.
+    pub written: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -471,16 +474,17 @@ pub fn sign(
             ids,
         )?;
     }
+    let mut written = None;
     if plan.response {
-        dsig::sign_enveloped(
+        written = Some(dsig::sign_root_and_write(
             &mut document,
-            &spec.id,
             plan.algorithms,
             signer,
             plan.key_info,
-        )?;
+        )?);
     }
     if let Some(tamper) = scenario.tamper {
+        written = None;
         tamper(
             &mut document,
             &TamperContext {
@@ -490,7 +494,11 @@ pub fn sign(
             },
         )?;
     }
-    Ok(SignedResponse { spec, document })
+    Ok(SignedResponse {
+        spec,
+        document,
+        written,
+    })
 }
 
 /// Replaces the signed assertion of `document` by its encryption, as `plan.encryption` says.
@@ -601,7 +609,10 @@ pub struct IssuedResponse {
 /// Stage 3: serialise and encode for the HTTP-POST binding, addressed to `target`'s ACS
 /// (whatever Destination a scenario may have written).
 pub fn encode(signed: SignedResponse, target: &Target, scenario: &Scenario) -> IssuedResponse {
-    let mut xml = write_document(&signed.document);
+    let mut xml = match signed.written {
+        Some(written) => written,
+        None => write_document(&signed.document),
+    };
     if let Some(encode) = scenario.encode {
         encode(&mut xml);
     }

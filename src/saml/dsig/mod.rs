@@ -20,7 +20,7 @@ mod verify;
 pub use algorithms::{Algorithms, DigestAlgorithm, KeyKind, SignatureAlgorithm};
 pub use sign::{
     digest, hmac_signed_info, reference, resign, saml_transforms, set_signature_value,
-    sign_enveloped, signature, signed_info,
+    sign_enveloped, sign_root_and_write, signature, signed_info,
 };
 pub use signer::{
     ecdsa_der_to_raw, ecdsa_raw_to_der, sign_value, KeyInfoStyle, QuerySigner, Signer,

@@ -9,7 +9,7 @@ use openssl::sign::Signer as OsslSigner;
 use super::{ds, Algorithms, DigestAlgorithm, DsigError, KeyInfoStyle, SignatureAlgorithm, Signer};
 use crate::saml::b64::STANDARD as B64;
 use crate::saml::ns::{self, alg};
-use crate::saml::xml::c14n::canonicalize;
+use crate::saml::xml::c14n::{canonicalize, write_document};
 use crate::saml::xml::{Element, Node};
 
 /// The transforms of a SAML signature's Reference (saml-core 5.4.4): enveloped-signature, then
@@ -129,4 +129,69 @@ pub fn sign_enveloped(
     // Response and Assertion both carry a saml:Issuer (assertion namespace).
     target.insert_after_first(ns::ASSERTION, "Issuer", sig);
     Ok(())
+}
+
+/// [`sign_enveloped`] for the document's root, returning the signed document as written
+/// ([`write_document`]) without serialising it again: the root's canonical form, which its
+/// digest needs anyway, with the signature's spliced in after the Issuer. Exclusive
+/// canonicalisation renders a subtree the same wherever it stands, and a tree without
+/// comments is written as it is canonicalised, so the result is the same bytes. A root without
+/// an Issuer, or a tree with comments, is written the usual way.
+pub fn sign_root_and_write(
+    root: &mut Element,
+    algorithms: Algorithms,
+    signer: &Signer,
+    key_info: KeyInfoStyle,
+) -> Result<String, DsigError> {
+    let id = root
+        .attribute("ID")
+        .ok_or(DsigError::Malformed("the root has no ID"))?
+        .to_owned();
+    let canonical = canonicalize(root);
+    let value = algorithms.digest.hash(canonical.as_bytes())?;
+    let si = signed_info(
+        algorithms.signature.uri(),
+        [reference(
+            &format!("#{id}"),
+            saml_transforms(),
+            algorithms.digest,
+            &value,
+        )],
+    );
+    let sig_value = signer.sign_signed_info(algorithms.signature, &si)?;
+    let sig = signature(si, &sig_value, Some(signer.key_info(key_info)));
+    let signature_text = canonicalize(&sig);
+    // In a canonical start tag every `<` of an attribute value is `&lt;`, so the first
+    // occurrence of the Issuer's canonical form is the Issuer element itself.
+    let after_issuer = root
+        .first(ns::ASSERTION, "Issuer")
+        .map(canonicalize)
+        .and_then(|issuer| canonical.find(&issuer).map(|at| at + issuer.len()));
+    root.insert_after_first(ns::ASSERTION, "Issuer", sig);
+    let written = match after_issuer {
+        Some(at) if !has_comments(root) => {
+            let mut out = String::with_capacity(canonical.len() + signature_text.len());
+            out.push_str(&canonical[..at]);
+            out.push_str(&signature_text);
+            out.push_str(&canonical[at..]);
+            out
+        }
+        _ => write_document(root),
+    };
+    debug_assert_eq!(
+        written,
+        write_document(root),
+        "the spliced document differs"
+    );
+    Ok(written)
+}
+
+/// Whether the tree holds a comment anywhere (which [`write_document`] keeps and
+/// canonicalisation drops).
+fn has_comments(el: &Element) -> bool {
+    el.children.iter().any(|n| match n {
+        Node::Comment(_) => true,
+        Node::Element(e) => has_comments(e),
+        Node::Text(_) => false,
+    })
 }

@@ -667,3 +667,45 @@ fn signing_contexts_kept_per_thread_never_mix_keys_or_methods() {
     // A key of the wrong kind for the method is refused before any context is made.
     assert!(sign_value(&rsa[0], SignatureAlgorithm::EcdsaSha256, data).is_err());
 }
+
+/// Signing the root returns the document as `write_document` writes it, and the same
+/// signature `sign_enveloped` makes: with either key, either KeyInfo style, the assertion
+/// signed first or not, an attribute value holding `>` and the Issuer's own markup, and a
+/// tree with a comment (written the usual way).
+#[test]
+fn signing_the_root_writes_the_document_byte_for_byte() {
+    for signer in [test_signer(), test_ec_signer()] {
+        let algorithms = Algorithms::from(
+            SignatureAlgorithm::ALL
+                .into_iter()
+                .find(|a| a.key_kind() == signer.kind())
+                .unwrap(),
+        );
+        for style in [KeyInfoStyle::Prefixed, KeyInfoStyle::DefaultNamespace] {
+            for assertion_first in [false, true] {
+                for comment in [false, true] {
+                    let mut d = doc().attr(
+                        "Destination",
+                        "https://sp/acs?a=1&b=<saml:Issuer>idp</saml:Issuer>",
+                    );
+                    if comment {
+                        d.children.push(Node::Comment(" kept ".into()));
+                    }
+                    if assertion_first {
+                        sign_enveloped(&mut d, "_a1", algorithms, &signer, style).unwrap();
+                    }
+                    let mut expected = d.clone();
+                    let written = sign_root_and_write(&mut d, algorithms, &signer, style).unwrap();
+                    assert_eq!(written, write_document(&d));
+                    sign_enveloped(&mut expected, "_r1", algorithms, &signer, style).unwrap();
+                    if signer.kind() == KeyKind::Rsa {
+                        // RSA PKCS#1 v1.5 is deterministic: the very same document.
+                        assert_eq!(written, write_document(&expected));
+                    }
+                    let back = parse(written.as_bytes(), Limits::default()).unwrap();
+                    verify_enveloped(&back, "_r1", &public(&signer)).unwrap();
+                }
+            }
+        }
+    }
+}
