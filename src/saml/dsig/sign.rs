@@ -133,10 +133,12 @@ pub fn sign_enveloped(
 
 /// [`sign_enveloped`] for the document's root, returning the signed document as written
 /// ([`write_document`]) without serialising it again: the root's canonical form, which its
-/// digest needs anyway, with the signature's spliced in after the Issuer. Exclusive
-/// canonicalisation renders a subtree the same wherever it stands, and a tree without
-/// comments is written as it is canonicalised, so the result is the same bytes. A root without
-/// an Issuer, or a tree with comments, is written the usual way.
+/// digest needs anyway, with the signature's spliced in after the Issuer. This holds for the
+/// responses we build: the Issuer is the root's first child, and the root (`samlp:Response`)
+/// renders no binding the Issuer or the Signature use, so both are written in place as they
+/// are canonicalised alone; and a tree without comments is written as it is canonicalised. A
+/// root whose first child is not an Issuer, a tree with comments, or any mismatch found on
+/// the way, is written the usual way.
 pub fn sign_root_and_write(
     root: &mut Element,
     algorithms: Algorithms,
@@ -160,16 +162,11 @@ pub fn sign_root_and_write(
     );
     let sig_value = signer.sign_signed_info(algorithms.signature, &si)?;
     let sig = signature(si, &sig_value, Some(signer.key_info(key_info)));
-    let signature_text = canonicalize(&sig);
-    // In a canonical start tag every `<` of an attribute value is `&lt;`, so the first
-    // occurrence of the Issuer's canonical form is the Issuer element itself.
-    let after_issuer = root
-        .first(ns::ASSERTION, "Issuer")
-        .map(canonicalize)
-        .and_then(|issuer| canonical.find(&issuer).map(|at| at + issuer.len()));
+    let after_issuer = end_of_first_issuer(root, &canonical);
+    let signature_text = after_issuer.map(|_| canonicalize(&sig));
     root.insert_after_first(ns::ASSERTION, "Issuer", sig);
-    let written = match after_issuer {
-        Some(at) if !has_comments(root) => {
+    let written = match (after_issuer, signature_text) {
+        (Some(at), Some(signature_text)) => {
             let mut out = String::with_capacity(canonical.len() + signature_text.len());
             out.push_str(&canonical[..at]);
             out.push_str(&signature_text);
@@ -184,6 +181,32 @@ pub fn sign_root_and_write(
         "the spliced document differs"
     );
     Ok(written)
+}
+
+/// Where the root's first child, an Issuer, ends in `canonical` (the root's canonical form);
+/// `None` if the first child is not an Issuer, the tree has comments, or the Issuer is not
+/// written in place as it is canonicalised alone.
+fn end_of_first_issuer(root: &Element, canonical: &str) -> Option<usize> {
+    let Some(Node::Element(issuer)) = root.children.first() else {
+        return None;
+    };
+    if !issuer.name.is(ns::ASSERTION, "Issuer") || has_comments(root) {
+        return None;
+    }
+    // The root's start tag: its canonical form without children is the start tag and the
+    // end tag, and the end tag begins at the last `</` (an attribute value has no raw `<`).
+    let bare = Element {
+        name: root.name.clone(),
+        attrs: root.attrs.clone(),
+        children: Vec::new(),
+    };
+    let bare = canonicalize(&bare);
+    let start_tag = bare.rfind("</")?;
+    let issuer_text = canonicalize(issuer);
+    canonical
+        .get(start_tag..)?
+        .starts_with(&issuer_text)
+        .then_some(start_tag + issuer_text.len())
 }
 
 /// Whether the tree holds a comment anywhere (which [`write_document`] keeps and

@@ -670,8 +670,9 @@ fn signing_contexts_kept_per_thread_never_mix_keys_or_methods() {
 
 /// Signing the root returns the document as `write_document` writes it, and the same
 /// signature `sign_enveloped` makes: with either key, either KeyInfo style, the assertion
-/// signed first or not, an attribute value holding `>` and the Issuer's own markup, and a
-/// tree with a comment (written the usual way).
+/// signed first or not, an attribute value holding `>` and the Issuer's own markup, a copy of
+/// the Issuer nested in an element before it, and a tree with a comment (both written the
+/// usual way).
 #[test]
 fn signing_the_root_writes_the_document_byte_for_byte() {
     for signer in [test_signer(), test_ec_signer()] {

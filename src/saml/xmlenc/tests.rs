@@ -378,7 +378,7 @@ fn oaep_mgf1p_writes_a_sha1_digest_and_no_mgf_and_rsa_1_5_neither() {
     assert!(xml.contains(r#"<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"></ds:DigestMethod></xenc:EncryptionMethod>"#));
     // The element, not the three letters: base64 of random ciphertext contains "MGF" now and
     // then.
-    assert!(!xml.contains("<xenc11:MGF") && !xml.contains("#mgf1"));
+    assert!(!xml.contains(":MGF") && !xml.contains("<MGF") && !xml.contains("#mgf1"));
     let (_, e) = encrypt(&options(DataEncryption::Aes256Cbc, KeyTransport::Rsa1_5));
     assert!(write_document(&e).contains(r#"<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-1_5"></xenc:EncryptionMethod><ds:KeyInfo>"#));
 }
@@ -412,7 +412,7 @@ fn without_the_recipient_certificate_the_key_info_holds_only_the_key() {
         ..Default::default()
     };
     let (a, e) = encrypt(&opts);
-    assert!(!write_document(&e).contains("X509Data"));
+    assert!(!write_document(&e).contains(":X509Data"));
     let back = decrypt_assertion(&e, &sp_key(), &AllowList::modern()).unwrap();
     assert_eq!(write_document(&back), write_document(&a));
 }
