@@ -114,7 +114,23 @@ pub fn sign_enveloped(
     let target = root
         .find_by_id_mut(id)
         .ok_or_else(|| DsigError::NoSuchId(id.to_owned()))?;
-    let value = digest(target, algorithms.digest)?;
+    let canonical = canonicalize(target);
+    let sig = enveloped_signature(&canonical, id, algorithms, signer, key_info)?;
+    // Response and Assertion both carry a saml:Issuer (assertion namespace).
+    target.insert_after_first(ns::ASSERTION, "Issuer", sig);
+    Ok(())
+}
+
+/// The standard enveloped `ds:Signature` of the element with ID `id`, whose canonical form
+/// (without this signature) is `canonical`.
+fn enveloped_signature(
+    canonical: &str,
+    id: &str,
+    algorithms: Algorithms,
+    signer: &Signer,
+    key_info: KeyInfoStyle,
+) -> Result<Element, DsigError> {
+    let value = algorithms.digest.hash(canonical.as_bytes())?;
     let si = signed_info(
         algorithms.signature.uri(),
         [reference(
@@ -125,10 +141,7 @@ pub fn sign_enveloped(
         )],
     );
     let sig_value = signer.sign_signed_info(algorithms.signature, &si)?;
-    let sig = signature(si, &sig_value, Some(signer.key_info(key_info)));
-    // Response and Assertion both carry a saml:Issuer (assertion namespace).
-    target.insert_after_first(ns::ASSERTION, "Issuer", sig);
-    Ok(())
+    Ok(signature(si, &sig_value, Some(signer.key_info(key_info))))
 }
 
 /// [`sign_enveloped`] for the document's root, returning the signed document as written
@@ -150,18 +163,7 @@ pub fn sign_root_and_write(
         .ok_or(DsigError::Malformed("the root has no ID"))?
         .to_owned();
     let canonical = canonicalize(root);
-    let value = algorithms.digest.hash(canonical.as_bytes())?;
-    let si = signed_info(
-        algorithms.signature.uri(),
-        [reference(
-            &format!("#{id}"),
-            saml_transforms(),
-            algorithms.digest,
-            &value,
-        )],
-    );
-    let sig_value = signer.sign_signed_info(algorithms.signature, &si)?;
-    let sig = signature(si, &sig_value, Some(signer.key_info(key_info)));
+    let sig = enveloped_signature(&canonical, &id, algorithms, signer, key_info)?;
     let after_issuer = end_of_first_issuer(root, &canonical);
     let signature_text = after_issuer.map(|_| canonicalize(&sig));
     root.insert_after_first(ns::ASSERTION, "Issuer", sig);

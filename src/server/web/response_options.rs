@@ -129,41 +129,35 @@ fn options(defaults: &ResponseProfile, key: KeyKind, encryption_note: String) ->
             ("x509", "X509SubjectName"),
         ]
         .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            selected: value.is_empty(),
-        })
+        .map(first_selected)
         .collect(),
         authn_contexts: [
             ("", "PasswordProtectedTransport (or as requested)"),
             ("windows", ns::AC_WINDOWS),
         ]
         .into_iter()
-        .map(|(value, label)| Choice {
-            value,
-            label,
-            selected: value.is_empty(),
-        })
+        .map(first_selected)
         .collect(),
         encryptions: [("", "the SP's setting"), ("none", "no"), ("yes", "yes")]
             .into_iter()
             .chain(DataEncryption::offered().map(|a| (a.id(), a.id())))
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value.is_empty(),
-            })
+            .map(first_selected)
             .collect(),
         key_transports: std::iter::once(("", "the SP's setting"))
             .chain(KeyTransport::offered().map(|a| (a.id(), a.id())))
-            .map(|(value, label)| Choice {
-                value,
-                label,
-                selected: value.is_empty(),
-            })
+            .map(first_selected)
             .collect(),
         encryption_note,
+    }
+}
+
+/// A choice from `(value, label)`, selected when its value is empty (the SP's setting, or
+/// what the request asks for).
+fn first_selected((value, label): (&'static str, &'static str)) -> Choice {
+    Choice {
+        value,
+        label,
+        selected: value.is_empty(),
     }
 }
 
