@@ -34,25 +34,33 @@ fn every_kept_fuzz_input_is_handled_without_a_panic() {
         ("sp_metadata", fuzz_targets::sp_metadata),
         ("review_xml", fuzz_targets::review_xml),
     ];
-    for (name, run) in targets {
-        let mut replayed = 0;
-        for kind in ["seeds", "corpus"] {
-            let dir = repo().join("fuzz").join(kind).join(name);
-            if !dir.is_dir() {
-                continue;
-            }
-            for entry in fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                // A corpus being written by a running fuzzer changes under our feet.
-                let Ok(data) = fs::read(&path) else {
-                    continue;
-                };
-                replay(&path, &data, run);
-                replayed += 1;
-            }
+    // One thread per target: the corpora are replayed side by side.
+    std::thread::scope(|scope| {
+        for (name, run) in targets {
+            scope.spawn(move || replay_target(name, run));
         }
-        assert!(replayed > 0, "fuzz/seeds/{name} holds no inputs");
+    });
+}
+
+/// Replays the seeds and the corpus of target `name`.
+fn replay_target(name: &str, run: Target) {
+    let mut replayed = 0;
+    for kind in ["seeds", "corpus"] {
+        let dir = repo().join("fuzz").join(kind).join(name);
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            // A corpus being written by a running fuzzer changes under our feet.
+            let Ok(data) = fs::read(&path) else {
+                continue;
+            };
+            replay(&path, &data, run);
+            replayed += 1;
+        }
     }
+    assert!(replayed > 0, "fuzz/seeds/{name} holds no inputs");
 }
 
 fn replay(path: &Path, data: &[u8], run: Target) {
