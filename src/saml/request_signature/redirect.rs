@@ -49,7 +49,11 @@ pub(super) fn percent_decode(s: &str, plus_is_space: bool) -> Option<Vec<u8>> {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
+                // Exactly two hex digits: `u8::from_str_radix` alone would take "+F".
                 let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
                 let hex = std::str::from_utf8(hex).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;

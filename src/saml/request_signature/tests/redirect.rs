@@ -361,3 +361,11 @@ fn relay_state_is_signed_only_when_present() {
         Err(RequestSignatureError::BadSignature)
     );
 }
+
+#[test]
+fn percent_escapes_are_exactly_two_hex_digits() {
+    assert_eq!(percent_decode("a%2Fb%2f", false), Some(b"a/b/".to_vec()));
+    for bad in ["%+F", "%-1", "%G0", "% 1", "%1", "%", "a%2"] {
+        assert_eq!(percent_decode(bad, false), None, "{bad}");
+    }
+}
