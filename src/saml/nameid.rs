@@ -23,6 +23,16 @@ pub struct NameId {
     pub sp_name_qualifier: Option<String>,
 }
 
+impl NameId {
+    /// The bytes of its strings (for the byte budgets of the stores that keep NameIDs).
+    pub fn text_bytes(&self) -> usize {
+        self.format.len()
+            + self.value.len()
+            + self.name_qualifier.as_ref().map_or(0, String::len)
+            + self.sp_name_qualifier.as_ref().map_or(0, String::len)
+    }
+}
+
 /// The format asked for cannot be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("NameID format {0} cannot be produced; supported are unspecified, emailAddress, X509SubjectName, persistent and transient")]

@@ -50,12 +50,9 @@ fn response_bytes(r: &IssuedResponse) -> usize {
         + r.response_id.len()
         + r.request_id.as_ref().map_or(0, String::len)
         + r.session_index.as_ref().map_or(0, String::len)
-        + r.name_id.as_ref().map_or(0, |n| {
-            n.format.len()
-                + n.value.len()
-                + n.name_qualifier.as_ref().map_or(0, String::len)
-                + n.sp_name_qualifier.as_ref().map_or(0, String::len)
-        })
+        + r.name_id
+            .as_ref()
+            .map_or(0, crate::saml::nameid::NameId::text_bytes)
 }
 
 impl History {

@@ -37,13 +37,7 @@ pub struct Participation {
 impl Participation {
     /// The bytes of its strings, for the session's budget.
     fn bytes(&self) -> usize {
-        let n = &self.name_id;
-        self.sp_entity_id.len()
-            + self.session_index.len()
-            + n.format.len()
-            + n.value.len()
-            + n.name_qualifier.as_ref().map_or(0, String::len)
-            + n.sp_name_qualifier.as_ref().map_or(0, String::len)
+        self.sp_entity_id.len() + self.session_index.len() + self.name_id.text_bytes()
     }
 }
 

@@ -929,17 +929,7 @@ fn xmlsec1_servicedesk_plus() {
 /// The combined registry lists each help desk's entry exactly as its own file does.
 #[test]
 fn sps_fixture_combines_the_help_desks() {
-    let entries = |file: &str| -> Vec<serde_yaml::Value> {
-        let path = sps_fixture(file);
-        let text = fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-        doc["service_providers"]
-            .as_sequence()
-            .cloned()
-            .unwrap_or_else(|| panic!("{} has no `service_providers:` list", path.display()))
-    };
+    let entries = |file: &str| saas::entries(&sps_fixture(file));
     let combined = entries("helpdesks.yaml");
     let mut expected = 0;
     for (file, preset) in [

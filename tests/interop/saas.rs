@@ -114,7 +114,8 @@ fn products() -> Value {
     serde_json::from_slice(&out.stdout).expect("python/saas.py prints JSON")
 }
 
-fn entries(path: &std::path::Path) -> Vec<serde_yaml::Value> {
+/// The `service_providers:` entries of a registry file.
+pub fn entries(path: &std::path::Path) -> Vec<serde_yaml::Value> {
     let text =
         fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let doc: serde_yaml::Value = serde_yaml::from_str(&text)
