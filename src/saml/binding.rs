@@ -9,12 +9,12 @@
 //! DEFLATE, base64, form-urlencoded with uppercase escapes, the parameters in the order
 //! `SAMLRequest|SAMLResponse`, `RelayState`, `SigAlg`, and the `Signature` over those bytes.
 
-use std::io::{Read, Write};
+use std::cell::RefCell;
+use std::io::Write;
 
 use base64::Engine as _;
-use flate2::bufread::{DeflateDecoder, ZlibDecoder};
 use flate2::write::DeflateEncoder;
-use flate2::Compression;
+use flate2::{Compression, Decompress, FlushDecompress, Status};
 
 use super::b64::{DecodeError, LENIENT, STANDARD};
 use super::dsig::{DsigError, SignatureAlgorithm};
@@ -138,15 +138,9 @@ pub fn decode(param: &str) -> Result<Decoded, BindingError> {
             encoding: Encoding::Uncompressed,
         });
     }
-    // Each decoder is made only when tried: its state is tens of kilobytes, and raw deflate,
-    // tried first, is what the Redirect binding sends.
-    type Decoder<'a> = fn(&'a [u8]) -> Box<dyn Read + 'a>;
-    let attempts: [(Encoding, Decoder<'_>); 2] = [
-        (Encoding::RawDeflate, |b| Box::new(DeflateDecoder::new(b))),
-        (Encoding::Zlib, |b| Box::new(ZlibDecoder::new(b))),
-    ];
-    for (encoding, decoder) in attempts {
-        match inflate_capped(decoder(&bytes)) {
+    // Raw deflate first: it is what the Redirect binding sends.
+    for (encoding, zlib) in [(Encoding::RawDeflate, false), (Encoding::Zlib, true)] {
+        match inflate_capped(&bytes, zlib) {
             Ok(out) if looks_like_xml(&out) => {
                 let xml = String::from_utf8(out).map_err(|_| BindingError::NotUtf8)?;
                 return Ok(Decoded { xml, encoding });
@@ -268,16 +262,55 @@ pub fn form_urlencode(value: &str) -> String {
     out
 }
 
-fn inflate_capped(reader: Box<dyn Read + '_>) -> Result<Vec<u8>, BindingError> {
-    let mut out = Vec::new();
-    reader
-        .take(MAX_DECODED_LEN as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| BindingError::NotXmlOrDeflate)?;
-    if out.len() > MAX_DECODED_LEN {
-        return Err(BindingError::InflatesTooLarge);
-    }
-    Ok(out)
+thread_local! {
+    /// This thread's inflaters, raw DEFLATE and zlib-wrapped, reset before each use: each holds
+    /// tens of kilobytes of state that a new one would allocate and clear for every message.
+    static INFLATERS: RefCell<[Decompress; 2]> =
+        RefCell::new([Decompress::new(false), Decompress::new(true)]);
+}
+
+/// `input` inflated (zlib-wrapped if `zlib`), at most [`MAX_DECODED_LEN`] bytes of it. The
+/// inflater is driven as flate2's readers drive it, so the outcome is theirs: input is given
+/// without a flush until it runs out, then with `Finish`; the output ends at the end of the
+/// stream (what follows it is ignored); a stream cut short, or corrupt anywhere before the
+/// cap, is an error.
+fn inflate_capped(input: &[u8], zlib: bool) -> Result<Vec<u8>, BindingError> {
+    INFLATERS.with_borrow_mut(|inflaters| {
+        let inflater = &mut inflaters[usize::from(zlib)];
+        inflater.reset(zlib);
+        let mut out =
+            Vec::with_capacity(input.len().saturating_mul(4).clamp(1024, MAX_DECODED_LEN));
+        loop {
+            if out.len() == out.capacity() {
+                // Room for one byte past the cap, so that a larger message is seen as one.
+                out.reserve_exact(out.capacity().min(MAX_DECODED_LEN + 1 - out.len()));
+            }
+            let rest = usize::try_from(inflater.total_in())
+                .ok()
+                .and_then(|at| input.get(at..))
+                .unwrap_or_default();
+            let flush = if rest.is_empty() {
+                FlushDecompress::Finish
+            } else {
+                FlushDecompress::None
+            };
+            let before = out.len();
+            let status = inflater
+                .decompress_vec(rest, &mut out, flush)
+                .map_err(|_| BindingError::NotXmlOrDeflate)?;
+            if out.len() > MAX_DECODED_LEN {
+                return Err(BindingError::InflatesTooLarge);
+            }
+            if out.len() == before {
+                match status {
+                    Status::StreamEnd => return Ok(out),
+                    // A stream that needs more input than there is: cut short.
+                    _ if rest.is_empty() => return Err(BindingError::NotXmlOrDeflate),
+                    _ => {}
+                }
+            }
+        }
+    })
 }
 
 /// What is wrong with a base64 value, in words a tester can act on.
@@ -454,5 +487,52 @@ mod tests {
             redirect_url("https://sp/slo?x=y&", "a=1"),
             "https://sp/slo?x=y&a=1"
         );
+    }
+}
+
+/// [`inflate_capped`] drives the inflater itself; flate2's readers, which it replaced, are the
+/// reference for what comes out of any input, and the fuzzing corpus holds inputs of every
+/// kind (truncated, corrupt, trailing data, bombs).
+#[cfg(test)]
+mod inflate_as_flate2_reads {
+    use super::*;
+    use flate2::bufread::{DeflateDecoder, ZlibDecoder};
+    use std::io::Read;
+
+    fn by_reader(reader: Box<dyn Read + '_>) -> Result<Vec<u8>, BindingError> {
+        let mut out = Vec::new();
+        reader
+            .take(MAX_DECODED_LEN as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|_| BindingError::NotXmlOrDeflate)?;
+        if out.len() > MAX_DECODED_LEN {
+            return Err(BindingError::InflatesTooLarge);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn every_corpus_input_inflates_as_flate2_reads_it() {
+        let mut compared = 0;
+        for dir in ["fuzz/corpus/binding_decode", "fuzz/seeds/binding_decode"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let data = std::fs::read(entry.unwrap().path()).unwrap();
+                let text = String::from_utf8_lossy(&data).replace(['\r', '\n', '\t'], "");
+                let Ok(bytes) = LENIENT.decode(text.replace(' ', "+")) else {
+                    continue;
+                };
+                for zlib in [false, true] {
+                    let expected = if zlib {
+                        by_reader(Box::new(ZlibDecoder::new(&bytes[..])))
+                    } else {
+                        by_reader(Box::new(DeflateDecoder::new(&bytes[..])))
+                    };
+                    let got = inflate_capped(&bytes, zlib);
+                    assert_eq!(format!("{got:?}"), format!("{expected:?}"), "zlib: {zlib}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared} inputs inflated");
     }
 }
