@@ -4,7 +4,7 @@
 //! Start-up failures print `error: ...` with their causes and exit with status 2 (the status
 //! clap uses for a bad command line), so a script can tell "never started" from "crashed".
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
@@ -236,8 +236,10 @@ fn key_line(keys: &LoadedKeys, config: &Config) -> String {
 
 /// Log lines go to stderr; stdout carries the banner, whose last line tests wait for.
 fn init_logging(format: LogFormat) {
+    // Colour codes only for a terminal: a log file or a CI log keeps plain text.
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     // A second initialisation is the only failure, and there is none: ignore it.
     let _ = match format {

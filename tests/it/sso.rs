@@ -329,3 +329,19 @@ fn values_from_the_request_are_escaped_on_every_page() {
     assert!(!html.contains("<script>alert"));
     assert_eq!(hidden(&html, "RelayState").as_deref(), Some(payload));
 }
+
+#[test]
+fn a_log_written_to_a_file_is_plain_text() {
+    // Colour codes are for a terminal; in a CI log or a file they are noise around every line.
+    let mut server = Server::start_capturing_log(&[]);
+    let request = AuthnRequest::new("_plainlog");
+    let r = client()
+        .post(server.url("/api/sso"))
+        .json(&json!({"SAMLRequest": request.redirect_param(), "user": "alice"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let log = server.stop_and_read_log();
+    assert!(log.contains("alice"), "no log line for the login:\n{log}");
+    assert!(!log.contains('\u{1b}'), "escape codes in the log:\n{log}");
+}
