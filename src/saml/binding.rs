@@ -118,12 +118,7 @@ pub fn decode(param: &str) -> Result<Decoded, BindingError> {
     if param.len() > MAX_ENCODED_LEN {
         return Err(BindingError::TooLong(param.len()));
     }
-    // Form decoding turns an unescaped '+' into a space; line breaks are common in POST.
-    let cleaned: String = param
-        .chars()
-        .filter(|c| !matches!(c, '\r' | '\n' | '\t'))
-        .map(|c| if c == ' ' { '+' } else { c })
-        .collect();
+    let cleaned = cleaned(param);
     if cleaned.is_empty() {
         return Err(BindingError::Empty);
     }
@@ -150,6 +145,16 @@ pub fn decode(param: &str) -> Result<Decoded, BindingError> {
         }
     }
     Err(BindingError::NotXmlOrDeflate)
+}
+
+/// A parameter's base64 as sent: form decoding turns an unescaped '+' into a space, and line
+/// breaks are common in POST.
+fn cleaned(param: &str) -> String {
+    param
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n' | '\t'))
+        .map(|c| if c == ' ' { '+' } else { c })
+        .collect()
 }
 
 /// Base64 of the XML, as an HTTP-POST form field carries it.
@@ -517,8 +522,7 @@ mod inflate_as_flate2_reads {
         for dir in ["fuzz/corpus/binding_decode", "fuzz/seeds/binding_decode"] {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let data = std::fs::read(entry.unwrap().path()).unwrap();
-                let text = String::from_utf8_lossy(&data).replace(['\r', '\n', '\t'], "");
-                let Ok(bytes) = LENIENT.decode(text.replace(' ', "+")) else {
+                let Ok(bytes) = LENIENT.decode(cleaned(&String::from_utf8_lossy(&data))) else {
                     continue;
                 };
                 for zlib in [false, true] {
