@@ -39,6 +39,13 @@ struct SsoAnswer<'a> {
     acs_url: &'a str,
     #[serde(rename = "SAMLResponse")]
     saml_response: &'a str,
+    #[serde(flatten)]
+    rest: SsoAnswerRest<'a>,
+}
+
+/// The fields of [`SsoAnswer`] after the SAMLResponse.
+#[derive(Serialize)]
+struct SsoAnswerRest<'a> {
     #[serde(rename = "RelayState")]
     relay_state: Option<&'a str>,
     request_id: Option<&'a str>,
@@ -49,6 +56,36 @@ struct SsoAnswer<'a> {
     encoding: Option<&'static str>,
     /// The verdict on the request's signature; `null` for IdP-initiated logins.
     request_signature: Option<SignatureView>,
+}
+
+impl SsoAnswer<'_> {
+    /// The answer in JSON, as `serde_json` writes it. `serde_json` looks at every byte of a
+    /// string for something to escape, one at a time; the SAMLResponse, base64 of some 7 kB,
+    /// has nothing to escape, so once that is known it is copied as it is between the fields
+    /// written around it.
+    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        if !escapes_nothing(self.saml_response) {
+            return serde_json::to_vec(self);
+        }
+        let rest = serde_json::to_vec(&self.rest)?;
+        let mut out = Vec::with_capacity(self.saml_response.len() + rest.len() + 64);
+        out.extend_from_slice(b"{\"acs_url\":");
+        serde_json::to_writer(&mut out, self.acs_url)?;
+        out.extend_from_slice(b",\"SAMLResponse\":\"");
+        out.extend_from_slice(self.saml_response.as_bytes());
+        out.extend_from_slice(b"\",");
+        // `rest` is an object with fields: its fields follow, without its opening brace.
+        out.extend_from_slice(rest.get(1..).unwrap_or_default());
+        Ok(out)
+    }
+}
+
+/// Whether JSON writes `s` as it is: no `"`, `\` or control character. Without an early
+/// return, which lets the compiler look at many bytes at once.
+fn escapes_nothing(s: &str) -> bool {
+    !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// Form (`application/x-www-form-urlencoded`) or JSON, by Content-Type.
@@ -90,7 +127,7 @@ pub async fn sso(
     let now = clock::now();
     let call: Form = read_call(&req, &body)?.into();
     let answered = flow::answer_call(&state, &call, now)?;
-    Ok(answer(&call, &answered))
+    answer(&call, &answered)
 }
 
 /// `POST /api/idp-initiated`: an unsolicited response to a registered SP's default ACS.
@@ -102,22 +139,30 @@ pub async fn idp_initiated(
     let now = clock::now();
     let call: Form = read_call(&req, &body)?.into();
     let answered = flow::answer_idp_initiated_call(&state, &call, now)?;
-    Ok(answer(&call, &answered))
+    answer(&call, &answered)
 }
 
 /// The JSON of an answered call.
-fn answer(call: &Form, answered: &Answered) -> HttpResponse {
+fn answer(call: &Form, answered: &Answered) -> Result<HttpResponse, ApiError> {
     let (issued, received) = (&answered.issued, answered.request.as_ref());
-    HttpResponse::Ok().json(SsoAnswer {
+    let answer = SsoAnswer {
         acs_url: &issued.acs_url,
         saml_response: &issued.saml_response,
-        relay_state: answered.relay_state.as_deref(),
-        request_id: received.and(issued.request_id.as_deref()),
-        user: call.user.as_deref().unwrap_or_default(),
-        binding: received.map(|r| r.binding().id()),
-        encoding: received.map(|r| r.encoding().id()),
-        request_signature: received.map(SignatureView::of),
-    })
+        rest: SsoAnswerRest {
+            relay_state: answered.relay_state.as_deref(),
+            request_id: received.and(issued.request_id.as_deref()),
+            user: call.user.as_deref().unwrap_or_default(),
+            binding: received.map(|r| r.binding().id()),
+            encoding: received.map(|r| r.encoding().id()),
+            request_signature: received.map(SignatureView::of),
+        },
+    };
+    let json = answer
+        .to_json()
+        .map_err(|e| ApiError::internal(format!("the answer could not be written as JSON: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .body(json))
 }
 
 #[derive(Serialize)]
@@ -211,4 +256,63 @@ pub async fn scenarios() -> HttpResponse {
         }))
         .collect();
     HttpResponse::Ok().json(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer<'a>(
+        acs_url: &'a str,
+        saml_response: &'a str,
+        relay: Option<&'a str>,
+    ) -> SsoAnswer<'a> {
+        SsoAnswer {
+            acs_url,
+            saml_response,
+            rest: SsoAnswerRest {
+                relay_state: relay,
+                request_id: relay.map(|_| "_id\"1"),
+                user: "al\u{e9}ce",
+                binding: Some("redirect"),
+                encoding: None,
+                request_signature: relay.map(|_| SignatureView {
+                    verdict: "invalid",
+                    detail: "line\nbreak and \"quotes\" \\ </script>".into(),
+                    algorithm: None,
+                    required: true,
+                }),
+            },
+        }
+    }
+
+    #[test]
+    fn the_answer_is_the_json_serde_json_writes() {
+        let cases = [
+            answer("https://sp.example/acs", "PHNhbWxwOlJlc3BvbnNlLz4=", None),
+            answer(
+                "https://sp.example/acs?a=\"b\"&c=\u{1}\u{2028}",
+                "QUJD+/9=",
+                Some("state with \"quotes\", a \\ and </script>"),
+            ),
+            answer("", "", Some("")),
+            // Nothing to escape, though not base64.
+            answer("https://sp.example/acs", "h\u{e9}llo <x/> \u{7f}", None),
+            // Something to escape: written by serde_json alone.
+            answer("https://sp.example/acs", "not \"base64\"", None),
+            answer("https://sp.example/acs", "back\\slash", None),
+            answer("https://sp.example/acs", "QUJD\r\n", None),
+        ];
+        for a in &cases {
+            let fast = a.to_json().expect("JSON");
+            assert_eq!(
+                String::from_utf8(fast).expect("UTF-8"),
+                serde_json::to_string(a).expect("JSON")
+            );
+        }
+        let written = cases[1].to_json().expect("JSON");
+        let read: serde_json::Value = serde_json::from_slice(&written).expect("valid JSON");
+        assert_eq!(read["SAMLResponse"], "QUJD+/9=");
+        assert_eq!(read["request_signature"]["required"], true);
+    }
 }

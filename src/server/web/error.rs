@@ -102,6 +102,16 @@ impl<E: Classified> From<E> for ApiError {
     }
 }
 
+impl ApiError {
+    /// A failure of this server, not of the call (HTTP 500).
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: detail.to_string(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status

@@ -56,15 +56,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::get().to(plain_logout::log_out))
         .route("/select", web::get().to(select::select))
         .route("/inspector", web::get().to(inspector::list))
-        .route("/inspector/{seq}", web::get().to(inspector::detail))
-        .route(
-            "/inspector/{seq}/request.xml",
-            web::get().to(inspector::request_xml),
-        )
-        .route(
-            "/inspector/{seq}/response.xml",
-            web::get().to(inspector::response_xml),
-        )
         // AD FS paths, for SPs configured by an AD FS guide (ServiceDesk Plus): sign-in and,
         // for logout messages, sign-out.
         .route("/adfs/ls/", web::get().to(slo::adfs_redirect_binding))
@@ -79,6 +70,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/idp-initiated", web::post().to(api::idp_initiated))
         .route("/api/users", web::get().to(api::users))
         .route("/api/scenarios", web::get().to(api::scenarios))
+        // Paths with a parameter last: each request is tried against the paths in order, and
+        // these are matched by a regular expression.
+        .route("/inspector/{seq}", web::get().to(inspector::detail))
+        .route(
+            "/inspector/{seq}/request.xml",
+            web::get().to(inspector::request_xml),
+        )
+        .route(
+            "/inspector/{seq}/response.xml",
+            web::get().to(inspector::response_xml),
+        )
         .default_service(web::to(pages::not_found));
 }
 
