@@ -16,6 +16,7 @@ pub mod binding;
 pub mod browser_url;
 pub mod compare;
 pub mod dsig;
+pub mod escape;
 pub mod issue;
 pub mod logout;
 pub mod metadata;

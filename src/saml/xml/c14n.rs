@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 
 use super::{Element, Name, Node};
+use crate::saml::escape::escape_into;
 
 /// The canonical form of `el` as an apex element: what a verifier digests for a same-document
 /// reference to it (after the enveloped-signature transform, when `el` is signed).
@@ -275,40 +276,29 @@ pub(crate) fn count_elements(el: &Element) -> usize {
 
 /// C14N 1.0 section 2.3, text nodes.
 pub fn escape_text(s: &str, out: &mut String) {
-    escape(s, out, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'\r' => Some("&#xD;"),
-        _ => None,
+    escape_into(s, out, [b'&', b'<', b'>', b'\r'], |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        _ => "&#xD;",
     });
 }
 
 /// C14N 1.0 section 2.3, attribute values.
 pub fn escape_attr(s: &str, out: &mut String) {
-    escape(s, out, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'"' => Some("&quot;"),
-        b'\t' => Some("&#x9;"),
-        b'\n' => Some("&#xA;"),
-        b'\r' => Some("&#xD;"),
-        _ => None,
-    });
-}
-
-/// Appends `s` with each byte `replacement` names replaced, copying the runs in between whole.
-/// Every byte replaced is ASCII, so the runs are always cut at character boundaries.
-fn escape(s: &str, out: &mut String, replacement: impl Fn(u8) -> Option<&'static str>) {
-    let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if let Some(r) = replacement(b) {
-            out.push_str(&s[run..i]);
-            out.push_str(r);
-            run = i + 1;
-        }
-    }
-    out.push_str(&s[run..]);
+    escape_into(
+        s,
+        out,
+        [b'&', b'<', b'"', b'\t', b'\n', b'\r'],
+        |b| match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'"' => "&quot;",
+            b'\t' => "&#x9;",
+            b'\n' => "&#xA;",
+            _ => "&#xD;",
+        },
+    );
 }
 
 #[cfg(test)]

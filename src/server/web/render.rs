@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
+use crate::saml::escape::escape_into;
+
 const TEMPLATES: [(&str, &str); 13] = [
     ("layout", include_str!("../../../templates/layout.hbs")),
     ("home", include_str!("../../../templates/home.hbs")),
@@ -85,42 +87,25 @@ fn registry() -> &'static Result<Handlebars<'static>, TemplateError> {
     })
 }
 
-/// The entities `{{x}}` writes for the characters handlebars escapes, by the index
-/// [`ESCAPED`] gives each byte (0: written as it is).
-const ENTITIES: [&str; 8] = [
-    "", "&lt;", "&gt;", "&quot;", "&amp;", "&#x27;", "&#x60;", "&#x3D;",
-];
-
-/// For each byte, its entity's index in [`ENTITIES`], or 0.
-const ESCAPED: [u8; 256] = {
-    let mut table = [0u8; 256];
-    table[b'<' as usize] = 1;
-    table[b'>' as usize] = 2;
-    table[b'"' as usize] = 3;
-    table[b'&' as usize] = 4;
-    table[b'\'' as usize] = 5;
-    table[b'`' as usize] = 6;
-    table[b'=' as usize] = 7;
-    table
-};
-
 /// What `{{x}}` writes: handlebars' own HTML escaping, byte for byte, done a run of plain
-/// bytes at a time with a table instead of a character at a time (a signed response in the
-/// auto-POST form is ten kilobytes of base64, escaped on every login).
+/// bytes at a time instead of a character at a time (a signed response in the auto-POST form
+/// is ten kilobytes of base64, escaped on every login).
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut plain = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = ESCAPED[usize::from(byte)];
-        if entity == 0 {
-            continue;
-        }
-        // Each escaped byte is a whole ASCII character, so the slices are on boundaries.
-        out.push_str(&text[plain..i]);
-        out.push_str(ENTITIES[usize::from(entity)]);
-        plain = i + 1;
-    }
-    out.push_str(&text[plain..]);
+    escape_into(
+        text,
+        &mut out,
+        [b'<', b'>', b'"', b'&', b'\'', b'`', b'='],
+        |b| match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'&' => "&amp;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            _ => "&#x3D;",
+        },
+    );
     out
 }
 
