@@ -88,7 +88,7 @@ fn from_element(root: &Element) -> Result<AuthnRequest, RequestError> {
     if !root.name.is(ns::PROTOCOL, "AuthnRequest") {
         let found = match &root.name.ns {
             Some(ns) => format!("{{{ns}}}{}", root.name.local),
-            None => root.name.local.clone(),
+            None => root.name.local.to_string(),
         };
         return Err(RequestError::NotAuthnRequest { found });
     }

@@ -313,7 +313,7 @@ fn common(root: &Element, message: &'static str) -> Result<Common, LogoutError> 
     if !root.name.is(ns::PROTOCOL, message) {
         let found = match &root.name.ns {
             Some(ns) => format!("{{{ns}}}{}", root.name.local),
-            None => root.name.local.clone(),
+            None => root.name.local.to_string(),
         };
         return Err(LogoutError::WrongRoot {
             expected: message,
@@ -460,11 +460,11 @@ pub struct LogoutResponseSpec {
     pub status: StatusSpec,
 }
 
-fn samlp(local: &str) -> Element {
+fn samlp(local: &'static str) -> Element {
     Element::new(Name::prefixed("samlp", ns::PROTOCOL, local))
 }
 
-fn saml(local: &str) -> Element {
+fn saml(local: &'static str) -> Element {
     Element::new(Name::prefixed("saml", ns::ASSERTION, local))
 }
 

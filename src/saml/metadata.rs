@@ -29,11 +29,11 @@ pub const NAME_ID_FORMATS: [&str; 5] = [
     nameid::X509_SUBJECT,
 ];
 
-fn md(local: &str) -> Element {
+fn md(local: &'static str) -> Element {
     Element::new(Name::prefixed("md", ns::METADATA, local))
 }
 
-fn ds(local: &str) -> Element {
+fn ds(local: &'static str) -> Element {
     Element::new(Name::prefixed("ds", ns::DSIG, local))
 }
 

@@ -67,9 +67,9 @@ fn walk<'a>(
 ) -> Result<(), StructureError> {
     if !is_root
         && el.name.ns.as_deref() == Some(ns::PROTOCOL)
-        && MESSAGES.contains(&el.name.local.as_str())
+        && MESSAGES.contains(&el.name.local.as_ref())
     {
-        return Err(StructureError::NestedMessage(el.name.local.clone()));
+        return Err(StructureError::NestedMessage(el.name.local.to_string()));
     }
     // SAML's ID and the Id of XML Signature and Encryption: unprefixed, so in no namespace.
     for (name, value) in &el.attrs {

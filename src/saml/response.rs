@@ -138,13 +138,13 @@ fn instant(style: ResponseStyle, t: OffsetDateTime) -> String {
     }
 }
 
-fn samlp(local: &str) -> Element {
+fn samlp(local: &'static str) -> Element {
     Element::new(Name::prefixed("samlp", ns::PROTOCOL, local))
 }
 
 /// An element of the assertion namespace: `saml:`-prefixed, or in the default namespace as
 /// AD FS writes it.
-fn saml_in(style: ResponseStyle, local: &str) -> Element {
+fn saml_in(style: ResponseStyle, local: &'static str) -> Element {
     match style {
         ResponseStyle::Standard => Element::new(Name::prefixed("saml", ns::ASSERTION, local)),
         ResponseStyle::Adfs => Element::new(Name::default_ns(ns::ASSERTION, local)),
@@ -160,7 +160,7 @@ fn saml_in(style: ResponseStyle, local: &str) -> Element {
 /// AuthnStatement.
 pub fn build(spec: &ResponseSpec) -> Element {
     let style = spec.style;
-    let saml = |local: &str| saml_in(style, local);
+    let saml = |local: &'static str| saml_in(style, local);
     let mut status_code = samlp("StatusCode").attr("Value", spec.status.code.as_str());
     if let Some(sub) = &spec.status.sub_code {
         status_code = status_code.child(samlp("StatusCode").attr("Value", sub.as_str()));
@@ -188,7 +188,7 @@ pub fn build(spec: &ResponseSpec) -> Element {
 }
 
 fn build_assertion(style: ResponseStyle, a: &AssertionSpec) -> Element {
-    let saml = |local: &str| saml_in(style, local);
+    let saml = |local: &'static str| saml_in(style, local);
     let at = |t: OffsetDateTime| instant(style, t);
     let mut subject = saml("Subject");
     if let Some(n) = &a.name_id {

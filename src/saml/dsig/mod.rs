@@ -53,7 +53,7 @@ pub enum DsigError {
     Openssl(#[from] openssl::error::ErrorStack),
 }
 
-fn ds(local: &str) -> Element {
+fn ds(local: &'static str) -> Element {
     Element::new(Name::prefixed("ds", ns::DSIG, local))
 }
 

@@ -253,7 +253,7 @@ fn signs_after_the_issuer_and_verifies_after_a_round_trip_through_the_parser() {
         verify_enveloped(&parsed, "_a1", &public(&s)).unwrap();
         verify_enveloped(&parsed, "_r1", &public(&s)).unwrap();
         let a = parsed.find_by_id("_a1").unwrap();
-        let names: Vec<_> = a.elements().map(|e| e.name.local.as_str()).collect();
+        let names: Vec<_> = a.elements().map(|e| e.name.local.as_ref()).collect();
         assert_eq!(names, ["Issuer", "Signature", "Subject"]);
         assert!(xml.contains(alg.uri()));
     }

@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn enc_plus_plaintext_has_both_each_signed_with_its_own_id() {
         let doc = run("enc-plus-plaintext");
-        let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
+        let names: Vec<_> = doc.elements().map(|e| e.name.local.as_ref()).collect();
         assert_eq!(
             names,
             [
@@ -277,7 +277,7 @@ mod tests {
     fn enc_retrieval_method_puts_the_key_beside_the_data() {
         let doc = run("enc-retrieval-method");
         let ea = encrypted(&doc)[0];
-        let names: Vec<_> = ea.elements().map(|e| e.name.local.as_str()).collect();
+        let names: Vec<_> = ea.elements().map(|e| e.name.local.as_ref()).collect();
         assert_eq!(names, ["EncryptedData", "EncryptedKey"]);
         let rm = ea
             .first(XENC, "EncryptedData")

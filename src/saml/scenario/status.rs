@@ -179,7 +179,7 @@ mod tests {
     use crate::saml::sp::Sign;
     use crate::saml::xml::{Element, Name};
 
-    fn samlp(local: &str) -> Element {
+    fn samlp(local: &'static str) -> Element {
         Element::new(Name::prefixed("samlp", ns::PROTOCOL, local))
     }
 

@@ -330,7 +330,8 @@ mod tests {
     fn duplicate_attribute_adds_a_second_role_with_another_value() {
         let doc = shaped("duplicate-attribute", |r| {
             let statement = at(r, &["Assertion", "AttributeStatement"]);
-            let saml = |local: &str| Element::new(Name::prefixed("saml", ns::ASSERTION, local));
+            let saml =
+                |local: &'static str| Element::new(Name::prefixed("saml", ns::ASSERTION, local));
             statement.children.push(crate::saml::xml::Node::Element(
                 saml("Attribute")
                     .attr("Name", "role")

@@ -215,7 +215,7 @@ fn sign_assertion_too(p: &mut SigningPlan) {
 }
 
 /// An element in no namespace, as SAML Raider creates its containers.
-fn bare(local: &str) -> Element {
+fn bare(local: &'static str) -> Element {
     Element::new(Name::local(local))
 }
 

@@ -201,7 +201,7 @@ fn the_response_carries_what_the_web_sso_profile_requires() {
         .first(ns::ASSERTION, "Audience")
         .unwrap();
     assert_eq!(audience.text_content(), "https://sp.example/metadata");
-    let names: Vec<_> = a.elements().map(|e| e.name.local.as_str()).collect();
+    let names: Vec<_> = a.elements().map(|e| e.name.local.as_ref()).collect();
     assert_eq!(
         names,
         [
@@ -337,7 +337,7 @@ fn adfs_style_has_the_structure_of_the_servicedesk_plus_sample() {
         e.first(ns::ASSERTION, "Assertion")
             .unwrap()
             .elements()
-            .map(|c| c.name.local.clone())
+            .map(|c| c.name.local.to_string())
             .collect()
     };
     let mut ours_order = order(&ours);

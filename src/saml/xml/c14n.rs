@@ -128,7 +128,7 @@ fn attributes(el: &Element) -> impl Iterator<Item = &(Name, String)> {
 
 /// The order of attributes in canonical form: namespace URI (none first), then local name.
 fn attr_key(name: &Name) -> (&str, &str) {
-    (name.ns.as_deref().unwrap_or(""), name.local.as_str())
+    (name.ns.as_deref().unwrap_or(""), name.local.as_ref())
 }
 
 /// Writes the end tag of `el`.

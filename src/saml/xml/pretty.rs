@@ -104,7 +104,12 @@ mod tests {
         let back = parse(shown.as_bytes(), Limits::default()).unwrap();
         let names = |e: &Element| -> Vec<(Option<String>, String)> {
             e.elements()
-                .map(|c| (c.name.ns.clone(), c.name.local.clone()))
+                .map(|c| {
+                    (
+                        c.name.ns.as_deref().map(str::to_owned),
+                        c.name.local.to_string(),
+                    )
+                })
                 .collect()
         };
         assert_eq!(names(&back), names(&el));

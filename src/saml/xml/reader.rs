@@ -11,6 +11,7 @@
 //! for checking a signature whose exc-c14n carries an InclusiveNamespaces PrefixList; the same
 //! pass of the parser, so the check works from the one tree received.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use xml::namespace::Namespace;
@@ -151,17 +152,17 @@ fn read(input: impl Read, limits: Limits, keep_declarations: bool) -> Result<Ele
                     return Err(ReadError::TooManyNamespaces(limits.max_namespaces));
                 }
                 let mut el = Element::new(Name {
-                    prefix: name.prefix,
-                    ns: name.namespace,
-                    local: name.local_name,
+                    prefix: name.prefix.map(Cow::Owned),
+                    ns: name.namespace.map(Cow::Owned),
+                    local: Cow::Owned(name.local_name),
                 });
                 el.attrs = attributes
                     .into_iter()
                     .map(|a| {
                         let n = Name {
-                            prefix: a.name.prefix,
-                            ns: a.name.namespace,
-                            local: a.name.local_name,
+                            prefix: a.name.prefix.map(Cow::Owned),
+                            ns: a.name.namespace.map(Cow::Owned),
+                            local: Cow::Owned(a.name.local_name),
                         };
                         (n, a.value)
                     })

@@ -1,43 +1,49 @@
 //! The element tree shared by the writer and the reader.
 
+use std::borrow::Cow;
+
 use crate::saml::ns::XMLNS;
+
+/// A name part: borrowed for the names this crate writes (string constants), owned for names
+/// read from input.
+pub type Part = Cow<'static, str>;
 
 /// A qualified name: the namespace it is in and the prefix it is written with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
     /// `None`: written unprefixed (the default namespace for an element; no namespace for an
     /// attribute).
-    pub prefix: Option<String>,
+    pub prefix: Option<Part>,
     /// The namespace URI; `None` for no namespace.
-    pub ns: Option<String>,
-    pub local: String,
+    pub ns: Option<Part>,
+    pub local: Part,
 }
 
 impl Name {
     /// An unprefixed name in no namespace (the usual attribute name).
-    pub fn local(local: &str) -> Self {
+    pub fn local(local: impl Into<Part>) -> Self {
         Name {
             prefix: None,
             ns: None,
-            local: local.to_owned(),
+            local: local.into(),
         }
     }
 
     /// A name in `ns`, written with `prefix`.
-    pub fn prefixed(prefix: &str, ns: &str, local: &str) -> Self {
+    pub fn prefixed(prefix: impl Into<Part>, ns: impl Into<Part>, local: impl Into<Part>) -> Self {
         Name {
-            prefix: Some(prefix.to_owned()),
-            ns: Some(ns.to_owned()),
-            local: local.to_owned(),
+            prefix: Some(prefix.into()),
+            ns: Some(ns.into()),
+            local: local.into(),
         }
     }
 
     /// An unprefixed element name in `ns`, which is then the default namespace.
-    pub fn default_ns(ns: &str, local: &str) -> Self {
+    pub fn default_ns(ns: impl Into<Part>, local: impl Into<Part>) -> Self {
         Name {
             prefix: None,
-            ns: Some(ns.to_owned()),
-            local: local.to_owned(),
+            ns: Some(ns.into()),
+            local: local.into(),
         }
     }
 
@@ -45,13 +51,9 @@ impl Name {
     /// default namespace): `xmlns:prefix`, or `xmlns`, in the [`XMLNS`] namespace.
     pub fn declaration(prefix: &str) -> Self {
         if prefix.is_empty() {
-            Name {
-                prefix: None,
-                ns: Some(XMLNS.to_owned()),
-                local: "xmlns".to_owned(),
-            }
+            Name::default_ns(XMLNS, "xmlns")
         } else {
-            Name::prefixed("xmlns", XMLNS, prefix)
+            Name::prefixed("xmlns", XMLNS, prefix.to_owned())
         }
     }
 
@@ -114,13 +116,13 @@ impl Element {
     }
 
     /// Adds an unprefixed attribute (builder style).
-    pub fn attr(mut self, local: &str, value: impl Into<String>) -> Self {
+    pub fn attr(mut self, local: &'static str, value: impl Into<String>) -> Self {
         self.set_attr(local, value);
         self
     }
 
     /// Adds an unprefixed attribute only when `value` is present.
-    pub fn attr_opt(self, local: &str, value: Option<impl Into<String>>) -> Self {
+    pub fn attr_opt(self, local: &'static str, value: Option<impl Into<String>>) -> Self {
         match value {
             Some(v) => self.attr(local, v),
             None => self,
@@ -128,7 +130,7 @@ impl Element {
     }
 
     /// Sets (or replaces) an unprefixed attribute.
-    pub fn set_attr(&mut self, local: &str, value: impl Into<String>) {
+    pub fn set_attr(&mut self, local: &'static str, value: impl Into<String>) {
         let value = value.into();
         match self
             .attrs
@@ -168,7 +170,7 @@ impl Element {
             .iter()
             .filter(|(name, _)| name.is_declaration())
             .map(|(name, uri)| match name.prefix {
-                Some(_) => (name.local.as_str(), uri.as_str()),
+                Some(_) => (name.local.as_ref(), uri.as_str()),
                 None => ("", uri.as_str()),
             })
     }

@@ -343,11 +343,11 @@ fn unsupported(uri: String) -> XmlencError {
     XmlencError::UnsupportedAlgorithm(uri)
 }
 
-fn xenc(local: &str) -> Element {
+fn xenc(local: &'static str) -> Element {
     Element::new(Name::prefixed("xenc", XENC, local))
 }
 
-fn ds(local: &str) -> Element {
+fn ds(local: &'static str) -> Element {
     Element::new(Name::prefixed("ds", ns::DSIG, local))
 }
 

@@ -40,7 +40,7 @@ fn counter() -> impl FnMut(&mut [u8]) {
     }
 }
 
-fn saml(local: &str) -> Element {
+fn saml(local: &'static str) -> Element {
     Element::new(Name::prefixed("saml", ns::ASSERTION, local))
 }
 
@@ -161,7 +161,7 @@ fn the_retrieval_method_shape_round_trips() {
             ..options(d, k)
         };
         let (a, e) = encrypt(&opts);
-        let names: Vec<_> = e.elements().map(|c| c.name.local.as_str()).collect();
+        let names: Vec<_> = e.elements().map(|c| c.name.local.as_ref()).collect();
         assert_eq!(names, ["EncryptedData", "EncryptedKey"]);
         let parsed = parse(write_document(&e).as_bytes(), Limits::default()).unwrap();
         let back = decrypt_assertion(&parsed, &sp_key(), &AllowList::all()).unwrap();
@@ -312,7 +312,7 @@ fn the_output_has_the_structure_of_xmlenc_core_3() {
     };
     let (_, e) = encrypt(&opts);
     assert!(e.name.is(ns::ASSERTION, "EncryptedAssertion"));
-    let names: Vec<_> = e.elements().map(|c| c.name.local.as_str()).collect();
+    let names: Vec<_> = e.elements().map(|c| c.name.local.as_ref()).collect();
     assert_eq!(names, ["EncryptedData"]);
     let data = e.first(XENC, "EncryptedData").unwrap();
     assert_eq!(data.attribute("Type"), Some(TYPE_ELEMENT));
@@ -432,7 +432,7 @@ fn the_assertion_declares_its_namespaces_once_decrypted_into_another_parent() {
     )
     .unwrap();
     assert!(done);
-    let names: Vec<_> = response.elements().map(|c| c.name.local.as_str()).collect();
+    let names: Vec<_> = response.elements().map(|c| c.name.local.as_ref()).collect();
     assert_eq!(names, ["Issuer", "EncryptedAssertion"]);
     let xml = write_document(&response);
     let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();

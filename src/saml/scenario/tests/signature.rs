@@ -294,7 +294,7 @@ fn reference_other_element_signs_the_extension_instead_of_the_response() {
     let covered = verify_signature(&doc, sig(&doc), &key()).unwrap();
     assert!(covered.name.is(ns::SCENARIO_EXTENSION, "Note"));
     testkit::verify(&doc, ASSERTION_ID).unwrap();
-    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
+    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_ref()).collect();
     assert_eq!(
         names,
         ["Issuer", "Signature", "Extensions", "Status", "Assertion"]
@@ -303,7 +303,7 @@ fn reference_other_element_signs_the_extension_instead_of_the_response() {
     let doc = run_with_sign("reference-other-element", Sign::Assertion);
     let covered = verify_signature(&doc, sig(assertion(&doc)), &key()).unwrap();
     assert_eq!(covered.attribute("ID"), Some(EXTENSION_ID));
-    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
+    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_ref()).collect();
     assert_eq!(names, ["Issuer", "Extensions", "Status", "Assertion"]);
 }
 
@@ -343,7 +343,7 @@ fn signature_misplaced_is_valid_but_outside_the_assertion() {
         Err(VerifyError::Unsigned)
     );
     testkit::verify(&doc, RESPONSE_ID).unwrap();
-    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
+    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_ref()).collect();
     assert_eq!(
         names,
         ["Issuer", "Signature", "Status", "Signature", "Assertion"]
@@ -362,7 +362,7 @@ fn signed_error_is_genuine_until_the_decoy_is_added() {
     let out = testkit::run(find("signed-error-with-assertion").unwrap());
     assert!(!out.status.is_success());
     let doc = testkit::doc(&out.xml);
-    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_str()).collect();
+    let names: Vec<_> = doc.elements().map(|e| e.name.local.as_ref()).collect();
     assert_eq!(names, ["Issuer", "Signature", "Status", "Signature"]);
     let decoy = doc.elements().nth(3).unwrap();
     assert_eq!(

@@ -39,7 +39,7 @@ fn top_assertions(doc: &Element) -> Vec<&Element> {
 }
 
 fn names(el: &Element) -> Vec<&str> {
-    el.elements().map(|e| e.name.local.as_str()).collect()
+    el.elements().map(|e| e.name.local.as_ref()).collect()
 }
 
 /// The genuine signature verifies over a clean original (the user), wherever it is.
