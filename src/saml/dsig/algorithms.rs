@@ -249,15 +249,32 @@ impl DigestAlgorithm {
         Self::ALL.into_iter().find(|a| a.uri() == uri)
     }
 
-    /// The digest of `data`. OpenSSL's one-shot hash functions: no algorithm is looked up per
-    /// call, as the EVP interface does. The `Result` is kept for callers that mix it with
-    /// other OpenSSL calls.
+    /// The digest of `data`, by OpenSSL's low-level hash functions: its one-shot `SHA256()`
+    /// and the EVP interface look the algorithm up by name in the provider store on every
+    /// call, which takes a lock the worker threads share. The `Result` is kept for callers
+    /// that mix it with other OpenSSL calls.
     pub fn hash(self, data: &[u8]) -> Result<Vec<u8>, ErrorStack> {
         Ok(match self {
-            Self::Sha1 => sha::sha1(data).to_vec(),
-            Self::Sha256 => sha::sha256(data).to_vec(),
-            Self::Sha384 => sha::sha384(data).to_vec(),
-            Self::Sha512 => sha::sha512(data).to_vec(),
+            Self::Sha1 => {
+                let mut h = sha::Sha1::new();
+                h.update(data);
+                h.finish().to_vec()
+            }
+            Self::Sha256 => {
+                let mut h = sha::Sha256::new();
+                h.update(data);
+                h.finish().to_vec()
+            }
+            Self::Sha384 => {
+                let mut h = sha::Sha384::new();
+                h.update(data);
+                h.finish().to_vec()
+            }
+            Self::Sha512 => {
+                let mut h = sha::Sha512::new();
+                h.update(data);
+                h.finish().to_vec()
+            }
         })
     }
 }

@@ -593,9 +593,20 @@ fn fingerprints_are_colon_separated_upper_hex() {
 
 #[test]
 fn digest_methods_are_read_from_their_uris_and_hash() {
+    let long = "0123456789abcdef".repeat(700);
     for d in DigestAlgorithm::ALL {
         assert_eq!(DigestAlgorithm::from_uri(d.uri()), Some(d));
         assert_eq!(d.hash(b"abc").unwrap().len(), d.message_digest().size());
+        // The low-level functions agree with the EVP interface, across block boundaries.
+        for data in [&b""[..], b"abc", long.as_bytes()] {
+            let evp = openssl::hash::hash(d.message_digest(), data).unwrap();
+            assert_eq!(
+                d.hash(data).unwrap(),
+                &evp[..],
+                "{d:?}, {} bytes",
+                data.len()
+            );
+        }
     }
     assert_eq!(DigestAlgorithm::from_uri(alg::RSA_SHA256), None);
     let sha256: String = DigestAlgorithm::Sha256
