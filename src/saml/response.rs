@@ -121,10 +121,32 @@ const INSTANT_MILLIS: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// xs:dateTime in UTC with a `Z`, whole seconds: the form every SP library parses.
+///
+/// Written here for years 0 to 9999, as `time` writes them with [`INSTANT`] (which it still
+/// does for other years): `time` interprets the format description on every call, and a
+/// response holds half a dozen instants.
 pub fn format_instant(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC)
-        .format(INSTANT)
-        .unwrap_or_default()
+    let t = t.to_offset(UtcOffset::UTC);
+    let year = match u32::try_from(t.year()) {
+        Ok(year) if year <= 9999 => year,
+        _ => return t.format(INSTANT).unwrap_or_default(),
+    };
+    let (hour, minute, second) = t.to_hms();
+    let mut out = String::with_capacity(20);
+    let mut push = |n: u32, width: u32, then: char| {
+        for place in (0..width).rev() {
+            let digit = n / 10u32.pow(place) % 10;
+            out.push(char::from_digit(digit, 10).unwrap_or('0'));
+        }
+        out.push(then);
+    };
+    push(year, 4, '-');
+    push(u32::from(u8::from(t.month())), 2, '-');
+    push(u32::from(t.day()), 2, 'T');
+    push(u32::from(hour), 2, ':');
+    push(u32::from(minute), 2, ':');
+    push(u32::from(second), 2, 'Z');
+    out
 }
 
 /// An instant as `style` writes it: AD FS adds milliseconds.
@@ -281,6 +303,31 @@ mod tests {
             format_instant(datetime!(2026-11-25 13:04:05.678 +02:00)),
             "2026-11-25T11:04:05Z"
         );
+    }
+
+    #[test]
+    fn instants_are_written_as_time_writes_them() {
+        let time_writes = |t: OffsetDateTime| {
+            t.to_offset(UtcOffset::UTC)
+                .format(INSTANT)
+                .expect("formats")
+        };
+        let mut t = datetime!(0000-01-01 00:00:00 UTC);
+        // Steps that land on every field's edges over the years 0 to 9999.
+        let step = time::Duration::seconds(86_399 * 367 + 3_599);
+        while t.year() < 9999 {
+            assert_eq!(format_instant(t), time_writes(t));
+            t += step;
+        }
+        for t in [
+            datetime!(9999-12-31 23:59:59.999 UTC),
+            datetime!(1999-12-31 23:59:59.5 -00:30),
+            datetime!(2000-02-29 12:00:00 +14:00),
+            datetime!(-0001-06-01 00:00:00 UTC),
+            datetime!(-9999-01-01 00:00:00 UTC),
+        ] {
+            assert_eq!(format_instant(t), time_writes(t), "{t}");
+        }
     }
 
     #[test]
