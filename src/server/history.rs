@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
 use crate::saml::issue::IssuedResponse;
 
 /// Most SPs remembered; beyond this the memory is cleared (permissive mode answers any
@@ -30,7 +32,8 @@ struct Inner {
 
 #[derive(Debug, Clone, Default)]
 struct Entry {
-    last_response: Option<IssuedResponse>,
+    /// Shared with whoever answered the login: never copied.
+    last_response: Option<Arc<IssuedResponse>>,
     last_request_id: Option<String>,
 }
 
@@ -39,7 +42,7 @@ impl Entry {
     fn bytes(&self, sp: &str) -> usize {
         sp.len()
             + self.last_request_id.as_ref().map_or(0, String::len)
-            + self.last_response.as_ref().map_or(0, response_bytes)
+            + self.last_response.as_deref().map_or(0, response_bytes)
     }
 }
 
@@ -58,7 +61,7 @@ fn response_bytes(r: &IssuedResponse) -> usize {
 impl History {
     /// Remembers a response issued to `sp`, answering `request_id` (None: IdP-initiated). A
     /// response larger than [`MAX_RESPONSE_BYTES`] is not kept (an older one is forgotten).
-    pub fn record(&self, sp: &str, request_id: Option<&str>, issued: &IssuedResponse) {
+    pub fn record(&self, sp: &str, request_id: Option<&str>, issued: &Arc<IssuedResponse>) {
         let mut inner = self.lock();
         let Inner { map, bytes } = &mut *inner;
         if map.len() >= MAX_SPS && !map.contains_key(sp) {
@@ -73,7 +76,7 @@ impl History {
             None => Entry::default(),
         };
         entry.last_response =
-            (response_bytes(issued) <= MAX_RESPONSE_BYTES).then(|| issued.clone());
+            (response_bytes(issued) <= MAX_RESPONSE_BYTES).then(|| Arc::clone(issued));
         if let Some(id) = request_id {
             entry.last_request_id = Some(id.to_owned());
         }
@@ -86,7 +89,7 @@ impl History {
         map.insert(sp.to_owned(), entry);
     }
 
-    pub fn last_response(&self, sp: &str) -> Option<IssuedResponse> {
+    pub fn last_response(&self, sp: &str) -> Option<Arc<IssuedResponse>> {
         self.lock()
             .map
             .get(sp)
@@ -113,8 +116,8 @@ mod tests {
     use super::*;
     use crate::saml::response::StatusSpec;
 
-    fn issued(id: &str) -> IssuedResponse {
-        IssuedResponse {
+    fn issued(id: &str) -> Arc<IssuedResponse> {
+        Arc::new(IssuedResponse {
             acs_url: "https://sp/acs".into(),
             response_id: id.into(),
             request_id: None,
@@ -123,7 +126,7 @@ mod tests {
             saml_response: String::new(),
             name_id: None,
             session_index: None,
-        }
+        })
     }
 
     #[test]
@@ -150,16 +153,20 @@ mod tests {
     #[test]
     fn stays_within_its_byte_budget_and_keeps_no_oversized_response() {
         let h = History::default();
-        let mut big = issued("_big");
-        big.xml = "x".repeat(MAX_RESPONSE_BYTES + 1);
+        let big = Arc::new(IssuedResponse {
+            xml: "x".repeat(MAX_RESPONSE_BYTES + 1),
+            ..Arc::unwrap_or_clone(issued("_big"))
+        });
         h.record("a", Some("_r1"), &issued("_1"));
         h.record("a", Some("_r2"), &big);
         assert!(h.last_response("a").is_none(), "too large to keep");
         assert_eq!(h.previous_request("a").as_deref(), Some("_r2"));
         // Responses just under the cap, to as many SPs as the count allows: the bytes stay
         // within the budget, and the accounting matches what is held.
-        let mut large = issued("_l");
-        large.xml = "x".repeat(MAX_RESPONSE_BYTES - 100);
+        let large = Arc::new(IssuedResponse {
+            xml: "x".repeat(MAX_RESPONSE_BYTES - 100),
+            ..Arc::unwrap_or_clone(issued("_l"))
+        });
         for i in 0..MAX_SPS {
             h.record(&format!("sp{i}"), Some("_r"), &large);
             let inner = h.lock();

@@ -11,6 +11,7 @@ use crate::server::clock::{self, RandomIds};
 use crate::server::inspector::Exchange;
 use crate::server::sessions::{Participation, Session};
 use crate::server::state::AppState;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use super::choices::{parse_binding, Choices};
@@ -47,7 +48,7 @@ pub fn answer(
     choices: &Choices,
     session: Option<&SessionInfo>,
     now: Now<impl IdSource>,
-) -> Result<IssuedResponse, LoginError> {
+) -> Result<Arc<IssuedResponse>, LoginError> {
     let request = received.map(JudgedRequest::request);
     let profile = choices.profile(destination.sp, state.signer.kind())?;
     let scenario = choices.scenario()?;
@@ -88,7 +89,7 @@ pub fn answer(
         session,
     };
     let mut ids = Recorder::new(now.ids);
-    let issued = issue::issue(&login, &idp, now.time, &mut ids, scenario)?;
+    let issued = Arc::new(issue::issue(&login, &idp, now.time, &mut ids, scenario)?);
     // For the inspector, which marks what the scenario changed: the same login, valid.
     let valid_xml = (scenario.id != VALID.id)
         .then(|| compare::valid_counterpart(&login, &idp, now.time, ids.into_drawn()))
@@ -160,7 +161,7 @@ pub fn answer_no_passive(
     received: &JudgedRequest,
     destination: &Destination<'_>,
     now: Now<impl IdSource>,
-) -> Result<IssuedResponse, LoginError> {
+) -> Result<Arc<IssuedResponse>, LoginError> {
     let choices = Choices {
         scenario: Some(NO_PASSIVE.to_owned()),
         ..Choices::default()
@@ -242,7 +243,7 @@ pub fn answer_in_session(
     user: &str,
     choices: &Choices,
     now: Now<impl IdSource>,
-) -> Result<(IssuedResponse, String), LoginError> {
+) -> Result<(Arc<IssuedResponse>, String), LoginError> {
     let current = current_session(state, session_id, now.time);
     login_in_session(state, current, received, destination, user, choices, now)
 }
@@ -264,7 +265,7 @@ fn login_in_session(
     user: &str,
     choices: &Choices,
     now: Now<impl IdSource>,
-) -> Result<(IssuedResponse, String), LoginError> {
+) -> Result<(Arc<IssuedResponse>, String), LoginError> {
     let force = received.is_some_and(|r| r.request().force_authn);
     let session = match current {
         Some(s) if s.user == user && !force => s,
@@ -304,7 +305,7 @@ fn login_in_session(
 
 /// The answer to an `IsPassive="true"` request (saml-core 3.4.1).
 pub struct PassiveAnswer {
-    pub issued: IssuedResponse,
+    pub issued: Arc<IssuedResponse>,
     /// The session's user and id when answered from it; `None` when answered NoPassive.
     pub session: Option<(String, String)>,
 }

@@ -6,6 +6,8 @@
 //! preselected answer, the picker, the review page, the post page) and says what to show and
 //! what becomes of the browser's cookies.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use crate::saml::issue::IssuedResponse;
@@ -58,12 +60,12 @@ pub enum Shown<'s> {
     /// The page that posts `issued` to its ACS at once, on behalf of `user` (`None`: nobody,
     /// an `IsPassive` request answered without an IdP session).
     Post {
-        issued: IssuedResponse,
+        issued: Arc<IssuedResponse>,
         relay_state: Option<String>,
         user: Option<String>,
     },
     /// The response held for review instead of posted.
-    Review(Held),
+    Review(Box<Held>),
     /// The user picker.
     Picker(Box<Picker<'s>>),
 }
@@ -325,19 +327,19 @@ fn passive<'s>(
 fn post_or_review<'s>(
     state: &AppState,
     review: bool,
-    issued: IssuedResponse,
+    issued: Arc<IssuedResponse>,
     relay_state: Option<String>,
     user: &str,
     now: OffsetDateTime,
 ) -> Shown<'s> {
     if review {
-        Shown::Review(review::hold(
+        Shown::Review(Box::new(review::hold(
             state,
             &issued,
             relay_state.as_deref(),
             user,
             now,
-        ))
+        )))
     } else {
         Shown::Post {
             issued,
@@ -349,7 +351,7 @@ fn post_or_review<'s>(
 
 /// The API's answer to one call.
 pub struct Answered {
-    pub issued: IssuedResponse,
+    pub issued: Arc<IssuedResponse>,
     pub relay_state: Option<String>,
     /// The judged request; `None` for an IdP-initiated login.
     pub request: Option<JudgedRequest>,

@@ -135,7 +135,7 @@ fn respond(state: &AppState, outcome: Outcome<'_>) -> Result<HttpResponse, PageE
             relay_state.as_deref(),
             user.as_deref().unwrap_or("nobody (no IdP session)"),
         )?,
-        Shown::Review(held) => review::page(held)?,
+        Shown::Review(held) => review::page(*held)?,
         Shown::Picker(p) => picker(state, *p)?,
     };
     if let Some(id) = &outcome.set_session {

@@ -2,6 +2,8 @@
 //! signing key, two users and one registered SP, and AuthnRequests from that SP or another.
 #![cfg(test)]
 
+use std::sync::Arc;
+
 use openssl::pkey::PKey;
 use openssl::x509::X509;
 use time::macros::datetime;
@@ -93,7 +95,7 @@ pub fn fixed_now() -> Now<SequentialIds> {
 }
 
 /// alice's `valid` login to the registered SP, at [`T0`] with sequential IDs.
-pub fn valid_login(state: &AppState) -> IssuedResponse {
+pub fn valid_login(state: &AppState) -> Arc<IssuedResponse> {
     let (request, destination) = received(SP, ACS).judge(state).unwrap();
     answer(
         state,
