@@ -24,8 +24,16 @@ pub fn escape_into<const N: usize>(
     let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + CHUNK) {
-            if !chunk.iter().fold(false, |any, &b| any | is_special(b)) {
+        if let Some(chunk) = bytes
+            .get(i..i + CHUNK)
+            .and_then(|c| <&[u8; CHUNK]>::try_from(c).ok())
+        {
+            // One pass over the chunk per special byte: each pass is a fixed-length
+            // reduction, which is vectorised whatever the number of special bytes.
+            let found = special.iter().fold(false, |any, &x| {
+                any | chunk.iter().fold(false, |f, &b| f | (b == x))
+            });
+            if !found {
                 i += CHUNK;
                 continue;
             }
