@@ -92,9 +92,15 @@ fn registry() -> &'static Result<Handlebars<'static>, TemplateError> {
 /// is ten kilobytes of base64, escaped on every login).
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_html_into(text, &mut out);
+    out
+}
+
+/// [`escape_html`], appended to `out`.
+pub fn escape_html_into(text: &str, out: &mut String) {
     escape_into(
         text,
-        &mut out,
+        out,
         [b'<', b'>', b'"', b'&', b'\'', b'`', b'='],
         |b| match b {
             b'<' => "&lt;",
@@ -106,7 +112,6 @@ pub fn escape_html(text: &str) -> String {
             _ => "&#x3D;",
         },
     );
-    out
 }
 
 /// Compiles the templates, if that has not happened yet.
