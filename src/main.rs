@@ -97,8 +97,6 @@ fn start(config: &Config) -> anyhow::Result<(TcpListener, AppState)> {
     let endpoints = config::endpoints(config, bound)?;
 
     let banner = banner(&endpoints, &keys, &directory, &registry, config, bound);
-    // The templates compile on their own thread while the rest of start-up goes on.
-    web::compile_templates();
     // AppState::new prepares the attacker keys of the failure scenarios (its error says so);
     // the context is the one start-up has always given it.
     let state = AppState::new(endpoints, keys.signer, directory)

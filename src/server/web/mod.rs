@@ -29,13 +29,6 @@ use actix_web::{web, App, HttpServer};
 pub use crate::server::flow::login::LoginError;
 pub use crate::server::state::{AppState, StateError};
 
-/// Starts compiling the page templates on a thread of their own, then rendering the scenario
-/// catalogue the picker shows, so that start-up does not wait for them; the first page waits
-/// instead (see `render::compile_in_background`).
-pub fn compile_templates() {
-    render::compile_in_background(scenario_list::warm);
-}
-
 /// The public URL map (README "Endpoints" documents each).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))

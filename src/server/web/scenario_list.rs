@@ -47,12 +47,6 @@ pub fn get() -> Result<&'static ScenarioList, String> {
     LIST.get_or_init(render_list).as_ref().map_err(Clone::clone)
 }
 
-/// Renders the catalogue now, if that has not happened yet; a failure is kept and reported by
-/// the first picker page.
-pub fn warm() {
-    let _ = get();
-}
-
 fn render_list() -> Result<ScenarioList, String> {
     let groups = Groups {
         scenario_groups: scenario_groups(),
