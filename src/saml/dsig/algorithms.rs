@@ -254,27 +254,18 @@ impl DigestAlgorithm {
     /// call, which takes a lock the worker threads share. The `Result` is kept for callers
     /// that mix it with other OpenSSL calls.
     pub fn hash(self, data: &[u8]) -> Result<Vec<u8>, ErrorStack> {
+        macro_rules! digest {
+            ($hasher:ty) => {{
+                let mut h = <$hasher>::new();
+                h.update(data);
+                h.finish().to_vec()
+            }};
+        }
         Ok(match self {
-            Self::Sha1 => {
-                let mut h = sha::Sha1::new();
-                h.update(data);
-                h.finish().to_vec()
-            }
-            Self::Sha256 => {
-                let mut h = sha::Sha256::new();
-                h.update(data);
-                h.finish().to_vec()
-            }
-            Self::Sha384 => {
-                let mut h = sha::Sha384::new();
-                h.update(data);
-                h.finish().to_vec()
-            }
-            Self::Sha512 => {
-                let mut h = sha::Sha512::new();
-                h.update(data);
-                h.finish().to_vec()
-            }
+            Self::Sha1 => digest!(sha::Sha1),
+            Self::Sha256 => digest!(sha::Sha256),
+            Self::Sha384 => digest!(sha::Sha384),
+            Self::Sha512 => digest!(sha::Sha512),
         })
     }
 }
