@@ -28,7 +28,10 @@ pub const P256_FIELD_BYTES: usize = 32;
 ///
 /// `data` is hashed here and the digest signed with a signing context this thread keeps per
 /// key and method ([`with_sign_context`]): setting one up makes OpenSSL look up the algorithms
-/// again, which costs more than the hashing.
+/// again, which costs more than the hashing. The context signs with this thread's own copy of
+/// the key: an RSA key keeps its blinding values under a lock that every signature takes for
+/// writing, and a thread other than the one that first signed with a key shares a second set
+/// under another lock, so threads signing with one key wait for each other.
 pub fn sign_value(
     key: &PKey<Private>,
     algorithm: SignatureAlgorithm,
@@ -54,45 +57,61 @@ pub fn sign_value(
 /// of scenarios and tests).
 const SIGN_CONTEXTS: usize = 8;
 
-/// A signing context ready for `EVP_PKEY_sign`, for one key (by the address of its
-/// `EVP_PKEY`) and one method.
+/// A signing context ready for `EVP_PKEY_sign`, for one key and one method, over this
+/// thread's copy of the key.
 struct SignContext {
-    key: usize,
+    /// The key the context was made for, found by the address of its `EVP_PKEY`. Holding a
+    /// reference keeps any other key from taking that address while the context is kept.
+    key: PKey<Private>,
     algorithm: SignatureAlgorithm,
+    /// This thread's copy of `key`, which `ctx` signs with (and holds a reference to).
+    #[cfg(test)]
+    copy: PKey<Private>,
     ctx: PkeyCtx<Private>,
 }
 
 thread_local! {
-    /// This thread's signing contexts, most recently used last. A context holds a reference to
-    /// its key, so no other key can take that key's address while it is kept.
+    /// This thread's signing contexts, most recently used last.
     static SIGN_CONTEXTS_OF_THREAD: RefCell<Vec<SignContext>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The address of `key`'s `EVP_PKEY`.
+fn address(key: &PKeyRef<Private>) -> usize {
+    std::ptr::from_ref(key) as usize
+}
+
+/// `key` as a new `EVP_PKEY` sharing nothing with it, through its DER encoding.
+fn copy_of(key: &PKeyRef<Private>) -> Result<PKey<Private>, ErrorStack> {
+    PKey::private_key_from_der(&key.private_key_to_der()?)
+}
+
 /// Runs `sign` with this thread's signing context for `key` and `algorithm`, set up first if
-/// it has none (PKCS#1 v1.5 padding for RSA, and the method's digest, which RSA writes into
-/// the signed DigestInfo).
+/// it has none (over a copy of the key; PKCS#1 v1.5 padding for RSA, and the method's digest,
+/// which RSA writes into the signed DigestInfo).
 fn with_sign_context<T>(
     key: &PKey<Private>,
     algorithm: SignatureAlgorithm,
     sign: impl FnOnce(&mut PkeyCtx<Private>) -> Result<T, ErrorStack>,
 ) -> Result<T, ErrorStack> {
-    let address = std::ptr::from_ref::<PKeyRef<Private>>(key) as usize;
     SIGN_CONTEXTS_OF_THREAD.with_borrow_mut(|kept| {
         let found = kept
             .iter()
-            .position(|c| c.key == address && c.algorithm == algorithm);
+            .position(|c| address(&c.key) == address(key) && c.algorithm == algorithm);
         let mut context = match found {
             Some(i) => kept.remove(i),
             None => {
-                let mut ctx = PkeyCtx::new(key)?;
+                let copy = copy_of(key)?;
+                let mut ctx = PkeyCtx::new(&copy)?;
                 ctx.sign_init()?;
                 if algorithm.key_kind() == KeyKind::Rsa {
                     ctx.set_rsa_padding(Padding::PKCS1)?;
                 }
                 ctx.set_signature_md(algorithm.md())?;
                 SignContext {
-                    key: address,
+                    key: key.clone(),
                     algorithm,
+                    #[cfg(test)]
+                    copy,
                     ctx,
                 }
             }
@@ -106,6 +125,19 @@ fn with_sign_context<T>(
             kept.push(context);
         }
         signed
+    })
+}
+
+/// The copy of `key` this thread signs with for `algorithm`, if it has signed with them.
+#[cfg(test)]
+pub(super) fn thread_copy_of(
+    key: &PKey<Private>,
+    algorithm: SignatureAlgorithm,
+) -> Option<PKey<Private>> {
+    SIGN_CONTEXTS_OF_THREAD.with_borrow(|kept| {
+        kept.iter()
+            .find(|c| address(&c.key) == address(key) && c.algorithm == algorithm)
+            .map(|c| c.copy.clone())
     })
 }
 

@@ -679,6 +679,39 @@ fn signing_contexts_kept_per_thread_never_mix_keys_or_methods() {
     assert!(sign_value(&rsa[0], SignatureAlgorithm::EcdsaSha256, data).is_err());
 }
 
+/// Each thread signs with its own copy of a key (RSA blinding in a shared key is behind a
+/// lock every signature takes), and each copy signs as the key does.
+#[test]
+fn each_thread_signs_with_its_own_copy_of_the_key() {
+    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let public = PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap();
+    let data = b"<ds:SignedInfo>octets</ds:SignedInfo>";
+    let algorithm = SignatureAlgorithm::RsaSha256;
+    let copies: Vec<usize> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    assert!(super::signer::thread_copy_of(&key, algorithm).is_none());
+                    let value = sign_value(&key, algorithm, data).unwrap();
+                    let mut v = Verifier::new(algorithm.message_digest(), &public).unwrap();
+                    v.update(data).unwrap();
+                    assert!(v.verify(&value).unwrap());
+                    let copy = super::signer::thread_copy_of(&key, algorithm).unwrap();
+                    assert!(copy.public_eq(&key));
+                    address(&copy)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_ne!(copies[0], copies[1]);
+    assert!(!copies.contains(&address(&key)));
+}
+
+fn address(key: &openssl::pkey::PKeyRef<openssl::pkey::Private>) -> usize {
+    std::ptr::from_ref(key) as usize
+}
+
 /// Signing the root returns the document as `write_document` writes it, and the same
 /// signature `sign_enveloped` makes: with either key, either KeyInfo style, the assertion
 /// signed first or not, an attribute value holding `>` and the Issuer's own markup, a copy of
