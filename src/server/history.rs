@@ -62,31 +62,37 @@ impl History {
     /// Remembers a response issued to `sp`, answering `request_id` (None: IdP-initiated). A
     /// response larger than [`MAX_RESPONSE_BYTES`] is not kept (an older one is forgotten).
     pub fn record(&self, sp: &str, request_id: Option<&str>, issued: &Arc<IssuedResponse>) {
-        let mut inner = self.lock();
-        let Inner { map, bytes } = &mut *inner;
-        if map.len() >= MAX_SPS && !map.contains_key(sp) {
-            map.clear();
-            *bytes = 0;
-        }
-        let mut entry = match map.remove(sp) {
-            Some(e) => {
-                *bytes = bytes.saturating_sub(e.bytes(sp));
-                e
+        let kept = (response_bytes(issued) <= MAX_RESPONSE_BYTES).then(|| Arc::clone(issued));
+        // The response this one replaces is dropped once the lock is released: this may be the
+        // last reference to it, and freeing it need not hold up the other workers.
+        let replaced;
+        {
+            let mut inner = self.lock();
+            let Inner { map, bytes } = &mut *inner;
+            if map.len() >= MAX_SPS && !map.contains_key(sp) {
+                map.clear();
+                *bytes = 0;
             }
-            None => Entry::default(),
-        };
-        entry.last_response =
-            (response_bytes(issued) <= MAX_RESPONSE_BYTES).then(|| Arc::clone(issued));
-        if let Some(id) = request_id {
-            entry.last_request_id = Some(id.to_owned());
+            let (key, mut entry) = match map.remove_entry(sp) {
+                Some((key, e)) => {
+                    *bytes = bytes.saturating_sub(e.bytes(sp));
+                    (key, e)
+                }
+                None => (sp.to_owned(), Entry::default()),
+            };
+            replaced = std::mem::replace(&mut entry.last_response, kept);
+            if let Some(id) = request_id {
+                entry.last_request_id = Some(id.to_owned());
+            }
+            let size = entry.bytes(sp);
+            if *bytes + size > MAX_BYTES {
+                map.clear();
+                *bytes = 0;
+            }
+            *bytes += size;
+            map.insert(key, entry);
         }
-        let size = entry.bytes(sp);
-        if *bytes + size > MAX_BYTES {
-            map.clear();
-            *bytes = 0;
-        }
-        *bytes += size;
-        map.insert(sp.to_owned(), entry);
+        drop(replaced);
     }
 
     pub fn last_response(&self, sp: &str) -> Option<Arc<IssuedResponse>> {
