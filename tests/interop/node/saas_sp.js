@@ -16,50 +16,15 @@
 "use strict";
 
 const fs = require("fs");
-const path = require("path");
 const zlib = require("zlib");
 const { DOMParser } = require("@xmldom/xmldom");
 const { SAML } = require("@node-saml/node-saml");
 const browser = require("./browser");
+const { LIBRARY, RELAY_STATE, FORMATS, NS, parseArgs, same, child } = require("./common");
 
-const LIBRARY =
-  "@node-saml/node-saml " +
-  JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules/@node-saml/node-saml/package.json"), "utf8"))
-    .version;
-
-const RELAY_STATE = "https://node-sp.example/app?tab=1&q=<a \"b\" 'c'>`=`";
-const FORMATS = {
-  emailAddress: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-  unspecified: "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-};
 const RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const NS = {
-  samlp: "urn:oasis:names:tc:SAML:2.0:protocol",
-  saml: "urn:oasis:names:tc:SAML:2.0:assertion",
-  ds: "http://www.w3.org/2000/09/xmldsig#",
-};
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
-    out[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const k of ["idp", "scenario", "expect", "other-cert", "products"]) {
-    if (!out[k]) throw new Error(`--${k} is required`);
-  }
-  return out;
-}
-
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const arrayOf = (v) => (v === undefined || v === null ? null : Array.isArray(v) ? v : [v]);
-
-function child(el, ns, name) {
-  for (let n = el ? el.firstChild : null; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && n.namespaceURI === ns && n.localName === name) return n;
-  }
-  return null;
-}
 
 // What the IdP sent, read independently of node-saml.
 function responseFacts(xml) {
@@ -300,7 +265,7 @@ async function main() {
   const verdict = { driver: "node-saml", library: LIBRARY };
   let run = null;
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2), ["idp", "scenario", "expect", "other-cert", "products"]);
     verdict.scenario = args.scenario;
     const products = JSON.parse(args.products);
     if (!(args.scenario in products)) throw new Error(`unknown preset ${args.scenario}`);

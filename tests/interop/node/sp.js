@@ -23,21 +23,10 @@ const { DOMParser } = require("@xmldom/xmldom");
 const { SAML } = require("@node-saml/node-saml");
 const { SignedXml } = require("xml-crypto");
 const browser = require("./browser");
+const { LIBRARY, RELAY_STATE, FORMATS, NS, parseArgs, same, child } = require("./common");
 
-const LIBRARY =
-  "@node-saml/node-saml " +
-  JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules/@node-saml/node-saml/package.json"), "utf8"))
-    .version;
-
-const RELAY_STATE = "https://node-sp.example/app?tab=1&q=<a \"b\" 'c'>`=`";
 const SP_A = { host: "node-sp.example", entityId: "https://node-sp.example/metadata" };
 const SP_B = { host: "node-sp-b.example", entityId: "https://node-sp-b.example/metadata" };
-const FORMATS = {
-  emailAddress: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-  unspecified: "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-  persistent: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
-  transient: "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
-};
 const ALGORITHMS = {
   "rsa-sha1": "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
   "rsa-sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
@@ -54,11 +43,6 @@ class EcdsaSha256 {
     this.getAlgorithmName = () => ALGORITHMS["ecdsa-sha256"];
   }
 }
-const NS = {
-  samlp: "urn:oasis:names:tc:SAML:2.0:protocol",
-  saml: "urn:oasis:names:tc:SAML:2.0:assertion",
-  ds: "http://www.w3.org/2000/09/xmldsig#",
-};
 
 const acsUrl = (sp) => sp.acs || `https://${sp.host}/acs`;
 
@@ -116,23 +100,6 @@ function zohoAuthnRequest(base) {
     xml = xml.replace(re, () => value);
   }
   return { xml, id };
-}
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
-    out[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const k of ["idp", "scenario", "expect", "other-cert"]) if (!out[k]) throw new Error(`--${k} is required`);
-  return out;
-}
-
-function child(el, ns, name) {
-  for (let n = el.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1 && n.namespaceURI === ns && n.localName === name) return n;
-  }
-  return null;
 }
 
 function signatureFacts(parent) {
@@ -197,7 +164,6 @@ function requestIdOf(samlRequest, deflated) {
   return { id: doc.documentElement.getAttribute("ID"), xml };
 }
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const orNull = (v) => (v === undefined ? null : v);
 
 function arrayOf(v) {
@@ -967,7 +933,7 @@ async function main() {
   const verdict = { driver: "node-saml", library: LIBRARY };
   let run = null;
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2), ["idp", "scenario", "expect", "other-cert"]);
     verdict.scenario = args.scenario;
     if (!SCENARIOS.includes(args.scenario)) throw new Error(`unknown scenario ${args.scenario}`);
     run = new Run(args.idp, JSON.parse(args.expect), fs.readFileSync(args["other-cert"], "utf8"));
