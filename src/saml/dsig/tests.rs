@@ -261,58 +261,30 @@ fn signs_after_the_issuer_and_verifies_after_a_round_trip_through_the_parser() {
 
 #[test]
 fn a_changed_value_breaks_the_digest() {
-    let s = test_signer();
-    let mut d = doc();
-    sign_enveloped(
-        &mut d,
-        "_a1",
-        SignatureAlgorithm::RsaSha256.into(),
-        &s,
-        KeyInfoStyle::Prefixed,
-    )
-    .unwrap();
-    let xml = write_document(&d).replace(">alice<", ">mallory<");
+    let xml = write_document(&signed("_a1")).replace(">alice<", ">mallory<");
     let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();
     assert_eq!(
-        verify_enveloped(&parsed, "_a1", &public(&s)),
+        verify_enveloped(&parsed, "_a1", &public(&test_signer())),
         Err(VerifyError::DigestMismatch)
     );
 }
 
 #[test]
 fn a_changed_signed_info_breaks_the_signature() {
-    let s = test_signer();
-    let mut d = doc();
-    sign_enveloped(
-        &mut d,
-        "_a1",
-        SignatureAlgorithm::RsaSha256.into(),
-        &s,
-        KeyInfoStyle::Prefixed,
-    )
-    .unwrap();
+    let d = signed("_a1");
     // Re-point the reference at the same element through a different spelling of the
     // canonicalisation attribute order: any byte change in SignedInfo must fail.
     let xml = write_document(&d).replace("<ds:SignatureMethod", "<ds:SignatureMethod Extra=\"1\"");
     let parsed = parse(xml.as_bytes(), Limits::default()).unwrap();
     assert_eq!(
-        verify_enveloped(&parsed, "_a1", &public(&s)),
+        verify_enveloped(&parsed, "_a1", &public(&test_signer())),
         Err(VerifyError::BadSignature)
     );
 }
 
 #[test]
 fn another_key_does_not_verify() {
-    let s = test_signer();
-    let mut d = doc();
-    sign_enveloped(
-        &mut d,
-        "_a1",
-        SignatureAlgorithm::RsaSha256.into(),
-        &s,
-        KeyInfoStyle::Prefixed,
-    )
-    .unwrap();
+    let d = signed("_a1");
     let other = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let other_pub = PKey::public_key_from_der(&other.public_key_to_der().unwrap()).unwrap();
     assert_eq!(
