@@ -100,7 +100,8 @@ fn with_sign_context<T>(
         let mut context = match found {
             Some(i) => kept.remove(i),
             None => {
-                let copy = copy_of(key)?;
+                // A key that cannot be copied (none the server loads) is signed with as it is.
+                let copy = copy_of(key).unwrap_or_else(|_| key.clone());
                 let mut ctx = PkeyCtx::new(&copy)?;
                 ctx.sign_init()?;
                 if algorithm.key_kind() == KeyKind::Rsa {
