@@ -76,7 +76,7 @@ thread_local! {
 }
 
 /// The address of `key`'s `EVP_PKEY`.
-fn address(key: &PKeyRef<Private>) -> usize {
+pub(super) fn address(key: &PKeyRef<Private>) -> usize {
     std::ptr::from_ref(key) as usize
 }
 

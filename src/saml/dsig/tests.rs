@@ -670,18 +670,14 @@ fn each_thread_signs_with_its_own_copy_of_the_key() {
                     assert!(v.verify(&value).unwrap());
                     let copy = super::signer::thread_copy_of(&key, algorithm).unwrap();
                     assert!(copy.public_eq(&key));
-                    address(&copy)
+                    super::signer::address(&copy)
                 })
             })
             .collect();
         threads.into_iter().map(|t| t.join().unwrap()).collect()
     });
     assert_ne!(copies[0], copies[1]);
-    assert!(!copies.contains(&address(&key)));
-}
-
-fn address(key: &openssl::pkey::PKeyRef<openssl::pkey::Private>) -> usize {
-    std::ptr::from_ref(key) as usize
+    assert!(!copies.contains(&super::signer::address(&key)));
 }
 
 /// Signing the root returns the document as `write_document` writes it, and the same
