@@ -18,7 +18,7 @@ use flate2::{Compression, Decompress, FlushDecompress, Status};
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
-use super::b64::{DecodeError, LENIENT, STANDARD};
+use super::b64::{Base64, DecodeError, LENIENT, STANDARD};
 use super::dsig::{DsigError, SignatureAlgorithm};
 
 /// The Redirect-binding query signer, defined in dsig beside the keys that implement it.
@@ -160,8 +160,8 @@ fn cleaned(param: &str) -> String {
 }
 
 /// Base64 of the XML, as an HTTP-POST form field carries it.
-pub fn encode_post(xml: &str) -> String {
-    STANDARD.encode(xml.as_bytes())
+pub fn encode_post(xml: &str) -> Base64 {
+    Base64::encode(xml.as_bytes())
 }
 
 /// The query parameter a message travels in.

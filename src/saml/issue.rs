@@ -20,6 +20,7 @@
 use time::OffsetDateTime;
 
 use super::authn_request::AuthnRequest;
+use super::b64::Base64;
 use super::binding;
 use super::dsig::{self, Algorithms, DsigError, KeyKind};
 use super::nameid::{self, NameId, NameIdInputs};
@@ -600,7 +601,7 @@ pub struct IssuedResponse {
     /// The Response document as sent.
     pub xml: String,
     /// Base64 of `xml`, the `SAMLResponse` form value.
-    pub saml_response: String,
+    pub saml_response: Base64,
     /// The NameID and SessionIndex asserted, if any: what a later logout names.
     pub name_id: Option<NameId>,
     pub session_index: Option<String>,

@@ -120,6 +120,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::saml::b64::Base64;
     use crate::saml::response::StatusSpec;
 
     fn issued(id: &str) -> Arc<IssuedResponse> {
@@ -129,7 +130,7 @@ mod tests {
             request_id: None,
             status: StatusSpec::success(),
             xml: String::new(),
-            saml_response: String::new(),
+            saml_response: Base64::default(),
             name_id: None,
             session_index: None,
         })

@@ -311,8 +311,8 @@ fn sp_initiated_logout_by_post_is_answered_by_post_with_an_enveloped_signature()
     let r = b
         .post(s.url("/slo"))
         .form(&[
-            ("SAMLRequest", binding::encode_post(&signed)),
-            ("RelayState", "r1".into()),
+            ("SAMLRequest", binding::encode_post(&signed).into()),
+            ("RelayState", String::from("r1")),
         ])
         .send()
         .unwrap();

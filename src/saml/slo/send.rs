@@ -143,7 +143,7 @@ fn finish(
                 param,
                 url: destination.clone(),
                 destination,
-                form_value: Some(binding::encode_post(&xml)),
+                form_value: Some(binding::encode_post(&xml).into()),
                 xml,
                 id,
                 relay_state,

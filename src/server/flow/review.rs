@@ -6,6 +6,7 @@
 
 use time::OffsetDateTime;
 
+use crate::saml::b64::Base64;
 use crate::saml::binding;
 use crate::saml::issue::{IdSource, IssuedResponse};
 use crate::saml::review::{self, EditError};
@@ -133,7 +134,7 @@ pub fn hold(
 pub struct Posting {
     pub acs_url: String,
     /// base64 of the XML, as the HTTP-POST binding carries it.
-    pub saml_response: String,
+    pub saml_response: Base64,
     pub relay_state: Option<String>,
     pub user: String,
 }

@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use super::error::PageError;
 use super::render;
+use crate::saml::b64::Base64;
 
 #[derive(Serialize, Clone, Copy)]
 struct PostPage<'a> {
     acs_url: &'a str,
-    saml_response: &'a str,
+    saml_response: &'a Base64,
     relay_state: Option<&'a str>,
     user: &'a str,
 }
@@ -21,7 +22,7 @@ struct PostPage<'a> {
 /// The page that posts `saml_response` (base64) to `acs_url` as soon as it loads.
 pub fn post_page(
     acs_url: &str,
-    saml_response: &str,
+    saml_response: &Base64,
     relay_state: Option<&str>,
     user: &str,
 ) -> Result<HttpResponse, PageError> {
@@ -45,6 +46,15 @@ pub fn html(body: String) -> Result<HttpResponse, PageError> {
         .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .body(body))
+}
+
+/// [`PostPage`] with a marker for each value, which is not base64: what the template is split at.
+#[derive(Serialize)]
+struct Markers<'a> {
+    acs_url: &'a str,
+    saml_response: &'a str,
+    relay_state: Option<&'a str>,
+    user: &'a str,
 }
 
 /// A value of [`PostPage`] the template writes.
@@ -78,7 +88,7 @@ impl Field {
     fn of<'a>(self, page: &PostPage<'a>) -> &'a str {
         match self {
             Field::AcsUrl => page.acs_url,
-            Field::SamlResponse => page.saml_response,
+            Field::SamlResponse => page.saml_response.as_str(),
             Field::RelayState => page.relay_state.unwrap_or_default(),
             Field::User => page.user,
         }
@@ -88,7 +98,8 @@ impl Field {
 /// The post page as the template writes it, cut at its values: text, then a value, and so
 /// on. Rendering the template ran handlebars over the layout (3 kB) and copied the base64
 /// response through its JSON data on every login; this writes the same bytes by copying the
-/// text and escaping the values as `{{x}}` does.
+/// text and escaping the values as `{{x}}` does (the SAMLResponse, base64, has nothing to
+/// escape but its padding).
 struct Split {
     pieces: Vec<(String, Field)>,
     tail: String,
@@ -119,7 +130,10 @@ impl Split {
         let mut out = String::with_capacity(text + self.tail.len() + values + values / 8);
         for (text, field) in &self.pieces {
             out.push_str(text);
-            render::escape_html_into(field.of(page), &mut out);
+            match field {
+                Field::SamlResponse => render::escape_base64_into(page.saml_response, &mut out),
+                _ => render::escape_html_into(field.of(page), &mut out),
+            }
         }
         out.push_str(&self.tail);
         out
@@ -136,7 +150,7 @@ struct Compiled {
 impl Compiled {
     fn new() -> Option<Compiled> {
         let split = |relay_state: Option<&str>| {
-            let markers = PostPage {
+            let markers = Markers {
                 acs_url: Field::AcsUrl.marker(),
                 saml_response: Field::SamlResponse.marker(),
                 relay_state,
@@ -149,9 +163,10 @@ impl Compiled {
             without_relay_state: split(None)?,
         };
         // Held to what handlebars writes for values that need escaping, before it is used.
+        let response = Base64::encode(b"<?xml><x></x>");
         let probe = PostPage {
             acs_url: "https://sp.example/acs?a=1&b=\"2\"",
-            saml_response: "PD94bWw+PHg+PC94Pg==",
+            saml_response: &response,
             relay_state: Some("<relay> 'state' `=`"),
             user: "Zo\u{eb} & \u{1}",
         };
@@ -201,6 +216,11 @@ mod tests {
             "\u{1}user\u{1}",
             &long,
         ];
+        // Base64 of each value: padded with none, one and two `=`.
+        let responses: Vec<Base64> = values
+            .iter()
+            .map(|v| Base64::encode(v.as_bytes()))
+            .collect();
         for (i, &a) in values.iter().enumerate() {
             for relay_state in [
                 None,
@@ -210,7 +230,7 @@ mod tests {
             ] {
                 let page = PostPage {
                     acs_url: a,
-                    saml_response: values[(i + 1) % values.len()],
+                    saml_response: &responses[(i + 1) % values.len()],
                     relay_state,
                     user: values[(i + 2) % values.len()],
                 };

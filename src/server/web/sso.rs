@@ -231,7 +231,7 @@ fn picker(state: &AppState, p: Picker<'_>) -> Result<HttpResponse, PageError> {
             .collect(),
         response_options: &options,
         scenarios: scenario_list::get().map_err(PageError::internal)?,
-        saml_request: received.map(|r| binding::encode_post(r.xml())),
+        saml_request: received.map(|r| binding::encode_post(r.xml()).into()),
         redirect_query: received.and_then(JudgedRequest::redirect_query),
         request_signature: received.map(SignatureView::of),
         idp_initiated_sp: received.is_none().then_some(target.sp_entity_id.as_str()),

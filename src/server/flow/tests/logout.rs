@@ -95,7 +95,7 @@ fn request_from_a() -> Message {
     };
     let xml = write_document(&build_logout_request(&spec));
     Message {
-        saml_request: Some(binding::encode_post(&xml)),
+        saml_request: Some(binding::encode_post(&xml).into()),
         relay_state: Some("/after-logout".into()),
         ..Message::default()
     }
@@ -114,7 +114,7 @@ fn answer_from(sp: &str, to: &str, status: StatusSpec) -> Message {
     };
     let xml = write_document(&build_logout_response(&spec));
     Message {
-        saml_response: Some(binding::encode_post(&xml)),
+        saml_response: Some(binding::encode_post(&xml).into()),
         ..Message::default()
     }
 }
@@ -190,9 +190,8 @@ fn a_request_for_no_session_here_is_answered_unknown_principal() {
         not_on_or_after: None,
         reason: None,
     };
-    message.saml_request = Some(binding::encode_post(&write_document(
-        &build_logout_request(&spec),
-    )));
+    message.saml_request =
+        Some(binding::encode_post(&write_document(&build_logout_request(&spec))).into());
     let answer = receive(&state, message, Binding::Post, "", browser(), NOW).unwrap();
     let response = parse_logout_response(&sent(&answer).xml).unwrap();
     assert_eq!(

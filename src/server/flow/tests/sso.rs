@@ -17,7 +17,7 @@ fn request_with(issuer: &str, acs: &str, attributes: &str) -> String {
         &format!(r#"Version="2.0" {attributes}"#),
         1,
     );
-    binding::encode_post(&xml)
+    binding::encode_post(&xml).into()
 }
 
 fn posted(request: &str) -> Message<'_> {

@@ -78,7 +78,7 @@ pub fn request(issuer: &str, acs: &str) -> String {
         r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{REQUEST_ID}" Version="2.0" IssueInstant="2026-01-02T03:04:00Z" Destination="{BASE_URL}/sso" AssertionConsumerServiceURL="{acs}" ProtocolBinding="{}"><saml:Issuer>{issuer}</saml:Issuer></samlp:AuthnRequest>"#,
         ns::binding::HTTP_POST
     );
-    binding::encode_post(&xml)
+    binding::encode_post(&xml).into()
 }
 
 /// `request` received over HTTP-POST, before judging.
