@@ -576,6 +576,9 @@ mod inflate_as_flate2_reads {
                     };
                     let got = inflate_capped(&bytes, zlib);
                     assert_eq!(format!("{got:?}"), format!("{expected:?}"), "zlib: {zlib}");
+                    // The fallback alone, on every input, not only on those it is used for.
+                    let streaming = inflate_streaming(&bytes, zlib);
+                    assert_eq!(format!("{streaming:?}"), format!("{expected:?}"));
                     compared += 1;
                     if let Some(in_place) = inflate_in_place(&bytes, zlib) {
                         assert_eq!(format!("{in_place:?}"), format!("{expected:?}"));
