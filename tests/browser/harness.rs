@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -39,6 +40,8 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long a page may take to show what a test waits for: generous, for a loaded 2-core CI
 /// machine where Chromium, the IdP and the SP share the cores with other test binaries.
 const WAIT: Duration = Duration::from_secs(30);
+/// How often [`Page::wait_for`] looks again.
+const POLL: Duration = Duration::from_millis(50);
 /// How long one whole test may take in the browser.
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -445,9 +448,19 @@ impl Page {
             .context(format_args!("opening {url}"))
     }
 
-    /// Waits for an element to appear.
+    /// Waits for an element to appear, for at most [`WAIT`]. A look that fails because the
+    /// page is not there yet (no such element, or a navigation interrupting it) is tried again.
     pub async fn wait_for(&self, locator: Locator<'_>, what: &str) -> Result<Element> {
-        match self.browser.wait().at_most(WAIT).for_element(locator).await {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let found = loop {
+            match self.browser.find(locator).await {
+                Err(e) if not_there_yet(&e) && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await;
+                }
+                outcome => break outcome,
+            }
+        };
+        match found {
             Ok(e) => Ok(e),
             Err(e) => {
                 let text = self.text().await.unwrap_or_default();
@@ -599,5 +612,16 @@ impl Page {
             return Err(format!("the SP says {outcome:?} ({reason}), not {expected:?}").into());
         }
         Ok(())
+    }
+}
+
+/// Whether a failed look for an element means only that the page is not there yet: no such
+/// element, or chromedriver's answer when a navigation (a form posting itself, a redirect)
+/// interrupts the command, which it reports as "aborted by navigation".
+fn not_there_yet(e: &CmdError) -> bool {
+    match e {
+        CmdError::Standard(w) => w.error == ErrorStatus::NoSuchElement,
+        CmdError::NotW3C(Value::String(s)) => s.contains("aborted by navigation"),
+        _ => false,
     }
 }
